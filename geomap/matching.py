@@ -1,0 +1,65 @@
+"""Whole-word multi-pattern matching over folded text (one Aho-Corasick pass).
+
+Shared by the gazetteer (place names) and the actor and organisation lists:
+keys are folded and padded with spaces, text is folded and padded the same way,
+so every hit is a whole-word phrase and offsets map straight back to the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import ahocorasick
+
+from geomap.normalize import fold
+
+
+def phrase_key(phrase: str) -> str:
+    """The automaton key of a phrase: folded, single-spaced, padded with spaces."""
+    return f" {' '.join(fold(phrase).split())} "
+
+
+def build_automaton(entries: Iterable[tuple[str, Any]]) -> ahocorasick.Automaton:
+    """An automaton mapping each phrase key to ``(key_length, [values...])``."""
+    grouped: dict[str, list[Any]] = {}
+    for phrase, value in entries:
+        key = phrase_key(phrase)
+        values = grouped.setdefault(key, [])
+        if key.strip() and value not in values:
+            values.append(value)
+    automaton = ahocorasick.Automaton()
+    for key, values in grouped.items():
+        automaton.add_word(key, (len(key), tuple(values)))
+    automaton.make_automaton()
+    return automaton
+
+
+def padded(text: str) -> str:
+    """The folded, space-padded text an automaton from :func:`build_automaton` runs over."""
+    return f" {fold(text)} "
+
+
+def iter_hits(
+    automaton: ahocorasick.Automaton, folded_text: str
+) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+    """Yield ``(start, end, values)`` in original-text offsets for every whole-word hit."""
+    if not len(automaton):
+        return
+    for end_i, (klen, values) in automaton.iter(folded_text):
+        start = end_i - klen + 1
+        yield start, end_i - 1, values
+
+
+def longest_first(
+    hits: Iterable[tuple[int, int, Any]],
+) -> list[tuple[int, int, Any]]:
+    """Keep the longest non-overlapping hits (leftmost on ties), in text order."""
+    taken: list[tuple[int, int, Any]] = []
+    occupied: list[tuple[int, int]] = []
+    for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
+        s, e = hit[0], hit[1]
+        if all(e <= os_ or s >= oe for os_, oe in occupied):
+            taken.append(hit)
+            occupied.append((s, e))
+    return sorted(taken, key=lambda h: h[0])
