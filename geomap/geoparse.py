@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from geomap.articles import split_articles
 from geomap.gazetteer import Gazetteer, Place
-from geomap.matching import build_automaton, iter_hits, longest_first, padded
+from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
 from geomap.normalize import ARTICLES, name_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -98,9 +98,13 @@ class Geoparser:
     @cached_property
     def _fuzzy_keys(self) -> dict[str, tuple[int, ...]]:
         """Skeleton keys of curated places, the only targets of fuzzy matching."""
-        return {k: tuple(i for i in idxs if self.gaz.places[i].layer == "curated")
-                for k, idxs in self.gaz.by_key.items()
-                if any(self.gaz.places[i].layer == "curated" for i in idxs) and len(k) >= 5}
+        keys: dict[str, tuple[int, ...]] = {}
+        for k, idxs in self.gaz.by_key.items():
+            ok = tuple(i for i in idxs if self.gaz.places[i].layer == "curated"
+                       and self.gaz.places[i].kind not in ("country", "region"))
+            if ok and len(k) >= 5:
+                keys[k] = ok
+        return keys
 
     # -- the pass ----------------------------------------------------------
     def parse(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Mention]:
@@ -117,20 +121,37 @@ class Geoparser:
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
-        accepted = [h for h in accepted if self._plausible(text, h[0], h[1])]
+        accepted = [h for h in accepted if self._plausible(text, h[0], h[1], h[2][1])
+                    and not self._person_name(text, h[0], h[1], h[2][1])]
         accepted += self._second_pass(text, inside, longest_first(hits))
         accepted.sort(key=lambda h: h[0])
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
         return self._resolve(text, accepted)
 
-    def _plausible(self, text: str, s: int, e: int) -> bool:
+    def _plausible(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
         """Capitalised (or an article then a capital), and not a lone stop word."""
         surface = text[s:e]
         first = surface[0]
+        if sum(c.isalpha() for c in surface) <= 3:  # "US", "UAE": acronyms a place is known by
+            bare = surface.replace(".", "")
+            return surface.isupper() and any(
+                n.replace(".", "") == bare for i in idxs for n in self.gaz.places[i].names)
         if first.isupper() or first.isdigit():
             return True
         m = re.match(r"(\w+)[-‐ ]+(\w)", surface)
         return bool(m and m.group(1).lower() in ARTICLES and m.group(2).isupper())
+
+    def _person_name(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
+        """A GeoNames-only name glued to another capitalised word ("Vladimir Putin",
+        "Barack Obama") is part of a person's or organisation's name."""
+        if any(self.gaz.places[i].layer == "curated" for i in idxs):
+            return False
+        nxt = re.match(r"[ -]([A-Z][\w’'-]+)", text[e : e + 40])
+        prev = re.search(r"([A-Z][\w’'-]+)[ -]$", text[max(0, s - 40) : s])
+        glued = [w.group(1) for w in (nxt, prev) if w]
+        return any(phrase_key(w) not in self.gaz.automaton and w.lower() not in self.gaz.stopwords
+                   for w in glued if not (prev and w == prev.group(1) and _sentence_initial(
+                       text, s - len(w) - 1)))
 
     def _second_pass(self, text, inside, taken) -> list:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
@@ -187,13 +208,13 @@ class Geoparser:
             scored = []
             for i in idxs:
                 p = places[i]
-                near = any(abs(cs - s) < 400 and c == p.country for cs, c in country_at
+                near = any(abs(cs - s) < 250 and c == p.country for cs, c in country_at
                            if cs != s)
                 score = (
                     (3.0 if p.layer == "curated" else 0.0)
-                    + math.log10(p.population + 1) / 2
+                    + 0.6 * math.log10(p.population + 1)
                     + (4.0 if p.kind == "country" else 0.0)
-                    + (2.5 if near else 0.0)
+                    + (1.5 if near else 0.0)
                     + 2.0 * focus[p.country] / total
                     + (1.0 if _primary(p, text[s:e]) else 0.0)
                     + self._kind_bonus(p, cue)
