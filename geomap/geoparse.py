@@ -309,6 +309,27 @@ class Geoparser:
                 a.literal = False
 
 
+_CUE = (r"(?:town|village|city|district|neighbou?rhood|countryside|province|camp|area|"
+        r"outskirts|suburb)")
+_NAME = r"((?:al-|el-|ad-|as-|ar-|az-)?[A-Z][\w'’-]+(?: (?:al-|el-)?[A-Z][\w'’-]+)?)"
+_UNKNOWN = re.compile(rf"\b{_CUE} of (?:the )?{_NAME}|{_NAME} {_CUE}\b")
+
+
+def unresolved_candidates(text: str, mentions: list[Mention],
+                          spans: list[tuple[int, int]] | None = None) -> list[tuple[int, str]]:
+    """Capitalised names after place cues ("the town of X", "X village") that no mention
+    covers: toponyms the gazetteer probably lacks, as ``(offset, name)``."""
+    inside = _SpanSet(spans or [(0, len(text))])
+    out = []
+    for m in _UNKNOWN.finditer(text):
+        grp = 1 if m.group(1) else 2
+        s, e = m.span(grp)
+        if inside(s, e) and not any(x.start < e and s < x.end for x in mentions) and \
+                not _sentence_initial(text, s):
+            out.append((s, m.group(grp)))
+    return out
+
+
 class _SpanSet:
     """Membership test of ``[s, e)`` in a sorted list of spans."""
 

@@ -1,0 +1,170 @@
+"""Events: who did what, where and when, one per (sentence, place worth a point).
+
+A sentence with a literal place mention becomes an event anchored on that
+place, typed from the cue file (``event_cues.csv``), with the actors named in
+the sentence and an explicit date when the text gives one. Repeated sentences
+(captions, a headline repeated) fold into one event; reports of the same event
+in several articles are merged by the store (see :func:`same_event`).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from geomap.articles import sentences
+from geomap.geoparse import Mention
+from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+EVENT_TYPES = ("battle", "airstrike_shelling", "violence_against_civilians", "protest",
+               "meeting_talks", "agreement_ceasefire", "military_presence", "statement", "other")
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], start=1)}
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATES = [
+    (re.compile(_MONTH + r"\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b"), "mdy"),
+    (re.compile(r"\b(\d{1,2})\s+" + _MONTH + r",?\s+((?:19|20)\d\d)\b"), "dmy"),
+    (re.compile(_MONTH + r",?\s+((?:19|20)\d\d)\b"), "my"),
+    (re.compile(r"\b(?:[Ii]n|[Ss]ince|[Dd]uring|[Bb]y|[Oo]f|[Ff]rom|[Uu]ntil|[Ee]arly|[Ll]ate|"
+                r"[Mm]id-?)\s+((?:19|20)\d\d)\b(?![-/]\d)"), "y"),
+]
+MERGE_SIMILARITY = 85  # token-set similarity (0-100) that makes two reports the same event
+
+
+@dataclass
+class Report:
+    """One sentence of one article that reports an event."""
+
+    sentence: str
+    sentence_start: int
+    sentence_end: int
+    mention: Mention
+    actors: list[str]
+    date: str | None
+    date_precision: str | None
+
+
+@dataclass
+class Event:
+    """An event in one article: a place, a type, actors, a date and its reports."""
+
+    mention: Mention
+    event_type: str
+    actors: list[str]
+    date: str | None
+    date_precision: str | None
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def sentence(self) -> str:
+        return self.reports[0].sentence
+
+
+@lru_cache(maxsize=1)
+def _cues() -> list[tuple[re.Pattern[str], str, int]]:
+    out = []
+    with (DATA_DIR / "event_cues.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            cue = row["cue"].strip().lower()
+            body = re.escape(cue.rstrip("*")) + (r"\w*" if cue.endswith("*") else "")
+            out.append((re.compile(r"\b" + body.replace(r"\ ", r"\s+") + r"\b"),
+                        row["event_type"], int(row.get("weight") or 1)))
+    return out
+
+
+def event_type(sentence: str) -> str:
+    """The event type whose cues weigh most in the sentence (``other`` when none)."""
+    low = sentence.lower()
+    scores: dict[str, int] = {}
+    for pattern, etype, weight in _cues():
+        if pattern.search(low):
+            scores[etype] = scores.get(etype, 0) + weight
+    if not scores:
+        return "other"
+    return max(scores, key=lambda t: (scores[t], -EVENT_TYPES.index(t)))
+
+
+def find_date(sentence: str) -> tuple[str | None, str | None]:
+    """An explicit date in the sentence as (ISO prefix, precision), else (None, None)."""
+    for pattern, form in _DATES:
+        m = pattern.search(sentence)
+        if not m:
+            continue
+        if form == "mdy":
+            mon, day, year = MONTHS[m.group(1).lower()], int(m.group(2)), m.group(3)
+            return f"{year}-{mon:02d}-{day:02d}", "day"
+        if form == "dmy":
+            day, mon, year = int(m.group(1)), MONTHS[m.group(2).lower()], m.group(3)
+            return f"{year}-{mon:02d}-{day:02d}", "day"
+        if form == "my":
+            return f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}", "month"
+        return m.group(1), "year"
+    return None, None
+
+
+def _worth_a_point(m: Mention, others: list[Mention]) -> bool:
+    """Literal places finer than a macro-region; a containing place yields to a finer one."""
+    if not m.literal or (m.kind == "region" and not m.country):
+        return False
+    finer = [o for o in others if o is not m and o.literal and o.geo_precision < m.geo_precision]
+    if m.kind == "country":
+        return not any(o.country == m.country for o in finer)
+    if m.kind == "governorate":
+        return not any(o.admin1 == m.name for o in finer)
+    return True
+
+
+def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list[Event]:
+    """Events of one parsed article (repeated sentences at one place folded together)."""
+    events: dict[tuple[str, str], Event] = {}
+    spans = parsed.article.spans()
+    for a, b in spans:
+        for s, e in sentences(text, a, b):
+            ms = [m for m in parsed.mentions if s <= m.start and m.end <= e]
+            if not ms:
+                continue
+            sent = text[s:e]
+            etype = event_type(sent)
+            actors = sorted({h.code for h in parsed.actor_hits if s <= h.start and h.end <= e}
+                            | set(pipeline.mention_actors(ms)))
+            date, precision = find_date(sent)
+            for m in ms:
+                if not _worth_a_point(m, ms):
+                    continue
+                report = Report(sent, s, e, m, actors, date, precision)
+                key = (m.place_id, " ".join(sent.split()))
+                if key in events:
+                    events[key].reports.append(report)
+                    continue
+                events[key] = Event(m, etype, actors, date, precision, [report])
+    return list(events.values())
+
+
+def extract_events(text: str, pipeline: Pipeline | None = None) -> list[Event]:
+    """Events in every article of ``text`` (library entry point; no store needed)."""
+    pipe = pipeline or default_pipeline()
+    return [ev for pa in pipe.parse_articles(text) for ev in article_events(pa, text, pipe)]
+
+
+def dates_compatible(a: str | None, b: str | None) -> bool:
+    """Whether two ISO prefixes (year, month or day) can name the same time."""
+    return a is None or b is None or a.startswith(b) or b.startswith(a)
+
+
+def same_event(place_a: str, type_a: str, actors_a: list[str], date_a: str | None,
+               sentence_a: str, place_b: str, type_b: str, actors_b: list[str],
+               date_b: str | None, sentence_b: str) -> bool:
+    """The merge rule: same place and type, compatible dates, and either the same
+    (non-empty) actors or near-identical wording (token-set similarity >= 85)."""
+    if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
+        return False
+    if actors_a and sorted(actors_a) == sorted(actors_b):
+        return True
+    return fuzz.token_set_ratio(sentence_a, sentence_b) >= MERGE_SIMILARITY
