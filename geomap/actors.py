@@ -56,8 +56,13 @@ class ActorIndex:
     def load(cls, extra: list[Path] | None = None) -> ActorIndex:
         """Load the packaged actor files plus ``extra`` (default: ``GEOMAP_ACTORS``)."""
         actors = [
-            Actor(code=r["code"], name=r["name"], colour=r["colour"],
-                  country=r.get("country") or None, description=r.get("description", ""))
+            Actor(
+                code=r["code"],
+                name=r["name"],
+                colour=r["colour"],
+                country=r.get("country") or None,
+                description=r.get("description", ""),
+            )
             for r in _read_csv(DATA_DIR / "actors.csv")
         ]
         if extra is None:

@@ -28,8 +28,18 @@ from geomap.store import EventFilter, Store, open_store
 
 GEOJSON = "application/geo+json"
 MAX_LIMIT = 10_000
-FILTER_PARAMS = {"bbox", "datetime", "limit", "offset", "article", "actor", "type", "place",
-                 "max_geo_precision", "f"}
+FILTER_PARAMS = {
+    "bbox",
+    "datetime",
+    "limit",
+    "offset",
+    "article",
+    "actor",
+    "type",
+    "place",
+    "max_geo_precision",
+    "f",
+}
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -72,8 +82,9 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if len(parts) != 4:
         raise _bad("bbox must be four numbers: minLon,minLat,maxLon,maxLat")
     minx, miny, maxx, maxy = parts
-    if not all(-180 <= x <= 180 for x in (minx, maxx)) or not all(-90 <= y <= 90
-                                                                  for y in (miny, maxy)):
+    if not all(-180 <= x <= 180 for x in (minx, maxx)) or not all(
+        -90 <= y <= 90 for y in (miny, maxy)
+    ):
         raise _bad("bbox is out of range: longitudes in [-180, 180], latitudes in [-90, 90]")
     if miny > maxy:
         raise _bad("bbox minLat is greater than maxLat")
@@ -105,23 +116,40 @@ def _datetime(value: str | None) -> tuple[str | None, str | None] | None:
 
 
 # Query parameters shared by the items endpoint and the map (documented in /docs).
-Bbox = Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat (WGS84)",
-                                   examples=["35.5,32.3,37.0,33.5"])]
-Datetime = Annotated[str | None, Query(
-    alias="datetime", description="a date (2022, 2022-03, 2022-03-01) or an interval "
-    "start/end with '..' for an open end; undated events are excluded",
-    examples=["2022-01-01/2022-12-31"])]
-Article = Annotated[str | None, Query(description="article id(s), comma-separated",
-                                      examples=["1"])]
-Actor = Annotated[str | None, Query(description="actor code(s), comma-separated (any)",
-                                    examples=["TUR"])]
-Type = Annotated[str | None, Query(alias="type", description="event type(s), comma-separated",
-                                   examples=["meeting_talks"])]
-Place = Annotated[str | None, Query(description="place id(s) or name(s), comma-separated",
-                                    examples=["Damascus"])]
-MaxPrecision = Annotated[int | None, Query(
-    ge=1, le=4, description="keep events at least this precise: 1 settlement, "
-    "2 district, 3 governorate/region, 4 country", examples=[3])]
+Bbox = Annotated[
+    str | None,
+    Query(description="minLon,minLat,maxLon,maxLat (WGS84)", examples=["35.5,32.3,37.0,33.5"]),
+]
+Datetime = Annotated[
+    str | None,
+    Query(
+        alias="datetime",
+        description="a date (2022, 2022-03, 2022-03-01) or an interval "
+        "start/end with '..' for an open end; undated events are excluded",
+        examples=["2022-01-01/2022-12-31"],
+    ),
+]
+Article = Annotated[str | None, Query(description="article id(s), comma-separated", examples=["1"])]
+Actor = Annotated[
+    str | None, Query(description="actor code(s), comma-separated (any)", examples=["TUR"])
+]
+Type = Annotated[
+    str | None,
+    Query(alias="type", description="event type(s), comma-separated", examples=["meeting_talks"]),
+]
+Place = Annotated[
+    str | None, Query(description="place id(s) or name(s), comma-separated", examples=["Damascus"])
+]
+MaxPrecision = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=4,
+        description="keep events at least this precise: 1 settlement, "
+        "2 district, 3 governorate/region, 4 country",
+        examples=[3],
+    ),
+]
 
 
 def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> FastAPI:
@@ -148,12 +176,15 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
         app.mount("/static/vendor", StaticFiles(directory=VENDOR_DIR), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    def event_filter(request: Request, bbox, datetime_, article, actor, type_, place,
-                     max_geo_precision) -> EventFilter:
+    def event_filter(
+        request: Request, bbox, datetime_, article, actor, type_, place, max_geo_precision
+    ) -> EventFilter:
         unknown = sorted(set(request.query_params) - FILTER_PARAMS)
         if unknown:
-            raise _bad(f"unknown parameter(s): {', '.join(unknown)}; "
-                       f"known: {', '.join(sorted(FILTER_PARAMS))}")
+            raise _bad(
+                f"unknown parameter(s): {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(FILTER_PARAMS))}"
+            )
         articles = []
         for a in _csv(article):
             if not a.isdigit():
@@ -168,15 +199,23 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
         bad = [t for t in types if t not in EVENT_TYPES]
         if bad:
             raise _bad(f"unknown event type(s) {', '.join(bad)}; one of {', '.join(EVENT_TYPES)}")
-        return EventFilter(bbox=_bbox(bbox), datetime=_datetime(datetime_), article=articles,
-                           actor=actors, type=types, place=_csv(place),
-                           max_geo_precision=max_geo_precision)
+        return EventFilter(
+            bbox=_bbox(bbox),
+            datetime=_datetime(datetime_),
+            article=articles,
+            actor=actors,
+            type=types,
+            place=_csv(place),
+            max_geo_precision=max_geo_precision,
+        )
 
     @app.get("/", include_in_schema=True, summary="Landing page (HTML) or OGC landing (f=json)")
     def landing(request: Request, f: Annotated[str | None, Query(examples=["json"])] = None):
-        wants_json = f == "json" or (f is None and "application/json" in
-                                     request.headers.get("accept", "") and "text/html" not in
-                                     request.headers.get("accept", ""))
+        wants_json = f == "json" or (
+            f is None
+            and "application/json" in request.headers.get("accept", "")
+            and "text/html" not in request.headers.get("accept", "")
+        )
         if f not in (None, "json", "html"):
             raise _bad("f must be json or html")
         if not wants_json:
@@ -186,18 +225,37 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
             "title": "geomap",
             "description": app.description,
             "links": [
-                {"href": f"{base}/?f=json", "rel": "self", "type": "application/json",
-                 "title": "This document"},
-                {"href": f"{base}/openapi.json", "rel": "service-desc",
-                 "type": "application/vnd.oai.openapi+json;version=3.0", "title": "OpenAPI"},
-                {"href": f"{base}/docs", "rel": "service-doc", "type": "text/html",
-                 "title": "API documentation"},
-                {"href": f"{base}/conformance", "rel": "conformance",
-                 "type": "application/json", "title": "Conformance"},
-                {"href": f"{base}/collections", "rel": "data", "type": "application/json",
-                 "title": "Collections"},
-                {"href": f"{base}/map", "rel": "alternate", "type": "text/html",
-                 "title": "Map"},
+                {
+                    "href": f"{base}/?f=json",
+                    "rel": "self",
+                    "type": "application/json",
+                    "title": "This document",
+                },
+                {
+                    "href": f"{base}/openapi.json",
+                    "rel": "service-desc",
+                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                    "title": "OpenAPI",
+                },
+                {
+                    "href": f"{base}/docs",
+                    "rel": "service-doc",
+                    "type": "text/html",
+                    "title": "API documentation",
+                },
+                {
+                    "href": f"{base}/conformance",
+                    "rel": "conformance",
+                    "type": "application/json",
+                    "title": "Conformance",
+                },
+                {
+                    "href": f"{base}/collections",
+                    "rel": "data",
+                    "type": "application/json",
+                    "title": "Collections",
+                },
+                {"href": f"{base}/map", "rel": "alternate", "type": "text/html", "title": "Map"},
             ],
         }
 
@@ -206,14 +264,14 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
         return {"conformsTo": CONFORMANCE}
 
     def collection(base: str, cid: str) -> dict:
-        titles = {"events": "Events reported in the news",
-                  "places": "Gazetteer places"}
+        titles = {"events": "Events reported in the news", "places": "Gazetteer places"}
         return {
-            "id": cid, "title": titles[cid], "itemType": "feature",
+            "id": cid,
+            "title": titles[cid],
+            "itemType": "feature",
             "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
             "links": [
-                {"href": f"{base}/collections/{cid}", "rel": "self",
-                 "type": "application/json"},
+                {"href": f"{base}/collections/{cid}", "rel": "self", "type": "application/json"},
                 {"href": f"{base}/collections/{cid}/items", "rel": "items", "type": GEOJSON},
             ],
         }
@@ -221,9 +279,10 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
     @app.get("/collections", summary="The feature collections")
     def collections(request: Request) -> dict:
         base = str(request.base_url).rstrip("/")
-        return {"collections": [collection(base, c) for c in ("events", "places")],
-                "links": [{"href": f"{base}/collections", "rel": "self",
-                           "type": "application/json"}]}
+        return {
+            "collections": [collection(base, c) for c in ("events", "places")],
+            "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
+        }
 
     @app.get("/collections/{cid}", summary="One collection")
     def one_collection(request: Request, cid: str) -> dict:
@@ -231,33 +290,52 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
             raise HTTPException(404, f"no collection {cid!r}; see /collections")
         return collection(str(request.base_url).rstrip("/"), cid)
 
-    @app.get("/collections/events/items", summary="Events as GeoJSON",
-             response_class=JSONResponse)
+    @app.get("/collections/events/items", summary="Events as GeoJSON", response_class=JSONResponse)
     def event_items(
-        request: Request, bbox: Bbox = None, datetime_: Datetime = None,
+        request: Request,
+        bbox: Bbox = None,
+        datetime_: Datetime = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, examples=[100])] = 100,
         offset: Annotated[int, Query(ge=0, examples=[0])] = 0,
-        article: Article = None, actor: Actor = None, type_: Type = None, place: Place = None,
+        article: Article = None,
+        actor: Actor = None,
+        type_: Type = None,
+        place: Place = None,
         max_geo_precision: MaxPrecision = None,
         f: Annotated[str | None, Query(examples=["geojson"])] = None,
     ):
         if f not in (None, "geojson", "json"):
             raise _bad("f must be geojson")
-        flt = event_filter(request, bbox, datetime_, article, actor, type_, place,
-                           max_geo_precision)
+        flt = event_filter(
+            request, bbox, datetime_, article, actor, type_, place, max_geo_precision
+        )
         st = get_store()
         matched = st.count_events(flt)
         rows = st.query_events(flt, limit=limit, offset=offset)
         links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
         if offset + len(rows) < matched:
-            links.append({"href": str(request.url.include_query_params(offset=offset + limit)),
-                          "rel": "next", "type": GEOJSON})
+            links.append(
+                {
+                    "href": str(request.url.include_query_params(offset=offset + limit)),
+                    "rel": "next",
+                    "type": GEOJSON,
+                }
+            )
         if offset > 0:
-            links.append({"href": str(request.url.include_query_params(
-                offset=max(0, offset - limit))), "rel": "prev", "type": GEOJSON})
+            links.append(
+                {
+                    "href": str(request.url.include_query_params(offset=max(0, offset - limit))),
+                    "rel": "prev",
+                    "type": GEOJSON,
+                }
+            )
         body = feature_collection(
-            [event_feature(r) for r in rows], numberMatched=matched, numberReturned=len(rows),
-            timeStamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), links=links)
+            [event_feature(r) for r in rows],
+            numberMatched=matched,
+            numberReturned=len(rows),
+            timeStamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            links=links,
+        )
         return JSONResponse(body, media_type=GEOJSON)
 
     @app.get("/collections/events/items/{event_id}", summary="One event")
@@ -269,34 +347,57 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
 
     @app.get("/collections/places/items", summary="Gazetteer places (search with q)")
     def place_items(
-        q: Annotated[str | None, Query(description="a name in any spelling the gazetteer "
-                                       "knows", examples=["Hmeimim"])] = None,
+        q: Annotated[
+            str | None,
+            Query(description="a name in any spelling the gazetteer knows", examples=["Hmeimim"]),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000, examples=[10])] = 10,
     ):
         gaz = get_pipeline().gazetteer
         places = gaz.lookup(q) if q else [p for p in gaz.places if p.layer == "curated"]
-        feats = [{
-            "type": "Feature", "id": p.id,
-            "geometry": {"type": "Point", "coordinates": [round(p.lon, 6), round(p.lat, 6)]},
-            "properties": {"name": p.name, "aliases": list(p.aliases), "kind": p.kind,
-                           "country": p.country, "admin1": p.admin1,
-                           "population": p.population, "geo_precision": p.geo_precision,
-                           "layer": p.layer},
-        } for p in places[:limit]]
-        return JSONResponse(feature_collection(feats, numberMatched=len(places),
-                                               numberReturned=len(feats)), media_type=GEOJSON)
+        feats = [
+            {
+                "type": "Feature",
+                "id": p.id,
+                "geometry": {"type": "Point", "coordinates": [round(p.lon, 6), round(p.lat, 6)]},
+                "properties": {
+                    "name": p.name,
+                    "aliases": list(p.aliases),
+                    "kind": p.kind,
+                    "country": p.country,
+                    "admin1": p.admin1,
+                    "population": p.population,
+                    "geo_precision": p.geo_precision,
+                    "layer": p.layer,
+                },
+            }
+            for p in places[:limit]
+        ]
+        return JSONResponse(
+            feature_collection(feats, numberMatched=len(places), numberReturned=len(feats)),
+            media_type=GEOJSON,
+        )
 
-    @app.get("/map", summary="The Folium map (same filters as the items endpoint)",
-             response_class=HTMLResponse)
+    @app.get(
+        "/map",
+        summary="The Folium map (same filters as the items endpoint)",
+        response_class=HTMLResponse,
+    )
     def map_page(
-        request: Request, bbox: Bbox = None, datetime_: Datetime = None,
+        request: Request,
+        bbox: Bbox = None,
+        datetime_: Datetime = None,
         limit: Annotated[int, Query(ge=1, le=100_000, examples=[10000])] = 10_000,
         offset: Annotated[int, Query(ge=0, examples=[0])] = 0,
-        article: Article = None, actor: Actor = None, type_: Type = None, place: Place = None,
+        article: Article = None,
+        actor: Actor = None,
+        type_: Type = None,
+        place: Place = None,
         max_geo_precision: MaxPrecision = None,
     ):
-        flt = event_filter(request, bbox, datetime_, article, actor, type_, place,
-                           max_geo_precision)
+        flt = event_filter(
+            request, bbox, datetime_, article, actor, type_, place, max_geo_precision
+        )
         rows = get_store().query_events(flt, limit=limit, offset=offset)
         fmap = build_map([event_feature(r) for r in rows], get_pipeline().actors)
         return HTMLResponse(fmap.get_root().render())
@@ -305,8 +406,10 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
     def list_articles() -> list[dict]:
         return get_store().list_articles()
 
-    @app.get("/api/articles/{article_id}/mentions",
-             summary="Every place mention of an article, mapped or not")
+    @app.get(
+        "/api/articles/{article_id}/mentions",
+        summary="Every place mention of an article, mapped or not",
+    )
     def article_mentions(article_id: int) -> list[dict]:
         return get_store().article_mentions(article_id)
 
@@ -317,28 +420,48 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
     ) -> list[dict]:
         token = os.environ.get("GEOMAP_API_TOKEN")
         if not token:
-            raise HTTPException(403, "writes are disabled: set GEOMAP_API_TOKEN on the server "
-                                "and send 'Authorization: Bearer <token>'")
+            raise HTTPException(
+                403,
+                "writes are disabled: set GEOMAP_API_TOKEN on the server "
+                "and send 'Authorization: Bearer <token>'",
+            )
         given = (authorization or "").removeprefix("Bearer ").strip()
         if not authorization or not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(401, "missing or wrong bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
+            )
         if not article.text.strip():
             raise _bad("text is empty")
-        results = ingest_text(get_store(), get_pipeline(), article.text, title=article.title,
-                              url=article.url, outlet=article.outlet,
-                              published=article.published, source="api")
+        results = ingest_text(
+            get_store(),
+            get_pipeline(),
+            article.text,
+            title=article.title,
+            url=article.url,
+            outlet=article.outlet,
+            published=article.published,
+            source="api",
+        )
         return [r.__dict__ for r in results]
 
     @app.get("/api/actors", summary="Actor codes, names and map colours")
     def list_actors(
-        used: Annotated[bool, Query(description="only actors that take part in stored "
-                                    "events", examples=[True])] = False,
+        used: Annotated[
+            bool, Query(description="only actors that take part in stored events", examples=[True])
+        ] = False,
     ) -> list[dict]:
         counts = get_store().actors_used()
-        out = [{"code": a.code, "name": a.name, "colour": a.colour, "country": a.country,
-                "description": a.description, "events": counts.get(a.code, 0)}
-               for a in get_pipeline().actors.actors.values()]
+        out = [
+            {
+                "code": a.code,
+                "name": a.name,
+                "colour": a.colour,
+                "country": a.country,
+                "description": a.description,
+                "events": counts.get(a.code, 0),
+            }
+            for a in get_pipeline().actors.actors.values()
+        ]
         return [a for a in out if a["events"]] if used else out
 
     @app.post("/api/parse", summary="Geoparse text without storing it")

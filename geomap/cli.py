@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from geomap.pipeline import default_pipeline, read_text
 
@@ -22,21 +21,45 @@ def _cmd_parse(args: argparse.Namespace) -> int:
         mentions = [m for pa in parsed for m in pa.mentions]
         actors = sorted({c for pa in parsed for c in pa.actors})
         if args.json:
-            keep = None if args.explain else {"start", "end", "text", "place_id", "name", "kind",
-                                             "country", "lat", "lon", "literal", "confidence",
-                                             "geo_precision", "admin1"}
-            rows = [{k: v for k, v in m.to_dict().items() if keep is None or k in keep}
-                    for m in mentions]
-            out = {"file": name, "articles": [pa.article.title for pa in parsed],
-                   "mentions": rows, "actors": actors}
+            keep = (
+                None
+                if args.explain
+                else {
+                    "start",
+                    "end",
+                    "text",
+                    "place_id",
+                    "name",
+                    "kind",
+                    "country",
+                    "lat",
+                    "lon",
+                    "literal",
+                    "confidence",
+                    "geo_precision",
+                    "admin1",
+                }
+            )
+            rows = [
+                {k: v for k, v in m.to_dict().items() if keep is None or k in keep}
+                for m in mentions
+            ]
+            out = {
+                "file": name,
+                "articles": [pa.article.title for pa in parsed],
+                "mentions": rows,
+                "actors": actors,
+            }
             print(json.dumps(out, ensure_ascii=False))
         else:
             print(f"== {name}: {len(parsed)} article(s), actors {', '.join(actors) or '-'}")
             for m in mentions:
                 lit = "" if m.literal else " (metonymic)"
                 why = f"  [{m.reason}, {m.confidence:.2f}]" if args.explain else ""
-                print(f"{m.start:>6}-{m.end:<6} {m.text:<24} -> {m.name} ({m.kind}, "
-                      f"{m.country or '-'}) {m.lat:.4f},{m.lon:.4f}{lit}{why}")
+                print(
+                    f"{m.start:>6}-{m.end:<6} {m.text:<24} -> {m.name} ({m.kind}, "
+                    f"{m.country or '-'}) {m.lat:.4f},{m.lon:.4f}{lit}{why}"
+                )
     return 0
 
 
@@ -63,9 +86,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         mentions = pipe.parse(text)
         n_unresolved += len(unresolved_candidates(text, mentions))
     stats = store.stats()
-    print(f"ingested {len(files)} file(s): {new} new article(s), {old} already stored, "
-          f"{n_events} event(s) found; store holds {stats['articles']} articles and "
-          f"{stats['events']} events; {n_unresolved} unresolved place candidate(s)")
+    print(
+        f"ingested {len(files)} file(s): {new} new article(s), {old} already stored, "
+        f"{n_events} event(s) found; store holds {stats['articles']} articles and "
+        f"{stats['events']} events; {n_unresolved} unresolved place candidate(s)"
+    )
     return 0
 
 
@@ -87,8 +112,12 @@ def _cmd_map(args: argparse.Namespace) -> int:
     from geomap.mapview import build_map
     from geomap.store import EventFilter, open_store
 
-    flt = EventFilter(actor=args.actor or [], type=args.type or [], place=args.place or [],
-                      article=args.article or [])
+    flt = EventFilter(
+        actor=args.actor or [],
+        type=args.type or [],
+        place=args.place or [],
+        article=args.article or [],
+    )
     rows = open_store(args.db).query_events(flt, limit=args.limit)
     fmap = build_map([event_feature(r) for r in rows], default_pipeline().actors)
     fmap.save(args.out)
@@ -140,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_map)
 
     g = sub.add_parser("gazetteer", help="gazetteer tools").add_subparsers(
-        dest="gazetteer_command", required=True)
+        dest="gazetteer_command", required=True
+    )
     p = g.add_parser("check", help="validate gazetteer files (errors as file:line: message)")
     p.add_argument("files", nargs="*", metavar="FILE")
     p.set_defaults(func=_cmd_gazetteer_check)

@@ -22,18 +22,49 @@ from geomap.geoparse import Mention
 from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-EVENT_TYPES = ("battle", "airstrike_shelling", "violence_against_civilians", "protest",
-               "meeting_talks", "agreement_ceasefire", "military_presence", "statement", "other")
-MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1)}
+EVENT_TYPES = (
+    "battle",
+    "airstrike_shelling",
+    "violence_against_civilians",
+    "protest",
+    "meeting_talks",
+    "agreement_ceasefire",
+    "military_presence",
+    "statement",
+    "other",
+)
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 _DATES = [
     (re.compile(_MONTH + r"\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b"), "mdy"),
     (re.compile(r"\b(\d{1,2})\s+" + _MONTH + r",?\s+((?:19|20)\d\d)\b"), "dmy"),
     (re.compile(_MONTH + r",?\s+((?:19|20)\d\d)\b"), "my"),
-    (re.compile(r"\b(?:[Ii]n|[Ss]ince|[Dd]uring|[Bb]y|[Oo]f|[Ff]rom|[Uu]ntil|[Ee]arly|[Ll]ate|"
-                r"[Mm]id-?)\s+((?:19|20)\d\d)\b(?![-/]\d)"), "y"),
+    (
+        re.compile(
+            r"\b(?:[Ii]n|[Ss]ince|[Dd]uring|[Bb]y|[Oo]f|[Ff]rom|[Uu]ntil|[Ee]arly|[Ll]ate|"
+            r"[Mm]id-?)\s+((?:19|20)\d\d)\b(?![-/]\d)"
+        ),
+        "y",
+    ),
 ]
 MERGE_SIMILARITY = 85  # token-set similarity (0-100) that makes two reports the same event
 
@@ -74,8 +105,13 @@ def _cues() -> list[tuple[re.Pattern[str], str, int]]:
         for row in csv.DictReader(fh):
             cue = row["cue"].strip().lower()
             body = re.escape(cue.rstrip("*")) + (r"\w*" if cue.endswith("*") else "")
-            out.append((re.compile(r"\b" + body.replace(r"\ ", r"\s+") + r"\b"),
-                        row["event_type"], int(row.get("weight") or 1)))
+            out.append(
+                (
+                    re.compile(r"\b" + body.replace(r"\ ", r"\s+") + r"\b"),
+                    row["event_type"],
+                    int(row.get("weight") or 1),
+                )
+            )
     return out
 
 
@@ -132,8 +168,10 @@ def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list
                 continue
             sent = text[s:e]
             etype = event_type(sent)
-            actors = sorted({h.code for h in parsed.actor_hits if s <= h.start and h.end <= e}
-                            | set(pipeline.mention_actors(ms)))
+            actors = sorted(
+                {h.code for h in parsed.actor_hits if s <= h.start and h.end <= e}
+                | set(pipeline.mention_actors(ms))
+            )
             date, precision = find_date(sent)
             for m in ms:
                 if not _worth_a_point(m, ms):
@@ -158,9 +196,18 @@ def dates_compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a.startswith(b) or b.startswith(a)
 
 
-def same_event(place_a: str, type_a: str, actors_a: list[str], date_a: str | None,
-               sentence_a: str, place_b: str, type_b: str, actors_b: list[str],
-               date_b: str | None, sentence_b: str) -> bool:
+def same_event(
+    place_a: str,
+    type_a: str,
+    actors_a: list[str],
+    date_a: str | None,
+    sentence_a: str,
+    place_b: str,
+    type_b: str,
+    actors_b: list[str],
+    date_b: str | None,
+    sentence_b: str,
+) -> bool:
     """The merge rule: same place and type, compatible dates, and either the same
     (non-empty) actors or near-identical wording (token-set similarity >= 85)."""
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):

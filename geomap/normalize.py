@@ -19,8 +19,20 @@ from functools import lru_cache
 from anyascii import anyascii
 
 # Letters that NFKD does not decompose to an ASCII base.
-_SPECIAL = {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ß": "s", "æ": "a", "œ": "o",
-            "þ": "t", "ð": "d", "ŀ": "l", "ĸ": "k"}
+_SPECIAL = {
+    "ı": "i",
+    "ł": "l",
+    "ø": "o",
+    "đ": "d",
+    "ħ": "h",
+    "ß": "s",
+    "æ": "a",
+    "œ": "o",
+    "þ": "t",
+    "ð": "d",
+    "ŀ": "l",
+    "ĸ": "k",
+}
 
 
 def _fold_char(ch: str) -> str:
@@ -58,11 +70,45 @@ def fold(text: str) -> str:
 
 
 # The Arabic definite article in its written forms (assimilated to sun letters too).
-ARTICLES = frozenset({"al", "el", "ul", "il", "ar", "er", "as", "es", "ash", "esh", "ad", "ed",
-                      "adh", "az", "ez", "at", "et", "ath", "an", "en"})
+ARTICLES = frozenset(
+    {
+        "al",
+        "el",
+        "ul",
+        "il",
+        "ar",
+        "er",
+        "as",
+        "es",
+        "ash",
+        "esh",
+        "ad",
+        "ed",
+        "adh",
+        "az",
+        "ez",
+        "at",
+        "et",
+        "ath",
+        "an",
+        "en",
+    }
+)
 _ASSIMILATED = re.compile(r"^[ae](sh|th|dh|[tdrzsnl])\1")
-_CONSONANTS = [("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("dj", "j"), ("th", "t"),
-               ("dh", "d"), ("ph", "f"), ("q", "k"), ("c", "k"), ("x", "ks"), ("'", "")]
+_CONSONANTS = [
+    ("kh", "h"),
+    ("gh", "g"),
+    ("sh", "s"),
+    ("ch", "s"),
+    ("dj", "j"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ph", "f"),
+    ("q", "k"),
+    ("c", "k"),
+    ("x", "ks"),
+    ("'", ""),
+]
 _VOWEL_RUN = re.compile(r"[aeiouyw]+")
 _DOUBLE = re.compile(r"(.)\1+")
 

@@ -27,7 +27,8 @@ DEFAULT_DB = "data/geomap.db"
 
 metadata = sa.MetaData()
 articles = sa.Table(
-    "articles", metadata,
+    "articles",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("content_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("title", sa.Text, nullable=False),
@@ -39,7 +40,8 @@ articles = sa.Table(
     sa.Column("ingested_at", sa.String(32), nullable=False),
 )
 events = sa.Table(
-    "events", metadata,
+    "events",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("place_id", sa.String(64), nullable=False, index=True),
     sa.Column("place_name", sa.Text, nullable=False),
@@ -60,13 +62,15 @@ events = sa.Table(
     sa.Column("mention", sa.Text, nullable=False),
 )
 event_actors = sa.Table(
-    "event_actors", metadata,
+    "event_actors",
+    metadata,
     sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), primary_key=True),
     sa.Column("actor", sa.String(16), primary_key=True),
     sa.Index("ix_event_actors_actor", "actor", "event_id"),
 )
 reports = sa.Table(
-    "reports", metadata,
+    "reports",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False, index=True),
     sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), nullable=False, index=True),
@@ -79,7 +83,8 @@ reports = sa.Table(
     sa.Column("date", sa.String(10)),
 )
 mentions = sa.Table(
-    "mentions", metadata,
+    "mentions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), nullable=False, index=True),
     sa.Column("start", sa.Integer, nullable=False),
@@ -145,13 +150,23 @@ class Store:
             with self.engine.begin() as conn:
                 conn.exec_driver_sql(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS events_rtree USING rtree("
-                    "id, minx, maxx, miny, maxy)")
+                    "id, minx, maxx, miny, maxy)"
+                )
 
     # -- writes ------------------------------------------------------------
-    def add_article(self, *, title: str, text: str, body: str, found: list[Mention],
-                    article_events: list[Event], url: str | None = None,
-                    outlet: str | None = None, published: str | None = None,
-                    source: str | None = None) -> tuple[int, bool]:
+    def add_article(
+        self,
+        *,
+        title: str,
+        text: str,
+        body: str,
+        found: list[Mention],
+        article_events: list[Event],
+        url: str | None = None,
+        outlet: str | None = None,
+        published: str | None = None,
+        source: str | None = None,
+    ) -> tuple[int, bool]:
         """Store one article with its mentions and events in one transaction.
 
         Returns ``(article_id, created)``; an article already stored (same
@@ -159,19 +174,45 @@ class Store:
         """
         digest = content_hash(title, body)
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(articles.c.id).where(
-                articles.c.content_hash == digest)).first()
+            row = conn.execute(
+                sa.select(articles.c.id).where(articles.c.content_hash == digest)
+            ).first()
             if row:
                 return row.id, False
-            aid = conn.execute(articles.insert().values(
-                content_hash=digest, title=title, url=url, outlet=outlet, published=published,
-                source=source, text=text, ingested_at=_now())).inserted_primary_key[0]
+            aid = conn.execute(
+                articles.insert().values(
+                    content_hash=digest,
+                    title=title,
+                    url=url,
+                    outlet=outlet,
+                    published=published,
+                    source=source,
+                    text=text,
+                    ingested_at=_now(),
+                )
+            ).inserted_primary_key[0]
             if found:
-                conn.execute(mentions.insert(), [
-                    {"article_id": aid, "start": m.start, "end": m.end, "text": m.text,
-                     "place_id": m.place_id, "name": m.name, "kind": m.kind,
-                     "country": m.country, "lat": m.lat, "lon": m.lon, "literal": m.literal,
-                     "confidence": m.confidence, "reason": m.reason} for m in found])
+                conn.execute(
+                    mentions.insert(),
+                    [
+                        {
+                            "article_id": aid,
+                            "start": m.start,
+                            "end": m.end,
+                            "text": m.text,
+                            "place_id": m.place_id,
+                            "name": m.name,
+                            "kind": m.kind,
+                            "country": m.country,
+                            "lat": m.lat,
+                            "lon": m.lon,
+                            "literal": m.literal,
+                            "confidence": m.confidence,
+                            "reason": m.reason,
+                        }
+                        for m in found
+                    ],
+                )
             for ev in article_events:
                 self._add_event(conn, aid, ev)
         return aid, True
@@ -180,16 +221,31 @@ class Store:
         m = ev.mention
         target = self._merge_target(conn, aid, ev)
         if target is None:
-            eid = conn.execute(events.insert().values(
-                place_id=m.place_id, place_name=m.name, place_kind=m.kind, country=m.country,
-                admin1=m.admin1, lat=m.lat, lon=m.lon, geo_precision=m.geo_precision,
-                event_type=ev.event_type, date=ev.date, date_precision=ev.date_precision,
-                actors=json.dumps(ev.actors), confidence=m.confidence, source_count=1,
-                article_id=aid, sentence=ev.sentence, mention=m.text,
-            )).inserted_primary_key[0]
+            eid = conn.execute(
+                events.insert().values(
+                    place_id=m.place_id,
+                    place_name=m.name,
+                    place_kind=m.kind,
+                    country=m.country,
+                    admin1=m.admin1,
+                    lat=m.lat,
+                    lon=m.lon,
+                    geo_precision=m.geo_precision,
+                    event_type=ev.event_type,
+                    date=ev.date,
+                    date_precision=ev.date_precision,
+                    actors=json.dumps(ev.actors),
+                    confidence=m.confidence,
+                    source_count=1,
+                    article_id=aid,
+                    sentence=ev.sentence,
+                    mention=m.text,
+                )
+            ).inserted_primary_key[0]
             if self.sqlite:
-                conn.execute(_rtree.insert().values(id=eid, minx=m.lon, maxx=m.lon, miny=m.lat,
-                                                    maxy=m.lat))
+                conn.execute(
+                    _rtree.insert().values(id=eid, minx=m.lon, maxx=m.lon, miny=m.lat, maxy=m.lat)
+                )
             actors = set(ev.actors)
         else:
             eid, old_actors, old_date, old_prec = target
@@ -197,37 +253,74 @@ class Store:
             date, prec = old_date, old_prec
             if ev.date and (not old_date or len(ev.date) > len(old_date)):
                 date, prec = ev.date, ev.date_precision
-            conn.execute(events.update().where(events.c.id == eid).values(
-                actors=json.dumps(sorted(actors)), date=date, date_precision=prec))
+            conn.execute(
+                events.update()
+                .where(events.c.id == eid)
+                .values(actors=json.dumps(sorted(actors)), date=date, date_precision=prec)
+            )
             actors -= set(old_actors)
         if actors:
             conn.execute(event_actors.insert(), [{"event_id": eid, "actor": a} for a in actors])
-        conn.execute(reports.insert(), [
-            {"event_id": eid, "article_id": aid, "sentence": r.sentence,
-             "sentence_start": r.sentence_start, "sentence_end": r.sentence_end,
-             "mention_start": r.mention.start, "mention_end": r.mention.end,
-             "actors": json.dumps(r.actors), "date": r.date} for r in ev.reports])
-        n = conn.execute(sa.select(sa.func.count(sa.distinct(reports.c.article_id))).where(
-            reports.c.event_id == eid)).scalar_one()
+        conn.execute(
+            reports.insert(),
+            [
+                {
+                    "event_id": eid,
+                    "article_id": aid,
+                    "sentence": r.sentence,
+                    "sentence_start": r.sentence_start,
+                    "sentence_end": r.sentence_end,
+                    "mention_start": r.mention.start,
+                    "mention_end": r.mention.end,
+                    "actors": json.dumps(r.actors),
+                    "date": r.date,
+                }
+                for r in ev.reports
+            ],
+        )
+        n = conn.execute(
+            sa.select(sa.func.count(sa.distinct(reports.c.article_id))).where(
+                reports.c.event_id == eid
+            )
+        ).scalar_one()
         conn.execute(events.update().where(events.c.id == eid).values(source_count=n))
 
     def _merge_target(self, conn: Connection, aid: int, ev: Event):
         """An event of another article that reports the same happening, if any."""
         rows = conn.execute(
-            sa.select(events.c.id, events.c.actors, events.c.date, events.c.date_precision,
-                      events.c.event_type, events.c.place_id)
-            .where(events.c.place_id == ev.mention.place_id,
-                   events.c.event_type == ev.event_type)
+            sa.select(
+                events.c.id,
+                events.c.actors,
+                events.c.date,
+                events.c.date_precision,
+                events.c.event_type,
+                events.c.place_id,
+            ).where(events.c.place_id == ev.mention.place_id, events.c.event_type == ev.event_type)
         ).all()
         for row in rows:
-            sents = conn.execute(sa.select(reports.c.sentence, reports.c.article_id).where(
-                reports.c.event_id == row.id)).all()
+            sents = conn.execute(
+                sa.select(reports.c.sentence, reports.c.article_id).where(
+                    reports.c.event_id == row.id
+                )
+            ).all()
             if any(s.article_id == aid for s in sents):
                 continue  # within one article, distinct sentences stay distinct events
             old = json.loads(row.actors)
-            if any(same_event(row.place_id, row.event_type, old, row.date, s.sentence,
-                              ev.mention.place_id, ev.event_type, ev.actors, ev.date,
-                              ev.sentence) for s in sents):
+            if any(
+                same_event(
+                    row.place_id,
+                    row.event_type,
+                    old,
+                    row.date,
+                    s.sentence,
+                    ev.mention.place_id,
+                    ev.event_type,
+                    ev.actors,
+                    ev.date,
+                    ev.sentence,
+                )
+                for s in sents
+            ):
                 return row.id, old, row.date, row.date_precision
         return None
 
@@ -240,11 +333,15 @@ class Store:
                 ranges = [(minx, maxx)] if minx <= maxx else [(minx, 180.0), (-180.0, maxx)]
                 r = _rtree.c
                 lon = sa.or_(*[sa.and_(r.minx <= b, r.maxx >= a) for a, b in ranges])
-                conds.append(events.c.id.in_(sa.select(r.id).where(
-                    lon, r.miny <= maxy, r.maxy >= miny)))
+                conds.append(
+                    events.c.id.in_(sa.select(r.id).where(lon, r.miny <= maxy, r.maxy >= miny))
+                )
             else:
-                lon = (events.c.lon.between(minx, maxx) if minx <= maxx
-                       else sa.or_(events.c.lon >= minx, events.c.lon <= maxx))
+                lon = (
+                    events.c.lon.between(minx, maxx)
+                    if minx <= maxx
+                    else sa.or_(events.c.lon >= minx, events.c.lon <= maxx)
+                )
                 conds += [lon, events.c.lat.between(miny, maxy)]
         if f.datetime:
             lo, hi = f.datetime
@@ -254,17 +351,24 @@ class Store:
             if hi:
                 conds.append(events.c.date <= hi + "\uffff")
         if f.article:
-            conds.append(events.c.id.in_(sa.select(reports.c.event_id).where(
-                reports.c.article_id.in_(f.article))))
+            conds.append(
+                events.c.id.in_(
+                    sa.select(reports.c.event_id).where(reports.c.article_id.in_(f.article))
+                )
+            )
         if f.actor:
-            conds.append(events.c.id.in_(sa.select(event_actors.c.event_id).where(
-                event_actors.c.actor.in_(f.actor))))
+            conds.append(
+                events.c.id.in_(
+                    sa.select(event_actors.c.event_id).where(event_actors.c.actor.in_(f.actor))
+                )
+            )
         if f.type:
             conds.append(events.c.event_type.in_(f.type))
         if f.place:
             low = [p.lower() for p in f.place]
-            conds.append(sa.or_(events.c.place_id.in_(f.place),
-                                sa.func.lower(events.c.place_name).in_(low)))
+            conds.append(
+                sa.or_(events.c.place_id.in_(f.place), sa.func.lower(events.c.place_name).in_(low))
+            )
         if f.max_geo_precision:
             conds.append(events.c.geo_precision <= f.max_geo_precision)
         return conds
@@ -278,8 +382,13 @@ class Store:
     def query_events(self, f: EventFilter, limit: int = 100, offset: int = 0) -> list[dict]:
         """Matching events (with their sources), ordered by id."""
         with self.engine.connect() as conn:
-            q = (sa.select(events).where(*self._where(f)).order_by(events.c.id)
-                 .limit(limit).offset(offset))
+            q = (
+                sa.select(events)
+                .where(*self._where(f))
+                .order_by(events.c.id)
+                .limit(limit)
+                .offset(offset)
+            )
             rows = [dict(r._mapping) for r in conn.execute(q)]
             self._attach_sources(conn, rows)
             return rows
@@ -298,17 +407,34 @@ class Store:
         if not rows:
             return
         ids = [r["id"] for r in rows]
-        q = (sa.select(reports.c.event_id, reports.c.article_id, reports.c.sentence,
-                       reports.c.date, articles.c.title, articles.c.url, articles.c.outlet,
-                       articles.c.published)
-             .join(articles, articles.c.id == reports.c.article_id)
-             .where(reports.c.event_id.in_(ids)).order_by(reports.c.id))
+        q = (
+            sa.select(
+                reports.c.event_id,
+                reports.c.article_id,
+                reports.c.sentence,
+                reports.c.date,
+                articles.c.title,
+                articles.c.url,
+                articles.c.outlet,
+                articles.c.published,
+            )
+            .join(articles, articles.c.id == reports.c.article_id)
+            .where(reports.c.event_id.in_(ids))
+            .order_by(reports.c.id)
+        )
         by_event: dict[int, list[dict]] = {i: [] for i in ids}
         for r in conn.execute(q):
-            by_event[r.event_id].append({
-                "article_id": r.article_id, "article_title": r.title, "url": r.url,
-                "outlet": r.outlet, "published": r.published, "sentence": r.sentence,
-                "date": r.date})
+            by_event[r.event_id].append(
+                {
+                    "article_id": r.article_id,
+                    "article_title": r.title,
+                    "url": r.url,
+                    "outlet": r.outlet,
+                    "published": r.published,
+                    "sentence": r.sentence,
+                    "date": r.date,
+                }
+            )
         titles = {}
         for r in rows:
             r["actors"] = json.loads(r["actors"])
@@ -319,21 +445,37 @@ class Store:
     def list_articles(self) -> list[dict]:
         """Every article with its event and mention counts."""
         with self.engine.connect() as conn:
-            n_events = (sa.select(sa.func.count(sa.distinct(reports.c.event_id)))
-                        .where(reports.c.article_id == articles.c.id).scalar_subquery())
-            n_mentions = (sa.select(sa.func.count()).where(mentions.c.article_id == articles.c.id)
-                          .scalar_subquery())
-            q = sa.select(articles.c.id, articles.c.title, articles.c.url, articles.c.outlet,
-                          articles.c.published, articles.c.source, articles.c.ingested_at,
-                          n_events.label("events"), n_mentions.label("mentions")
-                          ).order_by(articles.c.id)
+            n_events = (
+                sa.select(sa.func.count(sa.distinct(reports.c.event_id)))
+                .where(reports.c.article_id == articles.c.id)
+                .scalar_subquery()
+            )
+            n_mentions = (
+                sa.select(sa.func.count())
+                .where(mentions.c.article_id == articles.c.id)
+                .scalar_subquery()
+            )
+            q = sa.select(
+                articles.c.id,
+                articles.c.title,
+                articles.c.url,
+                articles.c.outlet,
+                articles.c.published,
+                articles.c.source,
+                articles.c.ingested_at,
+                n_events.label("events"),
+                n_mentions.label("mentions"),
+            ).order_by(articles.c.id)
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def article_mentions(self, article_id: int) -> list[dict]:
         """Every place mention of an article, mapped or not (metonymy, countries...)."""
         with self.engine.connect() as conn:
-            q = (sa.select(mentions).where(mentions.c.article_id == article_id)
-                 .order_by(mentions.c.start))
+            q = (
+                sa.select(mentions)
+                .where(mentions.c.article_id == article_id)
+                .order_by(mentions.c.start)
+            )
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def actors_used(self) -> dict[str, int]:
@@ -345,9 +487,15 @@ class Store:
     def stats(self) -> dict[str, int]:
         """Row counts, for /health and the ingest summary."""
         with self.engine.connect() as conn:
-            return {name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                    for name, t in (("articles", articles), ("events", events),
-                                    ("mentions", mentions), ("reports", reports))}
+            return {
+                name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for name, t in (
+                    ("articles", articles),
+                    ("events", events),
+                    ("mentions", mentions),
+                    ("reports", reports),
+                )
+            }
 
 
 def open_store(url: str | None = None) -> Store:
@@ -377,8 +525,11 @@ def iter_files(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in
-                          {".txt", ".text", ".md", ".html", ".htm"})
+            out += sorted(
+                q
+                for q in p.rglob("*")
+                if q.is_file() and q.suffix.lower() in {".txt", ".text", ".md", ".html", ".htm"}
+            )
         else:
             out.append(p)
     return out
