@@ -10,7 +10,6 @@ flagged literal or metonymic ("Moscow insists").
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import re
@@ -64,9 +63,10 @@ def _context() -> dict:
     return json.loads((DATA_DIR / "context.json").read_text(encoding="utf-8"))
 
 
-def _phrases(words: list[str]) -> re.Pattern[str]:
+def _alternation(words: list[str]) -> str:
+    """A regex alternation of literal phrases, longest first."""
     alts = sorted((re.escape(w) for w in words), key=len, reverse=True)
-    return re.compile(r"(?:{})".format("|".join(alts))) if alts else re.compile(r"(?!)")
+    return "|".join(alts) if alts else "(?!)"
 
 
 class Geoparser:
@@ -76,8 +76,17 @@ class Geoparser:
         self.gaz = gazetteer
         ctx = context or _context()
         self.ctx = {k: v for k, v in ctx.items() if not k.startswith("_")}
-        self._after = {k: _phrases(v) for k, v in self.ctx.items() if k.endswith("_after")}
-        self._before = {k: _phrases(v) for k, v in self.ctx.items() if k.endswith("_before")}
+        alts = {k: _alternation(v) for k, v in self.ctx.items() if isinstance(v, list)}
+        # "_after" cues match the word(s) after a mention; "_before" cues end the text before it
+        self._after = {k: re.compile(rf"(?:{a})") for k, a in alts.items() if k.endswith("after")}
+        self._before = {
+            k: re.compile(rf"\b(?:{a})\s+(?:the\s+)?$")
+            for k, a in alts.items()
+            if k.endswith("before")
+        }
+        self._lit_after = re.compile(rf"\s+(?:{alts['literal_after']})\b")
+        self._backed = re.compile(rf"[-‐](?:{alts['backed_suffix']})\b")
+        self._embedded_before = re.compile(rf"(?:{alts['embedded_before']})\s*(?:for|of|in)?$")
 
     # -- data derived once -------------------------------------------------
     @cached_property
@@ -199,21 +208,12 @@ class Geoparser:
 
     def _embedded(self, text: str, s: int, e: int) -> bool:
         """Part of an organisation, event or outlet name ("Astana process", "Doha Forum")."""
-        after = text[e : e + 30]
-        m = re.match(r"[’']?\s+(?:[A-Z]\w*\s+)?([A-Za-z][\w ]*)", after)
+        m = re.match(r"[’']?\s+(?:[A-Z]\w*\s+)?([A-Za-z][\w ]*)", text[e : e + 30])
         if m and self._after["embedded_after"].match(m.group(1).lower()):
             nxt = m.group(1).split()[0]
             return nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}
         before = text[max(0, s - 30) : s].rstrip().lower()
-        return (
-            bool(
-                re.search(
-                    r"(?:{})\s*(?:for|of|in)?$".format(self._before["embedded_before"].pattern),
-                    before,
-                )
-            )
-            and text[s - 1 : s] == " "
-        )
+        return bool(self._embedded_before.search(before)) and text[s - 1 : s] == " "
 
     # -- resolution --------------------------------------------------------
     def _resolve(self, text: str, hits: list) -> list[Mention]:
@@ -290,11 +290,9 @@ class Geoparser:
             return "governorate"
         if m and self._after["city_after"].fullmatch(m.group(1)):
             return "city"
-        if re.search(
-            r"\b(?:{})\s+(?:the\s+)?$".format(self._before["governorate_before"].pattern), before
-        ):
+        if self._before["governorate_before"].search(before):
             return "governorate"
-        if re.search(r"\b(?:{})\s+$".format(self._before["city_before"].pattern), before):
+        if self._before["city_before"].search(before):
             return "city"
         # front lists: "Daraa, Sweida and al-Hasakeh" name governorates
         neighbours = [hits[j] for j in (n - 1, n + 1) if 0 <= j < len(hits)]
@@ -315,46 +313,48 @@ class Geoparser:
         return -1.0 if p.kind in ("governorate", "district") else 0.0
 
     def _literal(self, text: str, mentions: list[Mention]) -> None:
-        """Flag metonymy: capitals and countries standing for governments."""
-        verbs = set(self.ctx["metonymy_after_verbs"])
-        owned_meto = set(self.ctx["metonymy_possessed"])
-        owned_lit = set(self.ctx["literal_possessed"])
-        lit_before = self._before["literal_before"]
-        meto_before = self._before["metonymy_before"]
-        backed = "|".join(map(re.escape, self.ctx["backed_suffix"]))
+        """Flag metonymy. Countries and seats of government name a government ("Moscow
+        insists", "ties with Ankara") unless a cue says they name territory ("in Syria",
+        "Syria's borders", "Kazan, Russia"); other places are literal."""
+        seats = {n.lower() for n in self.ctx["seats_of_government"]}
+        previous: Mention | None = None
         for m in mentions:
-            if m.kind != "country" and m.place_id not in self._capitals:
-                continue
-            before = text[max(0, m.start - 40) : m.start].lower()
-            after = text[m.end : m.end + 40]
-            if re.match(rf"[-‐](?:{backed})\b", after):
-                m.literal = False
-                continue
-            if re.search(rf"\b(?:{meto_before.pattern})\s+$", before) or re.search(
-                r"\b(?:relations|ties|talks|rapprochement|dialogue|reconciliation|tensions|"
-                r"rivalry|cooperation)\s+between\s+(?:\w+\s+and\s+)?$",
-                before,
-            ):
-                m.literal = False
-                continue
-            poss = re.match(r"[’']s?\s+([\w-]+)", after)
-            if poss:
-                word = poss.group(1)
-                m.literal = word.lower() in owned_lit or not (
-                    word.lower() in owned_meto or word[0].isupper()
-                )
-                continue
-            if re.search(rf"\b(?:{lit_before.pattern})\s+(?:the\s+)?$", before):
-                continue
-            nxt = re.match(r"\s*(?:,\s*)?(\w+)(?:\s+(\w+))?", after)
-            if nxt and nxt.group(1).lower() in verbs:
-                if nxt.group(1).lower() == "and":
-                    continue  # decided by the coordinated partner below
-                m.literal = False
-        # "Moscow and Ankara negotiated": a coordinated pair shares the verb's reading
-        for a, b in itertools.pairwise(mentions):
-            if re.fullmatch(r"\s+and\s+", text[a.end : b.start]) and not b.literal:
-                a.literal = False
+            if m.kind == "country" or m.place_id in self._capitals or m.text.lower() in seats:
+                m.literal = self._names_territory(text, m, previous)
+            previous = m
+
+    def _names_territory(self, text: str, m: Mention, previous: Mention | None) -> bool:
+        before = text[max(0, m.start - 40) : m.start].lower()
+        after = text[m.end : m.end + 40]
+        if self._backed.match(after):
+            return False  # "Turkish-backed", "U.S.-backed"
+        poss = re.match(r"[’']s?\s+([\w-]+)(?:\s+([\w-]+))?", after)
+        if poss:
+            owned = set(self.ctx["literal_possessed"])
+            return any((w or "").lower() in owned for w in poss.groups())
+        if self._lit_after.match(after.lower()) or re.match(r"[-‐](?:based\b|\w+ border)", after):
+            return True  # "the Syria border", "Tripoli-based", "the Türkiye-Syria border"
+        if re.match(r"[-‐][A-Z]", after) or re.search(r"\b(?:pro|anti)-$", before):
+            return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
+        if (
+            m.kind == "country"
+            and previous
+            and previous.kind not in ("country", "region")
+            and re.fullmatch(r",\s*", text[previous.end : m.start])
+        ):
+            return True  # dateline or apposition: "Kazan, Russia"
+        lit = self._before["literal_before"].search(before)
+        meto = self._before["metonymy_before"].search(before)
+        if lit or meto:  # the longer cue wins: "border with Türkiye" over "with"
+            return bool(lit) and (not meto or lit.start() <= meto.start())
+        # a list after a literal cue: "in Syria, Iraq and Lebanon"
+        if (
+            previous
+            and previous.literal
+            and re.fullmatch(r",\s*|\s+and\s+|,\s+and\s+", text[previous.end : m.start])
+        ):
+            return previous.kind == "country" or previous.place_id in self._capitals
+        return False
 
 
 _CUE = (
