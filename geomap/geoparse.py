@@ -31,6 +31,7 @@ _CAP_PHRASE = re.compile(
     r"(?:\b(?:[Aa]l|[Ee]l|[Aa][rstdzn]|[Aa]sh)[-‐ ])?\b[A-Z][\w’'ʼ-]*"
     r"(?:[ -](?:(?:al|el|ad|as|ash|az|ar|at|an|ez|es|ed|bin|ibn|de)[- ])?[A-Z][\w’'ʼ-]*){0,3}"
 )
+_DEMONYM = re.compile(r"(?:ians?|ish|ese|eans?)$")  # "Syrians", "Turkish": not places
 FUZZY_MIN_LEN = 6
 FUZZY_CUTOFF = 90
 
@@ -107,6 +108,12 @@ class Geoparser:
             for p in self.gaz.places
             if p.kind in ("city", "town") and any((n, p.country) in wanted for n in p.names)
         )
+
+    @cached_property
+    def _region(self) -> frozenset[str]:
+        """The countries the service follows (a resolution prior), from world_layer.json."""
+        cfg = json.loads((DATA_DIR / "world_layer.json").read_text(encoding="utf-8"))
+        return frozenset(cfg["regional_countries"])
 
     @cached_property
     def _fuzzy_keys(self) -> dict[str, tuple[int, ...]]:
@@ -189,7 +196,7 @@ class Geoparser:
             if _sentence_initial(text, s):
                 continue  # a capital at a sentence start says nothing
             phrase = m.group()
-            if phrase.lower() in self.gaz.stopwords or len(phrase) < 4:
+            if phrase.lower() in self.gaz.stopwords or len(phrase) < 4 or _DEMONYM.search(phrase):
                 continue
             key = name_key(phrase)
             idxs = tuple(
@@ -234,14 +241,23 @@ class Geoparser:
         for n, (s, e, (reason, idxs)) in enumerate(hits):
             cue = self._kind_cue(text, s, e, hits, n)
             scored = []
+            if any(places[i].layer == "curated" for i in idxs):
+                # curated files win where both know a name: GeoNames entries stay in the
+                # running only under their own name ("Tripoli"), not an alternate one
+                idxs = tuple(
+                    i
+                    for i in idxs
+                    if places[i].layer == "curated" or _primary(places[i], text[s:e])
+                )
             for i in idxs:
                 p = places[i]
                 near = any(abs(cs - s) < 250 and c == p.country for cs, c in country_at if cs != s)
                 score = (
-                    (3.0 if p.layer == "curated" else 0.0)
+                    (1.5 if p.layer == "curated" else 0.0)
+                    + (1.0 if p.country in self._region else 0.0)
                     + 0.6 * math.log10(p.population + 1)
                     + (4.0 if p.kind == "country" else 0.0)
-                    + (1.5 if near else 0.0)
+                    + (3.0 if near else 0.0)
                     + 2.0 * focus[p.country] / total
                     + (1.0 if _primary(p, text[s:e]) else 0.0)
                     + self._kind_bonus(p, cue)
@@ -279,7 +295,14 @@ class Geoparser:
                 )
             )
         self._literal(text, mentions)
-        return mentions
+        return [m for m in mentions if m.kind != "landmark" or self._located(text, m)]
+
+    def _located(self, text: str, m: Mention) -> bool:
+        """A landmark that doubles as an organ ("the Kremlin said") counts only where a
+        location cue places something at it ("a meeting at the Kremlin")."""
+        return bool(
+            self._before["landmark_before"].search(text[max(0, m.start - 30) : m.start].lower())
+        )
 
     def _kind_cue(self, text: str, s: int, e: int, hits: list, n: int) -> str:
         """``governorate`` / ``city`` from the words around the mention, or ''."""
