@@ -139,18 +139,13 @@ class Geoparser:
         inside = _SpanSet(spans)
         hits: list[tuple[int, int, tuple[str, tuple[int, ...]]]] = []
         for s, e, idxs in iter_hits(self.gaz.automaton, folded):
-            if inside(s, e):
+            if inside(s, e) and self._plausible(text, s, e, idxs):
                 hits.append((s, e, ("exact", idxs)))
         for s, e, _ in iter_hits(self._organisations, folded):
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
-        accepted = [
-            h
-            for h in accepted
-            if self._plausible(text, h[0], h[1], h[2][1])
-            and not self._person_name(text, h[0], h[1], h[2][1])
-        ]
+        accepted = [h for h in accepted if not self._person_name(text, h[0], h[1], h[2][1])]
         accepted += self._second_pass(text, inside, longest_first(hits))
         accepted.sort(key=lambda h: h[0])
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
