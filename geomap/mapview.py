@@ -103,6 +103,7 @@ def _map_feature(f: dict[str, Any], actors: ActorIndex, colour: str) -> dict[str
     tooltip = f"{p['place_name']}: {(p.get('event_type') or 'other').replace('_', ' ')}"
     return {
         "type": "Feature",
+        "id": f["id"],  # folium keys its per-feature styles on this (not on the popup text)
         "geometry": f["geometry"],
         "properties": {
             "popup": popup_html(p, actors),
@@ -117,7 +118,7 @@ def _layer(name: str, feats: list[dict[str, Any]], show: bool) -> folium.Feature
     group = folium.FeatureGroup(name=name, show=show)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": feats},
-        marker=folium.CircleMarker(radius=7),
+        marker=folium.CircleMarker(radius=7, fill=True),
         style_function=lambda f: {
             "color": f["properties"]["colour"],
             "weight": 2,
@@ -162,14 +163,28 @@ def build_map(features: list[dict[str, Any]], actors: ActorIndex) -> folium.Map:
     control = folium.LayerControl(collapsed=False)
     control.add_to(fmap)
     _OfflineBasemap(fmap.get_name(), control.get_name()).add_to(fmap)
-    if features:
-        lats = [f["geometry"]["coordinates"][1] for f in features]
-        lons = [f["geometry"]["coordinates"][0] for f in features]
+    # fit the finer events: country-level points (centroids) would zoom out to the world
+    fine = next(
+        (
+            sel
+            for sel in (
+                [f for f in features if (f["properties"].get("geo_precision") or 1) <= level]
+                for level in (2, 3)
+            )
+            if sel
+        ),
+        features,
+    )
+    if fine:
+        lats = [f["geometry"]["coordinates"][1] for f in fine]
+        lons = [f["geometry"]["coordinates"][0] for f in fine]
         fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=9)
     css = (
         "<style>.gm-popup blockquote{margin:.4em 0;padding-left:.6em;border-left:3px solid "
         "#ccc}.gm-popup mark{background:#ffe58a}.gm-actor{border:1px solid;border-radius:8px;"
-        "padding:0 4px;margin-right:2px;font-size:11px;white-space:nowrap}</style>"
+        "padding:0 4px;margin-right:2px;font-size:11px;white-space:nowrap}"
+        ".leaflet-control-layers-expanded{max-height:70vh;max-width:360px;overflow-y:auto;"
+        "font-size:12px}.leaflet-control-layers label{white-space:normal}</style>"
     )
     fmap.get_root().header.add_child(folium.Element(css))
     return fmap
