@@ -159,9 +159,8 @@ def _worth_a_point(m: Mention, others: list[Mention]) -> bool:
 
 def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list[Event]:
     """Events of one parsed article (repeated sentences at one place folded together)."""
-    events: dict[tuple[str, str], Event] = {}
-    spans = parsed.article.spans()
-    for a, b in spans:
+    events: list[Event] = []
+    for a, b in parsed.article.spans():
         for s, e in sentences(text, a, b):
             ms = [m for m in parsed.mentions if s <= m.start and m.end <= e]
             if not ms:
@@ -177,12 +176,32 @@ def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list
                 if not _worth_a_point(m, ms):
                     continue
                 report = Report(sent, s, e, m, actors, date, precision)
-                key = (m.place_id, " ".join(sent.split()))
-                if key in events:
-                    events[key].reports.append(report)
-                    continue
-                events[key] = Event(m, etype, actors, date, precision, [report])
-    return list(events.values())
+                same = next((ev for ev in events if _same_in_article(ev, m, etype, date)), None)
+                if same is None:
+                    events.append(Event(m, etype, actors, date, precision, [report]))
+                else:
+                    _fold(same, report, etype)
+    return events
+
+
+def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None) -> bool:
+    """One article, one place: later sentences at the place continue the same happening
+    (a repeated caption, a back-reference) unless their type or date says otherwise."""
+    return (
+        ev.mention.place_id == m.place_id
+        and dates_compatible(ev.date, date)
+        and (ev.event_type == etype or "other" in (ev.event_type, etype))
+    )
+
+
+def _fold(ev: Event, report: Report, etype: str) -> None:
+    """Add a report to an event: actors united, the first specific type, the finest date."""
+    ev.reports.append(report)
+    ev.actors = sorted(set(ev.actors) | set(report.actors))
+    if ev.event_type == "other":
+        ev.event_type = etype
+    if report.date and (not ev.date or len(report.date) > len(ev.date)):
+        ev.date, ev.date_precision = report.date, report.date_precision
 
 
 def extract_events(text: str, pipeline: Pipeline | None = None) -> list[Event]:
