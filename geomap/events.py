@@ -169,7 +169,7 @@ def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list
             etype = event_type(sent)
             actors = sorted(
                 {h.code for h in parsed.actor_hits if s <= h.start and h.end <= e}
-                | set(pipeline.mention_actors(ms))
+                | set(pipeline.mention_actors(ms, metonymic_only=True))
             )
             date, precision = find_date(sent)
             for m in ms:

@@ -51,11 +51,12 @@ class Pipeline:
         """Every place mention in ``text`` (all its articles), in text order."""
         return [m for pa in self.parse_articles(text) for m in pa.mentions]
 
-    def mention_actors(self, mentions: list[Mention]) -> list[str]:
-        """Actor codes that place mentions stand for: named states and metonymic capitals."""
+    def mention_actors(self, mentions: list[Mention], *, metonymic_only: bool = False) -> list[str]:
+        """Actor codes that place mentions stand for: metonymic capitals and countries, and
+        (for an article's cast, unless ``metonymic_only``) every state it names."""
         codes = []
         for m in mentions:
-            if m.kind == "country" or not m.literal:
+            if not m.literal or (m.kind == "country" and not metonymic_only):
                 code = self.actors.by_country.get(m.country or "")
                 if code:
                     codes.append(code)
