@@ -87,7 +87,11 @@ class ActorIndex:
             codes = [code for alias, code, cs in values if not cs or surface == alias]
             if codes:
                 hits.append((s, e, codes))
-        return [ActorHit(s, e, code) for s, e, codes in longest_first(hits) for code in codes]
+        return [
+            ActorHit(s, e, code)
+            for s, e, codes in longest_first(hits)
+            for code in dict.fromkeys(codes)
+        ]
 
     def colour(self, code: str) -> str:
         """The map colour of an actor (grey for unknown codes)."""

@@ -10,6 +10,7 @@ in several articles are merged by the store (see :func:`same_event`).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -60,8 +61,8 @@ _DATES = [
     (re.compile(_MONTH + r",?\s+((?:19|20)\d\d)\b"), "my"),
     (
         re.compile(
-            r"\b(?:[Ii]n|[Ss]ince|[Dd]uring|[Bb]y|[Oo]f|[Ff]rom|[Uu]ntil|[Ee]arly|[Ll]ate|"
-            r"[Mm]id-?)\s+((?:19|20)\d\d)\b(?![-/]\d)"
+            r"\b(?:(?:[Ii]n|[Ss]ince|[Dd]uring|[Bb]y|[Oo]f|[Ff]rom|[Uu]ntil|[Ee]arly|[Ll]ate)\s+"
+            r"|[Mm]id-\s*)((?:19|20)\d\d)\b(?![-/]\d)"
         ),
         "y",
     ),
@@ -104,7 +105,8 @@ def _cues() -> list[tuple[re.Pattern[str], str, int]]:
     with (DATA_DIR / "event_cues.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             cue = row["cue"].strip().lower()
-            body = re.escape(cue.rstrip("*")) + (r"\w*" if cue.endswith("*") else "")
+            # a trailing * is a prefix; otherwise plurals count too ("barrel bombs")
+            body = re.escape(cue.rstrip("*")) + (r"\w*" if cue.endswith("*") else "(?:e?s)?")
             out.append(
                 (
                     re.compile(r"\b" + body.replace(r"\ ", r"\s+") + r"\b"),
@@ -133,12 +135,13 @@ def find_date(sentence: str) -> tuple[str | None, str | None]:
         m = pattern.search(sentence)
         if not m:
             continue
-        if form == "mdy":
-            mon, day, year = MONTHS[m.group(1).lower()], int(m.group(2)), m.group(3)
-            return f"{year}-{mon:02d}-{day:02d}", "day"
-        if form == "dmy":
-            day, mon, year = int(m.group(1)), MONTHS[m.group(2).lower()], m.group(3)
-            return f"{year}-{mon:02d}-{day:02d}", "day"
+        if form in ("mdy", "dmy"):
+            mon_s, day_s = (m.group(1), m.group(2)) if form == "mdy" else (m.group(2), m.group(1))
+            try:  # "February 30" is no date: never invent one
+                day = dt.date(int(m.group(3)), MONTHS[mon_s.lower()], int(day_s))
+            except ValueError:
+                continue
+            return day.isoformat(), "day"
         if form == "my":
             return f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}", "month"
         return m.group(1), "year"

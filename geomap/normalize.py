@@ -64,9 +64,14 @@ def _build_fold_table() -> dict[int, str]:
 _FOLD_TABLE = _build_fold_table()
 
 
+# Characters beyond the table (emoji, symbols) that are not letters or digits.
+_BEYOND = re.compile(r"[^\x00-\u2fff\uff00-\uffff\w]")
+
+
 def fold(text: str) -> str:
     """Return ``text`` folded for matching; ``len(fold(t)) == len(t)`` always."""
-    return text.translate(_FOLD_TABLE)
+    folded = text.translate(_FOLD_TABLE)
+    return _BEYOND.sub(" ", folded) if not folded.isascii() else folded
 
 
 # The Arabic definite article in its written forms (assimilated to sun letters too).

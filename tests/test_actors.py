@@ -1,0 +1,154 @@
+"""Actors: alias phrases found in text and mapped to CAMEO-style codes."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from geomap.actors import ActorIndex
+
+
+@pytest.fixture(scope="module")
+def actors() -> ActorIndex:
+    return ActorIndex.load(extra=[])
+
+
+def found(index: ActorIndex, text: str) -> list[tuple[str, str]]:
+    """``(surface, code)`` for every hit, checking that offsets point into the text."""
+    out = []
+    for h in index.find(text):
+        assert 0 <= h.start < h.end <= len(text)
+        out.append((text[h.start : h.end], h.code))
+    return out
+
+
+def codes(index: ActorIndex, text: str) -> set[str]:
+    return {code for _, code in found(index, text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "surface"),
+    [
+        ("Lavrentiev arrived in Damascus on Monday.", "RUS", "Lavrentiev"),
+        ("A statement from the Kremlin followed.", "RUS", "Kremlin"),
+        ("Erdogan said the operation would go on.", "TUR", "Erdogan"),
+        ("Erdoğan said the operation would go on.", "TUR", "Erdoğan"),
+        ("Assad received the delegation.", "SYR-GOV", "Assad"),
+        ("Shelling by the regime continued.", "SYR-GOV", "regime"),
+        ("Pedersen briefed the Security Council.", "UN", "Pedersen"),
+    ],
+)
+def test_people_and_organs_map_to_their_actor(actors, text, code, surface):
+    hits = found(actors, text)
+    assert code in {c for _, c in hits}, hits
+    assert any(surface in s and c == code for s, c in hits), hits
+
+
+def test_each_actor_in_a_longer_sentence(actors):
+    text = (
+        "After Lavrentiev left, Erdogan called Pedersen, while the regime and Assad's "
+        "allies in the Kremlin kept quiet."
+    )
+    assert codes(actors, text) >= {"RUS", "TUR", "UN", "SYR-GOV"}
+
+
+@pytest.mark.parametrize("text", ["Let us know what you think.", "It is up to us.", "Join us."])
+def test_lowercase_us_is_not_the_united_states(actors, text):
+    assert "USA" not in codes(actors, text)
+
+
+@pytest.mark.parametrize("text", ["The US said it would respond.", "US forces left the base."])
+def test_uppercase_us_is_the_united_states(actors, text):
+    assert ("US", "USA") in found(actors, text)
+
+
+def test_longest_match_wins(actors):
+    text = "Fighters of the Syrian National Army advanced on Manbij."
+    hits = actors.find(text)
+    s = text.index("Syrian National Army")
+    e = s + len("Syrian National Army")
+    covering = [h for h in hits if h.start < e and s < h.end]
+    assert covering, hits
+    assert {(h.start, h.end, h.code) for h in covering} == {(s, e, "SNA")}
+
+
+def test_hits_do_not_overlap(actors):
+    text = "The Syrian National Army and Turkish-backed factions clashed with the SDF."
+    hits = sorted(actors.find(text), key=lambda h: h.start)
+    spans = sorted({(h.start, h.end) for h in hits})
+    for (_, e1), (s2, _) in itertools.pairwise(spans):
+        assert e1 <= s2
+
+
+def test_one_phrase_gives_one_hit_per_code(actors):
+    text = "Erdogan spoke."
+    hits = [(h.start, h.end, h.code) for h in actors.find(text)]
+    assert len(hits) == len(set(hits)), hits
+
+
+def test_extra_alias_file_is_layered_on_top(tmp_path):
+    extra = tmp_path / "mine.csv"
+    extra.write_text(
+        "alias,code,case_sensitive,note\nZorblax Brigade,SNA,0,test\nNoSuchCode Men,XXX,0,\n",
+        encoding="utf-8",
+    )
+    index = ActorIndex.load(extra=[extra])
+    assert codes(index, "The Zorblax Brigade shelled the village.") == {"SNA"}
+    assert codes(index, "NoSuchCode Men arrived.") == set(), "unknown codes are dropped"
+
+
+def test_every_alias_names_a_known_code(actors):
+    assert actors.aliases
+    assert {code for _, code, _ in actors.aliases} <= set(actors.actors)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "RUS",
+        "TUR",
+        "IRN",
+        "USA",
+        "ISR",
+        "FRA",
+        "CHN",
+        "UKR",
+        "UN",
+        "SYR-GOV",
+        "SYR-OPP",
+        "HTS",
+        "SNA",
+        "SDF",
+        "ISIS",
+        "HEZ",
+        "PKK",
+    ],
+)
+def test_design_codes_exist_with_a_colour(actors, code):
+    assert code in actors.actors
+    colour = actors.colour(code)
+    assert colour.startswith("#") and len(colour) in (4, 7)
+
+
+def test_unknown_code_has_a_fallback_colour(actors):
+    assert actors.colour("NOPE").startswith("#")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Moscow insists that the talks continue.", "RUS"),
+        ("Ankara warned the Kurdish fighters.", "TUR"),
+        ("Iran sent advisers to the front.", "IRN"),
+    ],
+)
+def test_metonymic_capitals_and_countries_count_as_actors(pipeline, text, code):
+    (parsed,) = pipeline.parse_articles(text)
+    assert code in parsed.actors
+
+
+def test_a_literal_foreign_city_is_not_an_actor(pipeline):
+    (parsed,) = pipeline.parse_articles("The delegation flew to Kazan on Monday.")
+    assert [m.country for m in parsed.mentions] == ["RU"]
+    assert "RUS" not in parsed.actors

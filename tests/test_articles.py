@@ -1,0 +1,178 @@
+"""Articles: splitting a scraped file, titles, boilerplate, and sentence spans."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from geomap.articles import Article, sentences, split_articles
+from geomap.pipeline import read_text
+
+
+def body(text: str, article: Article) -> str:
+    """The article's text with dropped lines removed."""
+    return "".join(text[a:b] for a, b in article.spans())
+
+
+def check_spans(text: str, articles: list[Article]) -> None:
+    for art in articles:
+        assert 0 <= art.start <= art.end <= len(text)
+        for a, b in art.spans():
+            assert art.start <= a < b <= art.end
+    for prev, nxt in itertools.pairwise(articles):
+        assert prev.end <= nxt.start, "articles overlap"
+
+
+# -- the seed corpus -----------------------------------------------------------------
+
+
+def test_seed_000_holds_two_articles_titled_by_their_headlines(seeds_dir):
+    text = read_text(seeds_dir / "000_12b8b79cbf2504a8.txt")
+    first_headline = text.splitlines()[0].strip()
+    second_headline = (
+        "Türkiye and Russia Engage in Delicate Maneuvers over Syria after Assad’s Downfall"
+    )
+    assert second_headline in text
+    articles = split_articles(text)
+    check_spans(text, articles)
+    assert [a.title for a in articles] == [first_headline, second_headline]
+    # each body holds its own story and not the other's
+    second_at = text.index(second_headline)
+    assert articles[0].start == 0
+    assert articles[0].end <= second_at <= articles[1].start + len(second_headline)
+    assert "Lavrentiev" in body(text, articles[0])
+    assert second_headline not in body(text, articles[0])
+    assert "Erdogan" in body(text, articles[1])
+
+
+def test_seed_002_drops_the_skip_link_and_stops_before_the_promotion(seeds_dir):
+    text = read_text(seeds_dir / "002_a154c5bd8303c04c.txt")
+    assert text.startswith("Skip to main content")
+    (article,) = split_articles(text)
+    check_spans(text, [article])
+    kept = body(text, article)
+    assert "Skip to main content" not in kept
+    assert article.title == "Syria's Assad hosts Russian envoy, discusses rapprochement with Turkey"
+    promo = text.index("Join hundreds of Middle East professionals")
+    assert article.end <= promo
+    # the last paragraph of the story is kept
+    last = "Turkey is home to around 3.6 million Syrian refugees."
+    assert text.index(last) + len(last) <= article.end
+    assert "Already a Member" not in kept
+    assert "Premium Membership" not in kept
+
+
+def test_seed_003_stops_before_the_reaction_buttons(seeds_dir):
+    text = read_text(seeds_dir / "003_9bedf3f61f44b92b.txt")
+    articles = split_articles(text)
+    check_spans(text, articles)
+    buttons = text.index("\nLike\nDislike\n") + 1
+    assert all(a.end <= buttons for a in articles)
+    story_end = text.rstrip().find("volatile region.")  # last sentence of the story
+    assert story_end != -1 and story_end < buttons
+    assert any(a.start <= story_end < a.end for a in articles)
+    kept = "".join(body(text, a) for a in articles)
+    assert "We Value Your Privacy" not in kept
+    assert "Comments 0" not in kept
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "000_12b8b79cbf2504a8.txt",
+        "001_d7416dada62bf403.txt",
+        "002_a154c5bd8303c04c.txt",
+        "003_9bedf3f61f44b92b.txt",
+        "004_e5cf73b19b22fc82.txt",
+    ],
+)
+def test_every_seed_splits_into_well_formed_articles(seeds_dir, name):
+    text = read_text(seeds_dir / name)
+    articles = split_articles(text)
+    assert articles
+    check_spans(text, articles)
+    for art in articles:
+        assert art.title.strip() and art.title != "Untitled"
+        assert len(art.title) <= 141
+        assert "\n" not in art.title
+
+
+# -- synthetic texts ------------------------------------------------------------------
+
+
+def test_empty_text_is_one_untitled_article():
+    (art,) = split_articles("")
+    assert (art.start, art.end) == (0, 0)
+
+
+def test_reaction_buttons_end_the_article():
+    text = (
+        "A headline about Daraa\n\nFighting in Daraa continued.\nLike\nDislike\nLove\nMore text\n"
+    )
+    (art,) = split_articles(text)
+    assert text[art.start : art.end].rstrip().endswith("Fighting in Daraa continued.")
+
+
+def test_two_reaction_words_are_not_enough_to_end_the_article():
+    text = "A headline about Daraa\n\nLike\nSad\nThe fighting in Daraa went on for days.\n"
+    (art,) = split_articles(text)
+    assert "went on for days" in text[art.start : art.end]
+
+
+def test_check_also_cuts_the_teaser_block():
+    text = (
+        "Russia sends a convoy to Qamishli\n\nThe convoy reached Qamishli.\nMore words here.\n"
+        "Check Also\nAn unrelated story about Tartus\n"
+    )
+    (art,) = split_articles(text)
+    assert "Tartus" not in text[art.start : art.end]
+    assert "The convoy reached Qamishli." in text[art.start : art.end]
+
+
+# -- sentences -------------------------------------------------------------------------
+
+
+def texts(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    return [text[s:e] for s, e in spans]
+
+
+def test_a_newline_ends_a_sentence():
+    text = "Shelling hit Idlib\nResidents fled to Afrin"
+    assert texts(text, sentences(text)) == ["Shelling hit Idlib", "Residents fled to Afrin"]
+
+
+def test_full_stop_then_capital_ends_a_sentence():
+    text = "Shelling hit Idlib. Residents fled to Afrin."
+    assert texts(text, sentences(text)) == ["Shelling hit Idlib.", "Residents fled to Afrin."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Turkey hosts 3.6 million Syrian refugees.",
+        "The convoy covered 12.5 km before dawn.",
+        "It happened at 3.15 p.m. on the road.",
+    ],
+)
+def test_decimal_numbers_do_not_end_a_sentence(text):
+    assert texts(text, sentences(text)) == [text]
+
+
+def test_full_stop_before_lowercase_does_not_end_a_sentence():
+    text = "He met Gen. smith and left."
+    assert len(sentences(text)) == 1
+
+
+def test_question_and_exclamation_marks_end_sentences():
+    text = "Why did Moscow stay silent? Nobody knows! The talks went on."
+    assert len(sentences(text)) == 3
+
+
+def test_sentence_spans_respect_start_and_end_and_skip_blank_lines():
+    text = "Ignore me. Shelling hit Idlib.\n\n  Residents fled.  \nIgnore me too."
+    start = text.index("Shelling")
+    end = text.index("Ignore me too")
+    spans = sentences(text, start, end)
+    assert texts(text, spans) == ["Shelling hit Idlib.", "Residents fled."]
+    assert all(start <= s < e <= end for s, e in spans)

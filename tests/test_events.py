@@ -1,0 +1,260 @@
+"""Events: typing sentences, explicit dates, the merge rule and extraction from text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geomap.events import (
+    EVENT_TYPES,
+    dates_compatible,
+    event_type,
+    extract_events,
+    find_date,
+    same_event,
+)
+
+# -- event_type ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "etype"),
+    [
+        ("Russian airstrikes hit the town of Saraqib.", "airstrike_shelling"),
+        ("Israeli air strikes hit the airport.", "airstrike_shelling"),
+        ("Heavy shelling continued overnight in Daraa.", "airstrike_shelling"),
+        ("Government forces shelled the village.", "airstrike_shelling"),
+        ("Assad met Lavrentiev in Damascus.", "meeting_talks"),
+        ("The two delegations held talks in Astana.", "meeting_talks"),
+        ("The envoy's visit to Damascus was kept secret.", "meeting_talks"),
+        ("Government troops surrounded the town.", "military_presence"),
+        ("Turkey will deploy more soldiers to Idlib.", "military_presence"),
+        ("Residents protested in the main square of Sweida.", "protest"),
+        ("Clashes erupted between the SDF and tribal fighters.", "battle"),
+        ("The weather in Latakia was mild.", "other"),
+    ],
+)
+def test_event_type_from_cues(sentence, etype):
+    assert event_type(sentence) == etype
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Regime helicopters dropped barrel bombs on Daraa.",
+        "Barrel bombs fell on the eastern neighbourhoods.",
+    ],
+)
+def test_barrel_bombs_are_airstrike_shelling(sentence):
+    assert event_type(sentence) == "airstrike_shelling"
+
+
+def test_barrel_bomb_singular_is_airstrike_shelling():
+    assert event_type("A barrel bomb fell on the market.") == "airstrike_shelling"
+
+
+@pytest.mark.parametrize(
+    "sentence", ["", "Nothing happened.", "AIRSTRIKES HIT DARAA.", "Shelling!\nTalks."]
+)
+def test_event_type_is_always_a_known_type(sentence):
+    assert event_type(sentence) in EVENT_TYPES
+
+
+def test_event_type_ignores_case():
+    assert event_type("SHELLING HIT DARAA.") == event_type("shelling hit Daraa.")
+
+
+def test_event_type_needs_whole_words():
+    """'met' inside 'helmet', 'base' inside 'baseless' are not cues."""
+    assert event_type("Helmets and baseless rumours.") == "other"
+
+
+# -- find_date ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Jets struck Idlib on July 3, 2024, residents said.", ("2024-07-03", "day")),
+        ("Jets struck Idlib on July 3 2024.", ("2024-07-03", "day")),
+        ("Jets struck Idlib on 3 July 2024.", ("2024-07-03", "day")),
+        ("In March 2022, Türkiye hosted talks.", ("2022-03", "month")),
+        ("The talks began in December, 2019 in Geneva.", ("2019-12", "month")),
+        ("The base was built in 2018 near Tartus.", ("2018", "year")),
+        ("Since 2011 the city has changed hands.", ("2011", "year")),
+        ("The talks resumed in October.", (None, None)),
+        ("Russian jets struck on Monday.", (None, None)),
+        ("Some 2018 fighters left.", (None, None)),
+        ("The 2,000 troops left in 20 trucks.", (None, None)),
+    ],
+)
+def test_find_date(sentence, expected):
+    assert find_date(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It happened on July 3, 2024.",
+        "It happened on 31 December 1999.",
+        "In March 2022 it happened.",
+        "in 2018 it happened.",
+    ],
+)
+def test_found_dates_are_valid_iso_prefixes(sentence):
+    date, precision = find_date(sentence)
+    fmt = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[precision]
+    assert dt.datetime.strptime(date, fmt).strftime(fmt) == date
+
+
+def test_impossible_day_is_not_a_date():
+    date, precision = find_date("Jets struck on February 30, 2024.")
+    assert precision != "day" or dt.date.fromisoformat(date)
+
+
+def test_mid_year_is_a_year():
+    assert find_date("The base was expanded in mid-2019.") == ("2019", "year")
+
+
+# -- the merge rule -----------------------------------------------------------------
+
+A = dict(
+    place_a="sy.daraa",
+    type_a="airstrike_shelling",
+    actors_a=["RUS"],
+    date_a="2024-07-03",
+    sentence_a="Russian jets struck Daraa on July 3, 2024.",
+)
+B = dict(
+    place_b="sy.daraa",
+    type_b="airstrike_shelling",
+    actors_b=["RUS"],
+    date_b="2024-07",
+    sentence_b="Residents reported raids by Russian aircraft over the city.",
+)
+
+
+def merge(**changes) -> bool:
+    args = {**A, **B, **changes}
+    return same_event(**args)
+
+
+def test_same_place_type_and_actors_merge():
+    assert merge() is True
+
+
+def test_actor_order_does_not_matter():
+    assert merge(actors_a=["RUS", "SYR-GOV"], actors_b=["SYR-GOV", "RUS"]) is True
+
+
+def test_different_place_does_not_merge():
+    assert merge(place_b="sy.tafas") is False
+
+
+def test_different_type_does_not_merge():
+    assert merge(type_b="protest") is False
+
+
+@pytest.mark.parametrize(("date_a", "date_b"), [("2022", "2023"), ("2024-07-03", "2024-07-04")])
+def test_incompatible_dates_do_not_merge(date_a, date_b):
+    assert merge(date_a=date_a, date_b=date_b) is False
+
+
+@pytest.mark.parametrize(
+    ("date_a", "date_b"), [(None, "2023"), ("2024", "2024-07-03"), (None, None)]
+)
+def test_compatible_or_missing_dates_merge(date_a, date_b):
+    assert merge(date_a=date_a, date_b=date_b) is True
+
+
+def test_different_actors_and_wording_do_not_merge():
+    assert merge(actors_b=["ISR"]) is False
+
+
+def test_no_actors_but_near_identical_wording_merges():
+    same = "Shelling hit the eastern quarters of Daraa on Monday."
+    assert merge(actors_a=[], actors_b=[], sentence_a=same, sentence_b=same + " ") is True
+
+
+def test_no_actors_and_different_wording_do_not_merge():
+    assert merge(actors_a=[], actors_b=[]) is False
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "ok"),
+    [("2022", "2022-03", True), ("2022-03", "2022-04", False), ("2022-03-01", "2022", True)],
+)
+def test_dates_compatible(a, b, ok):
+    assert dates_compatible(a, b) is ok
+    assert dates_compatible(b, a) is ok
+
+
+# -- extract_events -----------------------------------------------------------------------
+
+
+def events_by_place(events):
+    return {(ev.mention.text, ev.sentence) for ev in events}
+
+
+def test_one_event_per_sentence_and_literal_place(pipeline):
+    s1 = "Russian jets bombed Idlib on March 3, 2020."
+    s2 = "Moscow said the raids would continue."
+    s3 = "Clashes broke out in Daraa and Tafas."
+    text = f"{s1} {s2}\n{s3}\n"
+    events = extract_events(text, pipeline)
+    assert events_by_place(events) == {("Idlib", s1), ("Daraa", s3), ("Tafas", s3)}
+    for ev in events:
+        m = ev.mention
+        assert text[m.start : m.end] == m.text
+        assert m.literal
+        assert ev.event_type in EVENT_TYPES
+        assert ev.reports and ev.reports[0].sentence == ev.sentence
+    (idlib,) = [ev for ev in events if ev.mention.text == "Idlib"]
+    assert idlib.event_type == "airstrike_shelling"
+    assert "RUS" in idlib.actors
+    assert (idlib.date, idlib.date_precision) == ("2020-03-03", "day")
+    tafas = next(ev for ev in events if ev.mention.text == "Tafas")
+    assert (tafas.date, tafas.date_precision) == (None, None)
+
+
+def test_metonymic_mention_makes_no_event(pipeline):
+    text = "Moscow insists that the ceasefire must hold."
+    mentions = pipeline.parse(text)
+    assert [m.literal for m in mentions if m.text == "Moscow"] == [False]
+    assert extract_events(text, pipeline) == []
+
+
+def test_repeated_sentence_folds_into_one_event(pipeline):
+    text = "Clashes in Daraa left two dead.\nClashes in Daraa left two dead.\n"
+    (event,) = extract_events(text, pipeline)
+    assert event.mention.text == "Daraa"
+    assert len(event.reports) == 2
+
+
+def test_a_governorate_yields_to_a_town_inside_it(pipeline):
+    text = "Shelling hit Saraqib in Idlib province."
+    mentions = pipeline.parse(text)
+    assert {m.kind for m in mentions} >= {"governorate"}, "precondition: the cue resolved"
+    events = extract_events(text, pipeline)
+    assert [ev.mention.text for ev in events] == ["Saraqib"]
+
+
+def test_a_country_yields_to_a_place_inside_it(pipeline):
+    events = extract_events("Shelling hit Idlib in Syria.", pipeline)
+    assert [ev.mention.text for ev in events] == ["Idlib"]
+
+
+def test_a_country_named_as_location_is_not_an_event_actor(pipeline):
+    (event,) = extract_events("Shelling hit Idlib in Syria.", pipeline)
+    assert event.actors == []
+
+
+def test_a_metonymic_country_is_an_event_actor(pipeline):
+    (event,) = extract_events("Israel struck Damascus airport, Syria said.", pipeline)
+    assert "Damascus" in event.mention.text
+    assert "ISR" in event.actors
+
+
+def test_text_without_places_has_no_events(pipeline):
+    assert extract_events("Nothing happened here today. Officials said so.", pipeline) == []
