@@ -169,15 +169,22 @@ def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list
             if not ms:
                 continue
             sent = text[s:e]
-            etype = event_type(sent)
-            actors = sorted(
-                {h.code for h in parsed.actor_hits if s <= h.start and h.end <= e}
-                | set(pipeline.mention_actors(ms, metonymic_only=True))
-            )
             date, precision = find_date(sent)
             for m in ms:
                 if not _worth_a_point(m, ms):
                     continue
+                cs, ce = _clause(text, s, e, m)
+                etype = event_type(text[cs:ce])
+                if etype == "other":
+                    etype = event_type(sent)
+                actors = sorted(
+                    {h.code for h in parsed.actor_hits if cs <= h.start and h.end <= ce}
+                    | set(
+                        pipeline.mention_actors(
+                            [x for x in ms if cs <= x.start < ce], metonymic_only=True
+                        )
+                    )
+                )
                 report = Report(sent, s, e, m, actors, date, precision)
                 same = next((ev for ev in events if _same_in_article(ev, m, etype, date)), None)
                 if same is None:
@@ -185,6 +192,22 @@ def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list
                 else:
                     _fold(same, report, etype)
     return events
+
+
+_CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s")
+
+
+def _clause(text: str, s: int, e: int, m: Mention) -> tuple[int, int]:
+    """The clause of sentence ``[s, e)`` that holds the mention: the type and the actors
+    of "understandings hold in Idlib, but fronts heat up in Daraa" differ by clause."""
+    start, end = s, e
+    for b in _CLAUSE_BREAK.finditer(text, s, e):
+        if b.end() <= m.start:
+            start = b.end()
+        elif b.start() >= m.end:
+            end = b.start()
+            break
+    return start, end
 
 
 def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None) -> bool:
