@@ -432,16 +432,19 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
             )
         if not article.text.strip():
             raise _bad("text is empty")
-        results = ingest_text(
-            get_store(),
-            get_pipeline(),
-            article.text,
-            title=article.title,
-            url=article.url,
-            outlet=article.outlet,
-            published=article.published,
-            source="api",
-        )
+        try:
+            results = ingest_text(
+                get_store(),
+                get_pipeline(),
+                article.text,
+                title=article.title,
+                url=article.url,
+                outlet=article.outlet,
+                published=article.published,
+                source="api",
+            )
+        except ValueError as exc:  # unparseable published date, HTML without article text
+            raise _bad(str(exc)) from None
         return [r.__dict__ for r in results]
 
     @app.get("/api/actors", summary="Actor codes, names and map colours")

@@ -118,19 +118,65 @@ def _cues() -> list[tuple[re.Pattern[str], str, int]]:
 
 
 def event_type(sentence: str) -> str:
-    """The event type whose cues weigh most in the sentence (``other`` when none)."""
+    """The event type whose cues weigh most in the sentence (``other`` when none); on a tie
+    the type cued first wins, as the main verb tends to come first."""
     low = sentence.lower()
     scores: dict[str, int] = {}
+    first: dict[str, int] = {}
     for pattern, etype, weight in _cues():
-        if pattern.search(low):
+        m = pattern.search(low)
+        if m:
             scores[etype] = scores.get(etype, 0) + weight
+            first[etype] = min(first.get(etype, m.start()), m.start())
     if not scores:
         return "other"
-    return max(scores, key=lambda t: (scores[t], -EVENT_TYPES.index(t)))
+    return max(scores, key=lambda t: (scores[t], -first[t]))
 
 
-def find_date(sentence: str) -> tuple[str | None, str | None]:
-    """An explicit date in the sentence as (ISO prefix, precision), else (None, None)."""
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_RELATIVE = re.compile(
+    r"\b(?:(yesterday|today)|on\s+(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"|(?i:(last|this|earlier this|late last|early last)\s+(week|month|year))"
+    r"|(?:[Ii]n|[Ll]ast|[Tt]his)\s+" + _MONTH + r"(?!,?\s+(?:\d{1,2}\b|(?:19|20)\d\d)))"
+)
+
+
+def relative_date(sentence: str, published: dt.date) -> tuple[str | None, str | None]:
+    """A relative date ("yesterday", "on Thursday", "last week", "in March") resolved against
+    the article's publication date, as (ISO prefix, precision)."""
+    m = _RELATIVE.search(sentence)
+    if not m:
+        return None, None
+    word, weekday, which, unit, month = m.groups()
+    if word:
+        return (published - dt.timedelta(days=word == "yesterday")).isoformat(), "day"
+    if weekday:  # news "on Thursday" is the latest Thursday up to publication
+        back = (published.weekday() - WEEKDAYS.index(weekday.lower())) % 7
+        return (published - dt.timedelta(days=back)).isoformat(), "day"
+    if unit:
+        last = "last" in which.lower()
+        if unit == "year":
+            return str(published.year - last), "year"
+        if unit == "week":
+            when = published - dt.timedelta(days=7 * last)
+        else:
+            when = published.replace(day=1) - dt.timedelta(days=1) if last else published
+        return f"{when.year}-{when.month:02d}", "month"
+    mon = MONTHS[month.lower()]
+    year = published.year if mon <= published.month else published.year - 1
+    return f"{year}-{mon:02d}", "month"
+
+
+def find_date(sentence: str, published: dt.date | None = None) -> tuple[str | None, str | None]:
+    """The date a sentence gives, as (ISO prefix, precision): an explicit date, or a
+    relative one when the publication date is known; else (None, None) - never invented."""
+    explicit = _explicit_date(sentence)
+    if explicit[0] or published is None:
+        return explicit
+    return relative_date(sentence, published)
+
+
+def _explicit_date(sentence: str) -> tuple[str | None, str | None]:
     for pattern, form in _DATES:
         m = pattern.search(sentence)
         if not m:
@@ -160,16 +206,21 @@ def _worth_a_point(m: Mention, others: list[Mention]) -> bool:
     return True
 
 
-def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list[Event]:
-    """Events of one parsed article (repeated sentences at one place folded together)."""
+def article_events(
+    parsed: ParsedArticle, text: str, pipeline: Pipeline, published: dt.date | None = None
+) -> list[Event]:
+    """Events of one parsed article (repeated sentences at one place folded together).
+    ``published`` anchors relative dates ("on Thursday")."""
     events: list[Event] = []
     for a, b in parsed.article.spans():
+        antecedent: list[str] = []  # actors of the previous sentence of the paragraph
         for s, e in sentences(text, a, b):
+            if "\n" in text[max(a, s - 2) : s]:
+                antecedent = []
+            named = sorted({h.code for h in parsed.actor_hits if s <= h.start and h.end <= e})
             ms = [m for m in parsed.mentions if s <= m.start and m.end <= e]
-            if not ms:
-                continue
             sent = text[s:e]
-            date, precision = find_date(sent)
+            date, precision = find_date(sent, published)
             for m in ms:
                 if not _worth_a_point(m, ms):
                     continue
@@ -185,15 +236,22 @@ def article_events(parsed: ParsedArticle, text: str, pipeline: Pipeline) -> list
                         )
                     )
                 )
+                if not actors and _ANAPHOR.search(text[cs:ce]):
+                    actors = antecedent  # "he", "the warplanes": the previous sentence's actors
                 report = Report(sent, s, e, m, actors, date, precision)
                 same = next((ev for ev in events if _same_in_article(ev, m, etype, date)), None)
                 if same is None:
                     events.append(Event(m, etype, actors, date, precision, [report]))
                 else:
                     _fold(same, report, etype)
+            antecedent = named or antecedent
     return events
 
 
+_ANAPHOR = re.compile(
+    r"\b(?:[Hh]e|[Ss]he|[Tt]hey|[Tt]he (?:warplanes|"
+    r"jets|forces|troops|militants|fighters|rebels|delegation|envoy))\b"
+)
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s")
 
 

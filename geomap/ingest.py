@@ -1,12 +1,22 @@
-"""Ingest: text -> articles -> events -> store; shared by the CLI and POST /api/articles."""
+"""Ingest: text -> articles -> events -> store; shared by the CLI and POST /api/articles.
+
+Plain text may hold several articles; an HTML page is reduced to its article text
+and metadata (title, date, site name, URL) with trafilatura first. Explicit
+metadata given by the caller wins over what the page says.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, replace
 
 from geomap.events import Event, article_events
+from geomap.geoparse import unresolved_candidates
 from geomap.pipeline import Pipeline
 from geomap.store import Store
+
+_HTML = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<article|<p[ >])", re.IGNORECASE)
 
 
 @dataclass
@@ -18,7 +28,45 @@ class IngestResult:
     created: bool
     events: int
     mentions: int
-    unresolved: int = 0
+    unresolved: int  # place-like names after cues ("the town of X") the gazetteer lacks
+
+
+@dataclass
+class Source:
+    """Article text with the metadata that came with it."""
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+
+
+def is_html(text: str) -> bool:
+    """Whether ``text`` is an HTML page or fragment rather than plain text."""
+    return bool(_HTML.match(text))
+
+
+def from_html(html: str) -> Source:
+    """The article text and metadata of an HTML page (trafilatura)."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True)
+    if doc is None or not (doc.text or "").strip():
+        raise ValueError("no article text found in the HTML")
+    return Source(
+        text=doc.text, title=doc.title, url=doc.url, outlet=doc.sitename, published=doc.date
+    )
+
+
+def parse_published(value: str | None) -> dt.date | None:
+    """An ISO date (or datetime) string as a date; ValueError with a message otherwise."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValueError(f"published {value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
 def _shift(ev: Event, base: int) -> Event:
@@ -46,14 +94,25 @@ def ingest_text(
     outlet: str | None = None,
     published: str | None = None,
 ) -> list[IngestResult]:
-    """Parse every article in ``text`` and store it (idempotent on content)."""
-    parsed = pipeline.parse_articles(text)
+    """Parse every article in ``text`` (plain text or HTML) and store it, idempotently."""
+    given = Source(text, title, url, outlet, published)
+    if is_html(text):
+        page = from_html(text)
+        given = Source(
+            page.text,
+            title or page.title,
+            url or page.url,
+            outlet or page.outlet,
+            published or page.published,
+        )
+    day = parse_published(given.published)
+    parsed = pipeline.parse_articles(given.text)
     results = []
     for pa in parsed:
         art = pa.article
-        body = text[art.start : art.end]
-        name = title if title and len(parsed) == 1 else art.title
-        evs = [_shift(ev, art.start) for ev in article_events(pa, text, pipeline)]
+        body = given.text[art.start : art.end]
+        name = given.title if given.title and len(parsed) == 1 else art.title
+        evs = [_shift(ev, art.start) for ev in article_events(pa, given.text, pipeline, day)]
         found = [replace(m, start=m.start - art.start, end=m.end - art.start) for m in pa.mentions]
         aid, created = store.add_article(
             title=name,
@@ -61,10 +120,11 @@ def ingest_text(
             body=body,
             found=found,
             article_events=evs,
-            url=url,
-            outlet=outlet,
-            published=published,
+            url=given.url,
+            outlet=given.outlet,
+            published=day.isoformat() if day else None,
             source=source,
         )
-        results.append(IngestResult(aid, name, created, len(evs), len(found)))
+        missing = unresolved_candidates(given.text, pa.mentions, art.spans())
+        results.append(IngestResult(aid, name, created, len(evs), len(found), len(missing)))
     return results

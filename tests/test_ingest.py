@@ -1,0 +1,92 @@
+"""Ingest: plain text and HTML pages, metadata, publication-anchored dates, idempotence."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geomap.events import find_date
+from geomap.ingest import ingest_text, is_html, parse_published
+from geomap.store import EventFilter, open_store
+
+PAGE = """<!doctype html><html><head><title>Jets strike Idlib market</title>
+<meta property="og:site_name" content="Example Wire">
+<meta property="og:url" content="https://example.org/news/idlib-market">
+<meta name="date" content="2024-07-04"></head>
+<body><nav>Home | World | Sign in</nav><article><h1>Jets strike Idlib market</h1>
+<p>Russian jets struck a market in Idlib on Wednesday, killing five civilians, according to
+local rescuers who spoke to reporters at the scene of the attack.</p>
+<p>Rescue teams were still searching the rubble late in the evening, the rescuers said,
+as more strikes were reported on the outskirts of the city.</p></article>
+<footer>Subscribe to our newsletter</footer></body></html>"""
+
+
+@pytest.fixture
+def store(tmp_path):
+    return open_store(str(tmp_path / "ingest.db"))
+
+
+def test_html_page_is_reduced_to_its_article_with_metadata(store, pipeline):
+    assert is_html(PAGE) and not is_html("Shelling hit Daraa <b>today</b>.")
+    [res] = ingest_text(store, pipeline, PAGE)
+    assert res.created and res.title == "Jets strike Idlib market"
+    [art] = store.list_articles()
+    assert art["outlet"] == "Example Wire"
+    assert art["url"] == "https://example.org/news/idlib-market"
+    assert art["published"] == "2024-07-04"
+    [event] = store.query_events(EventFilter(place=["Idlib"]))
+    assert event["event_type"] == "airstrike_shelling"
+    assert event["actors"] == ["RUS"]
+    # "on Wednesday" in an article published on Thursday 2024-07-04 is 2024-07-03
+    assert (event["date"], event["date_precision"]) == ("2024-07-03", "day")
+    assert "Subscribe" not in store.article_mentions(art["id"]).__repr__()
+
+
+def test_explicit_metadata_wins_and_ingest_is_idempotent(store, pipeline):
+    text = "Turkish drones struck Qamishli on Monday, local sources said."
+    first = ingest_text(
+        store, pipeline, text, title="Drone strike", outlet="Wire", published="2024-05-08"
+    )
+    again = ingest_text(
+        store, pipeline, text, title="Drone strike", outlet="Wire", published="2024-05-08"
+    )
+    assert first[0].created and not again[0].created
+    assert first[0].article_id == again[0].article_id
+    assert store.stats()["articles"] == 1
+    [event] = store.query_events(EventFilter(place=["Qamishli"]))
+    assert event["date"] == "2024-05-06"  # the Monday before Wednesday 2024-05-08
+    undated = ingest_text(store, pipeline, "Turkish drones struck Amuda on Monday.")
+    assert undated[0].created
+    [event] = store.query_events(EventFilter(place=["Amuda"]))
+    assert event["date"] is None  # no publication date: a relative date is not invented
+
+
+def test_bad_published_date_is_rejected_with_a_message(store, pipeline):
+    with pytest.raises(ValueError, match="published"):
+        ingest_text(store, pipeline, "Clashes in Daraa.", published="last Tuesday")
+    assert parse_published("2024-07-04T10:00:00Z") == dt.date(2024, 7, 4)
+    assert store.stats()["articles"] == 0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Strikes hit Idlib yesterday.", ("2024-11-13", "day")),
+        ("Talks were held in Doha on Thursday.", ("2024-11-14", "day")),
+        ("Talks were held in Doha on Friday.", ("2024-11-08", "day")),
+        ("Clashes erupted last week in Daraa.", ("2024-11", "month")),
+        ("Last month, fighting spread to Sweida.", ("2024-10", "month")),
+        ("Last year the base was expanded.", ("2023", "year")),
+        ("In March, protests erupted in Sweida.", ("2024-03", "month")),
+        ("In December, protests erupted in Sweida.", ("2023-12", "month")),
+        ("They met on July 3, 2024 in Astana.", ("2024-07-03", "day")),
+    ],
+)
+def test_relative_dates_resolve_against_publication(sentence, expected):
+    assert find_date(sentence, dt.date(2024, 11, 14)) == expected  # a Thursday
+
+
+def test_relative_dates_need_a_publication_date():
+    assert find_date("Talks were held in Doha on Thursday.") == (None, None)
+    assert find_date("In March, protests erupted in Sweida.") == (None, None)
