@@ -10,6 +10,8 @@ flagged literal or metonymic ("Moscow insists").
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 import re
@@ -196,10 +198,14 @@ class Geoparser:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
         out = []
         fuzzy_keys = self._fuzzy_keys
+        spans = sorted((h[0], h[1]) for h in taken)
+        starts = [a for a, _ in spans]
+        reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end so far
         for m in _CAP_PHRASE.finditer(text):
             s, e = m.span()
             # a phrase a longer-or-equal exact hit already covers needs no second look
-            if not inside(s, e) or any(os_ <= s and e <= oe for os_, oe, _ in taken):
+            i = bisect.bisect_right(starts, s)
+            if not inside(s, e) or (i and reach[i - 1] >= e):
                 continue
             if _sentence_initial(text, s):
                 continue  # a capital at a sentence start says nothing
@@ -237,12 +243,12 @@ class Geoparser:
             if len(countries) == 1 and None not in countries:
                 focus[next(iter(countries))] += 1
         total = sum(focus.values()) or 1
-        country_at = [
+        country_at = sorted(
             (s, places[i].country)
             for s, _, (_, idxs) in hits
             for i in idxs
             if places[i].kind == "country"
-        ]
+        )
         mentions: list[Mention] = []
         for n, (s, e, (reason, idxs)) in enumerate(hits):
             cue = self._kind_cue(text, s, e, hits, n)
@@ -257,7 +263,7 @@ class Geoparser:
                 )
             for i in idxs:
                 p = places[i]
-                near = any(abs(cs - s) < 250 and c == p.country for cs, c in country_at if cs != s)
+                near = p.country in _countries_near(country_at, s, 250)
                 score = (
                     (1.5 if p.layer == "curated" else 0.0)
                     + (1.0 if p.country in self._region else 0.0)
@@ -417,6 +423,13 @@ def unresolved_candidates(
         ):
             out.append((s, m.group(grp)))
     return out
+
+
+def _countries_near(country_at: list[tuple[int, str | None]], s: int, window: int) -> set:
+    """Countries named within ``window`` characters of offset ``s`` (not at ``s`` itself)."""
+    lo = bisect.bisect_left(country_at, (s - window,))
+    hi = bisect.bisect_right(country_at, (s + window, "~"))
+    return {c for cs, c in country_at[lo:hi] if cs != s}
 
 
 class _SpanSet:

@@ -7,6 +7,7 @@ so every hit is a whole-word phrase and offsets map straight back to the text.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -55,11 +56,15 @@ def longest_first(
     hits: Iterable[tuple[int, int, Any]],
 ) -> list[tuple[int, int, Any]]:
     """Keep the longest non-overlapping hits (leftmost on ties), in text order."""
+    starts: list[int] = []  # accepted hits, kept sorted by start (they never overlap)
+    ends: list[int] = []
     taken: list[tuple[int, int, Any]] = []
-    occupied: list[tuple[int, int]] = []
     for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
         s, e = hit[0], hit[1]
-        if all(e <= os_ or s >= oe for os_, oe in occupied):
-            taken.append(hit)
-            occupied.append((s, e))
+        i = bisect.bisect_left(starts, s)
+        if (i < len(starts) and starts[i] < e) or (i > 0 and ends[i - 1] > s):
+            continue
+        starts.insert(i, s)
+        ends.insert(i, e)
+        taken.append(hit)
     return sorted(taken, key=lambda h: h[0])
