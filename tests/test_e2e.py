@@ -56,7 +56,12 @@ def test_ingest_seeds_then_serve_geojson(tmp_path, pipeline, monkeypatch):
         "Downfall" in titles
     )
     # the same report in the first two files is one event with two sources
-    assert max(f["properties"]["source_count"] for f in tafas) == 2
+    assert len(tafas) == 1 and tafas[0]["properties"]["source_count"] == 2
+    sources = {s["article_id"] for s in tafas[0]["properties"]["sources"]}
+    assert len(sources) == 2
+    istanbul = [f for f in data["features"] if f["properties"]["place_name"] == "Istanbul"]
+    assert [f["properties"]["date"] for f in istanbul] == ["2022-03"]  # "In March 2022"
+    assert istanbul[0]["properties"]["date_precision"] == "month"
     page = client.get("/map").text
     assert page.count("L.geoJson(") + page.count("L.geoJSON(") >= 6 + 1
 
