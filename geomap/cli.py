@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from geomap.pipeline import default_pipeline, read_text
 
@@ -137,6 +138,170 @@ def _cmd_gazetteer_check(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _missing(paths: list[str]) -> list:
+    """The missing-place candidates of ``paths`` (a missing file is reported, not skipped)."""
+    from geomap.missing import find_missing
+    from geomap.store import iter_files
+
+    absent = [f for f in iter_files(paths) if not f.exists()]
+    if absent:
+        raise FileNotFoundError(absent[0])
+    return find_missing(paths)
+
+
+def _cmd_gazetteer_missing(args: argparse.Namespace) -> int:
+    from geomap.missing import write_missing_csv
+
+    try:
+        missing = _missing(args.paths)
+    except FileNotFoundError as exc:
+        print(f"geomap gazetteer missing: no such file: {exc}", file=sys.stderr)
+        return 2
+    if args.csv:
+        # on stderr, so that `> new.csv` gives a clean CSV file
+        print(
+            "# Places the gazetteer lacks, as gazetteer rows. lat and lon are empty on purpose:\n"
+            "# `geomap gazetteer check` rejects a row until you fill in its coordinates\n"
+            "# (and check the guessed kind and add country and admin1).",
+            file=sys.stderr,
+        )
+        write_missing_csv(missing, sys.stdout)
+        return 0
+    if not missing:
+        print("no unresolved place candidates")
+        return 0
+    print(f"{'count':>5}  {'name':<28} {'kind (guess)':<14} other spellings")
+    for m in missing:
+        print(f"{m.count:>5}  {m.name:<28} {m.kind:<14} {', '.join(m.spellings) or '-'}")
+        for path, sentence in m.examples:
+            short = sentence if len(sentence) <= 160 else sentence[:159] + "…"
+            print(f"{'':>7}{short}  [{path}]")
+    print(f"{len(missing)} name(s); `--csv` prints them as gazetteer rows to fill in")
+    return 0
+
+
+def _known_geonameids(exclude: Path | None) -> set[int]:
+    """GeoNames ids the gazetteer files already hold (tolerant read: only two columns)."""
+    import csv
+
+    from geomap.gazetteer import default_paths
+
+    known: set[int] = set()
+    for path in default_paths():
+        if not path.exists() or (exclude and path.resolve() == exclude.resolve()):
+            continue
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                pid = row.get("id") or ""
+                for value in (row.get("geonameid") or "", pid[3:] if pid.startswith("gn:") else ""):
+                    if value.strip().isdigit():
+                        known.add(int(value))
+    return known
+
+
+def _letters(value: str) -> list[str]:
+    return [v.strip().upper() for v in value.split(",") if v.strip()]
+
+
+def _cmd_gazetteer_import_geonames(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    from geomap.geonames_import import FEATURE_CLASSES, import_geonames
+
+    classes = _letters(args.feature_class)
+    bad = [c for c in classes if c not in FEATURE_CLASSES]
+    if bad:
+        print(
+            f"geomap gazetteer import-geonames: unknown feature class {bad[0]!r} "
+            f"(use {','.join(sorted(FEATURE_CLASSES))})",
+            file=sys.stderr,
+        )
+        return 2
+    src = Path(args.file)
+    if not src.is_file():
+        print(f"geomap gazetteer import-geonames: no such file: {src}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else None
+    options = {
+        "countries": _letters(args.country),
+        "feature_classes": classes,
+        "min_population": args.min_population,
+        "known_geonameids": set() if args.include_known else _known_geonameids(out),
+        "progress": sys.stderr.isatty(),
+    }
+    if out is None:
+        stats = import_geonames(src, sys.stdout, **options)
+    else:
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                stats = import_geonames(src, fh, **options)
+            os.replace(tmp, out)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    print(
+        f"{stats.lines} line(s) read, {stats.written} place(s) written"
+        f"{f' to {out}' if out else ''}, {stats.known} already in the gazetteer, "
+        f"{stats.warnings} line(s) skipped with a warning",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_gazetteer_geocode(args: argparse.Namespace) -> int:
+    import logging
+
+    from geopy.exc import GeopyError
+
+    from geomap.gazetteer import GazetteerError, default_paths
+    from geomap.geocoder import GeocoderConfig, geocode_missing, partition_cached
+
+    try:
+        config = GeocoderConfig.from_env()
+        missing = _missing(args.paths)
+        cached, todo = partition_cached([m.name for m in missing], config)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"geomap gazetteer geocode: {exc}", file=sys.stderr)
+        return 2
+    if args.dry_run or not todo:
+        for name, place in cached.items():
+            print(f"cached   {name} -> {place.id} {place.lat:.5f},{place.lon:.5f}")
+        for name in todo:
+            print(f"to query {name}")
+        state = "on" if config.enabled else "off (set GEOMAP_GEOCODER=nominatim to enable)"
+        print(f"{len(todo)} name(s) to query, {len(cached)} cached; geocoder {state}")
+        return 0
+    if not config.enabled:
+        print(
+            f"geomap gazetteer geocode: the geocoder is off, nothing was queried "
+            f"({len(todo)} name(s) to query). Set GEOMAP_GEOCODER=nominatim to enable it, "
+            f"and GEOMAP_GEOCODER_URL to use your own Nominatim server.",
+            file=sys.stderr,
+        )
+        return 2
+    # geopy logs each retry with a traceback; the final error is reported below instead
+    logging.getLogger("geopy").addHandler(logging.NullHandler())
+    try:
+        places = geocode_missing(todo, config=config, kinds={m.name: m.kind for m in missing})
+    except (GeopyError, GazetteerError) as exc:
+        print(f"geomap gazetteer geocode: {exc}", file=sys.stderr)
+        return 1
+    found = {p.name for p in places}
+    for place in places:
+        print(
+            f"found     {place.name} -> {place.id} ({place.kind}) {place.lat:.5f},{place.lon:.5f}"
+        )
+    for name in todo:
+        if name not in found:
+            print(f"not found {name}")
+    print(f"{len(places)} of {len(todo)} name(s) found, saved to {config.cache}")
+    loaded = {p.resolve() for p in default_paths()}
+    if places and config.cache.resolve() not in loaded:
+        print(f"add {config.cache} to GEOMAP_GAZETTEER to use these places", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="geomap", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -174,6 +339,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = g.add_parser("check", help="validate gazetteer files (errors as file:line: message)")
     p.add_argument("files", nargs="*", metavar="FILE")
     p.set_defaults(func=_cmd_gazetteer_check)
+
+    p = g.add_parser("missing", help="list place names the gazetteer lacks in texts")
+    p.add_argument("paths", nargs="*", default=["seeds/"], metavar="PATH")
+    p.add_argument("--csv", action="store_true", help="print gazetteer rows to fill in")
+    p.set_defaults(func=_cmd_gazetteer_missing)
+
+    p = g.add_parser("import-geonames", help="convert a GeoNames dump into a gazetteer CSV")
+    p.add_argument("file", metavar="FILE", help="allCountries.txt, SY.txt, … (unzipped)")
+    p.add_argument("--country", default="", help="ISO codes, comma-separated (default: all)")
+    p.add_argument(
+        "--feature-class",
+        default="P,A,S",
+        help="GeoNames feature classes among P,A,S,T,L,H (default: P,A,S)",
+    )
+    p.add_argument("--min-population", type=int, default=0, help="for populated places (class P)")
+    p.add_argument("--out", metavar="FILE.csv", help="default: standard output")
+    p.add_argument(
+        "--include-known",
+        action="store_true",
+        help="keep places whose geonameid a gazetteer file already has",
+    )
+    p.set_defaults(func=_cmd_gazetteer_import_geonames)
+
+    p = g.add_parser("geocode", help="geocode the missing names online (off by default)")
+    p.add_argument("paths", nargs="*", default=["seeds/"], metavar="PATH")
+    p.add_argument("--dry-run", action="store_true", help="list the names, query nothing")
+    p.set_defaults(func=_cmd_gazetteer_geocode)
     return ap
 
 

