@@ -1,0 +1,107 @@
+"""Articles, actors, parsing, health, and the token-guarded writes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
+
+from geomap.api.deps import Svc, Writer
+from geomap.api.params import bad
+from geomap.ingest import ingest_text
+
+router = APIRouter()
+
+
+class ArticleIn(BaseModel):
+    """An article to ingest: plain text or an HTML page (several articles may share one
+    text), with optional metadata that wins over what the page says."""
+
+    text: str = Field(min_length=1, examples=["Russian jets struck Idlib on July 3, 2024."])
+    title: str | None = Field(default=None, examples=["Strikes on Idlib"])
+    url: str | None = Field(default=None, examples=["https://example.org/news/1"])
+    outlet: str | None = Field(default=None, examples=["Example News"])
+    published: str | None = Field(default=None, examples=["2024-07-04"])
+
+
+class ParseIn(BaseModel):
+    """Text to geoparse without storing it."""
+
+    text: str = Field(min_length=1, examples=["Talks in Astana; shelling in Daraa."])
+
+
+@router.get("/api/articles", summary="Stored articles")
+def list_articles(svc: Svc) -> list[dict]:
+    return svc.store.list_articles()
+
+
+@router.get(
+    "/api/articles/{article_id}/mentions",
+    summary="Every place mention of an article, mapped or not",
+)
+def article_mentions(article_id: int, svc: Svc) -> list[dict]:
+    return svc.store.article_mentions(article_id)
+
+
+@router.post(
+    "/api/articles",
+    status_code=201,
+    dependencies=[Writer],
+    summary="Ingest an article (needs Authorization: Bearer $GEOMAP_API_TOKEN)",
+)
+def post_article(article: Annotated[ArticleIn, Body()], svc: Svc) -> list[dict]:
+    if not article.text.strip():
+        raise bad("text is empty")
+    try:
+        results = ingest_text(
+            svc.store,
+            svc.pipeline,
+            article.text,
+            title=article.title,
+            url=article.url,
+            outlet=article.outlet,
+            published=article.published,
+            source="api",
+        )
+    except ValueError as exc:  # unparseable published date, HTML without article text
+        raise bad(str(exc)) from None
+    return [asdict(r) for r in results]
+
+
+@router.get("/api/actors", summary="Actor codes, names and map colours")
+def list_actors(
+    svc: Svc,
+    used: Annotated[
+        bool, Query(description="only actors that take part in stored events", examples=[True])
+    ] = False,
+) -> list[dict]:
+    counts = svc.store.actors_used()
+    out = [
+        {
+            "code": a.code,
+            "name": a.name,
+            "colour": a.colour,
+            "country": a.country,
+            "description": a.description,
+            "events": counts.get(a.code, 0),
+        }
+        for a in svc.pipeline.actors.actors.values()
+    ]
+    return [a for a in out if a["events"]] if used else out
+
+
+@router.post("/api/parse", summary="Geoparse text without storing it")
+def parse(body: ParseIn, svc: Svc) -> dict:
+    parsed = svc.pipeline.parse_articles(body.text)
+    return {
+        "articles": [pa.article.title for pa in parsed],
+        "mentions": [m.to_dict() for pa in parsed for m in pa.mentions],
+        "actors": sorted({c for pa in parsed for c in pa.actors}),
+    }
+
+
+@router.get("/health", summary="Liveness and store counts")
+def health(svc: Svc) -> dict:
+    return {"status": "ok", **svc.store.stats()}
