@@ -160,7 +160,16 @@ class Geoparser:
         for s, e, _ in iter_hits(self._organisations, folded):
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
-        hits = [h for h in hits if h[2][0] == "org" or not self._person_name(text, *h[:2], h[2][1])]
+        common = _lowercase_words(text)
+        hits = [
+            h
+            for h in hits
+            if h[2][0] == "org"
+            or not (
+                self._person_name(text, *h[:2], h[2][1])
+                or self._common_word(text, *h[:2], h[2][1], common)
+            )
+        ]
         hits += self._second_pass(text, inside, hits)
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
@@ -193,6 +202,16 @@ class Geoparser:
             for w in glued
             if not (prev and w == prev.group(1) and _sentence_initial(text, s - len(w) - 1))
         )
+
+    def _common_word(
+        self, text: str, s: int, e: int, idxs: tuple[int, ...], common: frozenset[str]
+    ) -> bool:
+        """A one-word GeoNames-only name the same text also uses in lower case ("Mobile"
+        and "mobile") is an ordinary word that happens to start a sentence."""
+        if any(self.gaz.places[i].layer == "curated" for i in idxs):
+            return False
+        word = text[s:e]
+        return word.isalpha() and word.lower() in common
 
     def _second_pass(self, text, inside, taken) -> list:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
@@ -430,6 +449,11 @@ def _countries_near(country_at: list[tuple[int, str | None]], s: int, window: in
     lo = bisect.bisect_left(country_at, (s - window,))
     hi = bisect.bisect_right(country_at, (s + window, "~"))
     return {c for cs, c in country_at[lo:hi] if cs != s}
+
+
+def _lowercase_words(text: str) -> frozenset[str]:
+    """Every all-lower-case word of the text (evidence that a word is not a name)."""
+    return frozenset(re.findall(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])", text))
 
 
 class _SpanSet:

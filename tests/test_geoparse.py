@@ -314,3 +314,10 @@ def test_to_dict_has_the_documented_fields(pipeline):
     }
     assert documented <= d.keys()
     assert 0 < d["confidence"] <= 1
+
+
+def test_a_geonames_word_the_text_also_uses_in_lower_case_is_not_a_place(pipeline):
+    text = "Temple guards fled Idlib. Officials said the temple was shelled."
+    assert [m.text for m in parse(pipeline, text)] == ["Idlib"]
+    # without the lower-case evidence the GeoNames city stays a candidate
+    assert "Temple" in [m.text for m in parse(pipeline, "Talks were held in Temple, Texas.")]
