@@ -226,8 +226,6 @@ def article_events(
                     continue
                 cs, ce = _clause(text, s, e, m)
                 etype = event_type(text[cs:ce])
-                if etype == "other":
-                    etype = event_type(sent)
                 actors = sorted(
                     {h.code for h in parsed.actor_hits if cs <= h.start and h.end <= ce}
                     | set(
