@@ -391,8 +391,10 @@ class Geoparser:
             return True  # "the Syria border", "Tripoli-based", "the Türkiye-Syria border"
         if re.match(r"[-‐][A-Z]", after) or re.search(r"\b(?:pro|anti)-$", before):
             return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
-        if self._acts(after):
-            return False  # "Moscow insists", ", Syria said"
+        lit = self._before["literal_before"].search(before)
+        meto = self._before["metonymy_before"].search(before)
+        if self._acts(after) and not lit:
+            return False  # "Moscow insists", ", Syria said" (not "a summit in Riyadh was")
         if (
             m.kind == "country"
             and previous
@@ -400,8 +402,6 @@ class Geoparser:
             and re.fullmatch(r",\s*", text[previous.end : m.start])
         ):
             return True  # dateline or apposition: "Kazan, Russia"
-        lit = self._before["literal_before"].search(before)
-        meto = self._before["metonymy_before"].search(before)
         if lit or meto:  # the longer cue wins: "border with Türkiye" over "with"
             return bool(lit) and (not meto or lit.start() <= meto.start())
         # a list after a literal cue: "in Geneva, Astana and Doha"
