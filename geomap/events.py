@@ -277,9 +277,11 @@ def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None) -> boo
 
 
 def _fold(ev: Event, report: Report, etype: str) -> None:
-    """Add a report to an event: actors united, the first specific type, the finest date."""
+    """Add a report to an event: the first specific type, the finest date, and the actors
+    of reports that say what happened (an untyped mention of the place adds none)."""
     ev.reports.append(report)
-    ev.actors = sorted(set(ev.actors) | set(report.actors))
+    if etype != "other" or ev.event_type == "other":
+        ev.actors = sorted(set(ev.actors) | set(report.actors))
     if ev.event_type == "other":
         ev.event_type = etype
     if report.date and (not ev.date or len(report.date) > len(ev.date)):
