@@ -28,7 +28,6 @@ from geomap.matching import build_automaton, iter_hits, longest_first, padded, p
 from geomap.normalize import ARTICLES, name_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-_WORD = re.compile(r"[\w’'ʼ-]+")
 _CAP_PHRASE = re.compile(
     r"(?:\b(?:[Aa]l|[Ee]l|[Aa][rstdzn]|[Aa]sh)[-‐ ])?\b[A-Z][\w’'ʼ-]*"
     r"(?:[ -](?:(?:al|el|ad|as|ash|az|ar|at|an|ez|es|ed|bin|ibn|de)[- ])?[A-Z][\w’'ʼ-]*){0,3}"
