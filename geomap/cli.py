@@ -22,29 +22,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
         mentions = [m for pa in parsed for m in pa.mentions]
         actors = sorted({c for pa in parsed for c in pa.actors})
         if args.json:
-            keep = (
-                None
-                if args.explain
-                else {
-                    "start",
-                    "end",
-                    "text",
-                    "place_id",
-                    "name",
-                    "kind",
-                    "country",
-                    "lat",
-                    "lon",
-                    "literal",
-                    "confidence",
-                    "geo_precision",
-                    "admin1",
-                }
-            )
-            rows = [
-                {k: v for k, v in m.to_dict().items() if keep is None or k in keep}
-                for m in mentions
-            ]
+            rows = [m.to_dict(explain=args.explain) for m in mentions]
             out = {
                 "file": name,
                 "articles": [pa.article.title for pa in parsed],

@@ -56,9 +56,13 @@ class Mention:
     admin1: str | None = None
     geo_precision: int = 1
 
-    def to_dict(self) -> dict:
-        """The JSON shape of DESIGN.md (plus ``reason``, ``admin1``, ``geo_precision``)."""
-        return asdict(self)
+    def to_dict(self, explain: bool = True) -> dict:
+        """The JSON shape of DESIGN.md plus ``admin1`` and ``geo_precision``; ``reason`` (how
+        it was resolved) only when ``explain``."""
+        out = asdict(self)
+        if not explain:
+            del out["reason"]
+        return out
 
 
 def _context() -> dict:
