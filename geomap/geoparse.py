@@ -17,7 +17,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -34,6 +34,20 @@ _CAP_PHRASE = re.compile(
 )
 _DEMONYM = re.compile(r"(?:ians?|ish|ese|eans?)$")  # "Syrians", "Turkish": not places
 FUZZY_MIN_LEN = 6
+_CUE_WORD = re.compile(r"[\w'’]+")
+_ARTICLE_THEN = re.compile(r"(\w+)[-‐ ]+(\w)")
+_NEXT_NAME = re.compile(r"[ -]([A-Z][\w’'-]+)")
+_PREV_NAME = re.compile(r"([A-Z][\w’'-]+)[ -]$")
+_HEAD_AFTER = re.compile(r"[’']?\s+(?:[A-Z]\w*\s+)?([A-Za-z][\w ]*)")
+_WORD_AFTER = re.compile(r"[’']?s?\s+(\w+)")
+_LIST_SEP = re.compile(r",\s*|\s+and\s+|,\s+and\s+")
+_POSSESSIVE = re.compile(r"[’']s?\s+([\w-]+)(?:\s+([\w-]+))?")
+_BASED = re.compile(r"[-‐](?:based\b|\w+ border)")
+_COMPOUND = re.compile(r"[-‐][A-Z]")
+_PRO_ANTI = re.compile(r"\b(?:pro|anti)-$")
+_COMMA = re.compile(r",\s*")
+_VERB_AFTER = re.compile(r"\s*(?:,\s*)?(?:also\s+|has\s+|have\s+)?(\w+)")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])")
 FUZZY_CUTOFF = 90
 
 
@@ -85,11 +99,7 @@ class Geoparser:
         alts = {k: _alternation(v) for k, v in self.ctx.items() if isinstance(v, list)}
         # "_after" cues match the word(s) after a mention; "_before" cues end the text before it
         self._after = {k: re.compile(rf"(?:{a})") for k, a in alts.items() if k.endswith("after")}
-        self._before = {
-            k: re.compile(rf"\b(?:{a})\s+(?:the\s+)?$")
-            for k, a in alts.items()
-            if k.endswith("before")
-        }
+        self._before = {k: _Suffixes(v) for k, v in self.ctx.items() if k.endswith("before")}
         self._lit_after = re.compile(rf"\s+(?:{alts['literal_after']})\b")
         self._backed = re.compile(rf"[-‐](?:{alts['backed_suffix']})\b")
         self._embedded_before = re.compile(rf"(?:{alts['embedded_before']})\s*(?:for|of|in)?$")
@@ -115,9 +125,14 @@ class Geoparser:
         )
 
     @cached_property
-    def _fuzzy_choices(self) -> list[str]:
-        """Keys long enough for a fuzzy match to mean something."""
-        return [k for k in self._fuzzy_keys if len(k) >= 5]
+    def _fuzzy_choices(self) -> dict[str, list[str]]:
+        """Keys long enough for a fuzzy match to mean something, by first letter (a
+        transliteration keeps its first consonant: "Dayr"/"Deir", "Idleb"/"Idlib")."""
+        out: dict[str, list[str]] = {}
+        for k in self._fuzzy_keys:
+            if len(k) >= 5:
+                out.setdefault(k[:1], []).append(k)
+        return out
 
     @cached_property
     def _verbs(self) -> frozenset[str]:
@@ -189,7 +204,7 @@ class Geoparser:
             )
         if first.isupper() or first.isdigit():
             return True
-        m = re.match(r"(\w+)[-‐ ]+(\w)", surface)
+        m = _ARTICLE_THEN.match(surface)
         return bool(m and m.group(1).lower() in ARTICLES and m.group(2).isupper())
 
     def _person_name(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
@@ -197,8 +212,8 @@ class Geoparser:
         "Barack Obama") is part of a person's or organisation's name."""
         if any(self.gaz.places[i].layer == "curated" for i in idxs):
             return False
-        nxt = re.match(r"[ -]([A-Z][\w’'-]+)", text[e : e + 40])
-        prev = re.search(r"([A-Z][\w’'-]+)[ -]$", text[max(0, s - 40) : s])
+        nxt = _NEXT_NAME.match(text[e : e + 40])
+        prev = _PREV_NAME.search(text[max(0, s - 40) : s])
         glued = [w.group(1) for w in (nxt, prev) if w]
         return any(
             phrase_key(w) not in self.gaz.automaton and w.lower() not in self.gaz.stopwords
@@ -219,7 +234,6 @@ class Geoparser:
     def _second_pass(self, text, inside, taken) -> list:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
         out = []
-        fuzzy_keys = self._fuzzy_keys
         spans = sorted((h[0], h[1]) for h in taken)
         starts = [a for a, _ in spans]
         reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end so far
@@ -234,22 +248,27 @@ class Geoparser:
             phrase = m.group()
             if phrase.lower() in self.gaz.stopwords or len(phrase) < 4 or _DEMONYM.search(phrase):
                 continue
-            key = name_key(phrase)
-            idxs = fuzzy_keys.get(key, ())
-            reason = "key"
-            if not idxs and len(phrase) >= FUZZY_MIN_LEN and fuzzy_keys:
-                best = process.extractOne(
-                    key, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
-                )
-                if best:
-                    idxs, reason = fuzzy_keys[best[0]], f"fuzzy:{best[1]:.0f}"
-            if idxs:
-                out.append((s, e, (reason, idxs)))
+            found = self._unlisted(phrase)
+            if found:
+                out.append((s, e, found))
         return out
+
+    @lru_cache(maxsize=65536)  # noqa: B019  (one parser per process; names recur)
+    def _unlisted(self, phrase: str) -> tuple[str, tuple[int, ...]] | None:
+        """A curated place for a spelling no list has: same key, else a close key."""
+        key = name_key(phrase)
+        idxs = self._fuzzy_keys.get(key)
+        if idxs:
+            return "key", idxs
+        choices = self._fuzzy_choices.get(key[:1])
+        if len(phrase) < FUZZY_MIN_LEN or not choices:
+            return None
+        best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        return (f"fuzzy:{best[1]:.0f}", self._fuzzy_keys[best[0]]) if best else None
 
     def _embedded(self, text: str, s: int, e: int) -> bool:
         """Part of an organisation, event or outlet name ("Astana process", "Doha Forum")."""
-        m = re.match(r"[’']?\s+(?:[A-Z]\w*\s+)?([A-Za-z][\w ]*)", text[e : e + 30])
+        m = _HEAD_AFTER.match(text[e : e + 30])
         if m and self._after["embedded_after"].match(m.group(1).lower()):
             nxt = m.group(1).split()[0]
             return nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}
@@ -335,28 +354,26 @@ class Geoparser:
     def _located(self, text: str, m: Mention) -> bool:
         """A landmark that doubles as an organ ("the Kremlin said") counts only where a
         location cue places something at it ("a meeting at the Kremlin")."""
-        return bool(
-            self._before["landmark_before"].search(text[max(0, m.start - 30) : m.start].lower())
-        )
+        return bool(self._before["landmark_before"].match(text[max(0, m.start - 30) : m.start]))
 
     def _kind_cue(self, text: str, s: int, e: int, hits: list, n: int) -> str:
         """``governorate`` / ``city`` from the words around the mention, or ''."""
         after = text[e : e + 25].lower()
         before = text[max(0, s - 25) : s].lower()
-        m = re.match(r"[’']?s?\s+(\w+)", after)
+        m = _WORD_AFTER.match(after)
         if m and self._after["governorate_after"].fullmatch(m.group(1)):
             return "governorate"
         if m and self._after["city_after"].fullmatch(m.group(1)):
             return "city"
-        if self._before["governorate_before"].search(before):
+        if self._before["governorate_before"].match(before):
             return "governorate"
-        if self._before["city_before"].search(before):
+        if self._before["city_before"].match(before):
             return "city"
         # front lists: "Daraa, Sweida and al-Hasakeh" name governorates
         neighbours = [hits[j] for j in (n - 1, n + 1) if 0 <= j < len(hits)]
         for ns, ne, (_, idxs) in neighbours:
             gap = text[min(e, ne) : max(s, ns)] if ns > s else text[ne:s]
-            if re.fullmatch(r",\s*|\s+and\s+|,\s+and\s+", gap) and any(
+            if _LIST_SEP.fullmatch(gap) and any(
                 self.gaz.places[i].kind == "governorate" for i in idxs
             ):
                 return "governorate"
@@ -386,37 +403,35 @@ class Geoparser:
         after = text[m.end : m.end + 40]
         if self._backed.match(after):
             return False  # "Turkish-backed", "U.S.-backed"
-        poss = re.match(r"[’']s?\s+([\w-]+)(?:\s+([\w-]+))?", after)
+        poss = _POSSESSIVE.match(after)
         if poss:
             owned = set(self.ctx["literal_possessed"])
             return any((w or "").lower() in owned for w in poss.groups())
-        if self._lit_after.match(after.lower()) or re.match(r"[-‐](?:based\b|\w+ border)", after):
+        if self._lit_after.match(after.lower()) or _BASED.match(after):
             return True  # "the Syria border", "Tripoli-based", "the Türkiye-Syria border"
-        if re.match(r"[-‐][A-Z]", after) or re.search(r"\b(?:pro|anti)-$", before):
+        if _COMPOUND.match(after) or _PRO_ANTI.search(before):
             return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
-        lit = self._before["literal_before"].search(before)
-        meto = self._before["metonymy_before"].search(before)
+        lit = self._before["literal_before"].match(before)
+        meto = self._before["metonymy_before"].match(before)
         if self._acts(after) and not lit:
             return False  # "Moscow insists", ", Syria said" (not "a summit in Riyadh was")
         if (
             m.kind == "country"
             and previous
             and previous.kind not in ("country", "region")
-            and re.fullmatch(r",\s*", text[previous.end : m.start])
+            and _COMMA.fullmatch(text[previous.end : m.start])
         ):
             return True  # dateline or apposition: "Kazan, Russia"
         if lit or meto:  # the longer cue wins: "border with Türkiye" over "with"
-            return bool(lit) and (not meto or lit.start() <= meto.start())
+            return lit >= meto
         # a list after a literal cue: "in Geneva, Astana and Doha"
         return bool(
-            previous
-            and previous.literal
-            and re.fullmatch(r",\s*|\s+and\s+|,\s+and\s+", text[previous.end : m.start])
+            previous and previous.literal and _LIST_SEP.fullmatch(text[previous.end : m.start])
         )
 
     def _acts(self, after: str) -> bool:
         """Whether the words after a name make it the subject of a verb of agency."""
-        nxt = re.match(r"\s*(?:,\s*)?(?:also\s+|has\s+|have\s+)?(\w+)", after)
+        nxt = _VERB_AFTER.match(after)
         return bool(nxt) and nxt.group(1).lower() in self._verbs
 
 
@@ -456,7 +471,29 @@ def _countries_near(country_at: list[tuple[int, str | None]], s: int, window: in
 
 def _lowercase_words(text: str) -> frozenset[str]:
     """Every all-lower-case word of the text (evidence that a word is not a name)."""
-    return frozenset(re.findall(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])", text))
+    return frozenset(_LOWER_WORD.findall(text))
+
+
+class _Suffixes:
+    """Cue phrases that may end the text just before a mention ("countryside of (the)")."""
+
+    def __init__(self, phrases: list[str]):
+        self.phrases = frozenset(" ".join(p.lower().split()) for p in phrases)
+        self.longest = max((len(p.split()) for p in self.phrases), default=0)
+
+    def match(self, before: str) -> int:
+        """How many words the longest cue ending ``before`` has (0: none)."""
+        if not before[-1:].isspace():
+            return 0
+        words = _CUE_WORD.findall(before[-60:].lower())
+        if not words or not before.rstrip()[-1:].isalnum():
+            return 0
+        if words[-1] == "the" and len(words) > 1:
+            words.pop()
+        for n in range(min(self.longest, len(words)), 0, -1):
+            if " ".join(words[-n:]) in self.phrases:
+                return n
+        return 0
 
 
 class _SpanSet:

@@ -7,7 +7,6 @@ so every hit is a whole-word phrase and offsets map straight back to the text.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -56,15 +55,14 @@ def longest_first(
     hits: Iterable[tuple[int, int, Any]],
 ) -> list[tuple[int, int, Any]]:
     """Keep the longest non-overlapping hits (leftmost on ties), in text order."""
-    starts: list[int] = []  # accepted hits, kept sorted by start (they never overlap)
-    ends: list[int] = []
-    taken: list[tuple[int, int, Any]] = []
-    for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
+    ordered = sorted(hits, key=lambda h: (h[0] - h[1], h[0]))
+    if not ordered:
+        return []
+    occupied = bytearray(max(h[1] for h in ordered) + 1)  # 1 where a kept hit lies
+    taken = []
+    for hit in ordered:
         s, e = hit[0], hit[1]
-        i = bisect.bisect_left(starts, s)
-        if (i < len(starts) and starts[i] < e) or (i > 0 and ends[i - 1] > s):
-            continue
-        starts.insert(i, s)
-        ends.insert(i, e)
-        taken.append(hit)
+        if occupied.find(1, s, e) < 0:
+            occupied[s:e] = b"\x01" * (e - s)
+            taken.append(hit)
     return sorted(taken, key=lambda h: h[0])
