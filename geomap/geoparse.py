@@ -29,11 +29,12 @@ from geomap.normalize import ARTICLES, name_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _CAP_PHRASE = re.compile(
-    r"(?:\b(?:[Aa]l|[Ee]l|[Aa][rstdzn]|[Aa]sh)[-‐ ])?\b[A-Z][\w’'ʼ-]*"
+    r"(?:\b(?:[Aa]l|[Ee]l)[-‐ ]|\b(?:[Aa][rstdzn]|[Aa]sh)[-‐])?\b[A-Z][\w’'ʼ-]*"
     r"(?:[ -](?:(?:al|el|ad|as|ash|az|ar|at|an|ez|es|ed|bin|ibn|de)[- ])?[A-Z][\w’'ʼ-]*){0,3}"
 )
+_POSSESSIVE_END = re.compile(r"[’']s?$")
 _DEMONYM = re.compile(r"(?:ians?|ish|ese|eans?)$")  # "Syrians", "Turkish": not places
-FUZZY_MIN_LEN = 6
+FUZZY_MIN_LEN = 7
 _CUE_WORD = re.compile(r"[\w'’]+")
 _ARTICLE_THEN = re.compile(r"(\w+)[-‐ ]+(\w)")
 _NEXT_NAME = re.compile(r"[ -]([A-Z][\w’'-]+)")
@@ -130,7 +131,7 @@ class Geoparser:
         transliteration keeps its first consonant: "Dayr"/"Deir", "Idleb"/"Idlib")."""
         out: dict[str, list[str]] = {}
         for k in self._fuzzy_keys:
-            if len(k) >= 5:
+            if len(k) >= 6:
                 out.setdefault(k[:1], []).append(k)
         return out
 
@@ -239,19 +240,31 @@ class Geoparser:
         reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end so far
         for m in _CAP_PHRASE.finditer(text):
             s, e = m.span()
+            possessive = _POSSESSIVE_END.search(m.group())  # "Raqqa's": look at "Raqqa"
+            if possessive:
+                e = s + possessive.start()
             # a phrase a longer-or-equal exact hit already covers needs no second look
             i = bisect.bisect_right(starts, s)
             if not inside(s, e) or (i and reach[i - 1] >= e):
                 continue
             if _sentence_initial(text, s):
                 continue  # a capital at a sentence start says nothing
-            phrase = m.group()
-            if phrase.lower() in self.gaz.stopwords or len(phrase) < 4 or _DEMONYM.search(phrase):
+            phrase = text[s:e]
+            if len(phrase) < 4 or _DEMONYM.search(phrase) or self._stopword(phrase):
                 continue
             found = self._unlisted(phrase)
             if found:
                 out.append((s, e, found))
         return out
+
+    def _stopword(self, phrase: str) -> bool:
+        """The phrase, or its last word, or the phrase without its article, is a stop word
+        ("al-Shaibani", "Shi'ite", "Hatem")."""
+        key = phrase_key(phrase).strip()
+        words = key.split()
+        bare = " ".join(w for w in words if w not in ARTICLES)
+        stop = self.gaz.stopwords
+        return key in stop or bare in stop or words[-1] in stop or words[0] in stop
 
     @lru_cache(maxsize=65536)  # noqa: B019  (one parser per process; names recur)
     def _unlisted(self, phrase: str) -> tuple[str, tuple[int, ...]] | None:
@@ -284,12 +297,16 @@ class Geoparser:
             if len(countries) == 1 and None not in countries:
                 focus[next(iter(countries))] += 1
         total = sum(focus.values()) or 1
-        country_at = sorted(
-            (s, places[i].country)
-            for s, _, (_, idxs) in hits
+        country_at = self._territories(text, hits)
+        # governorates the article is about: unambiguous places and governorates it names
+        admin_focus = {places[idxs[0]].admin1 for _, _, (_, idxs) in hits if len(idxs) == 1}
+        admin_focus |= {
+            places[i].name
+            for _, _, (_, idxs) in hits
             for i in idxs
-            if places[i].kind == "country"
-        )
+            if places[i].kind == "governorate"
+        }
+        admin_focus.discard(None)
         mentions: list[Mention] = []
         for n, (s, e, (reason, idxs)) in enumerate(hits):
             cue = self._kind_cue(text, s, e, hits, n)
@@ -313,6 +330,7 @@ class Geoparser:
                     + (4.0 if p.kind == "country" else 0.0)
                     + (3.0 if near else 0.0)
                     + 2.0 * focus[p.country] / total
+                    + (1.5 if p.admin1 in admin_focus else 0.0)
                     + (1.0 if _primary(p, text[s:e]) else 0.0)
                     + self._kind_bonus(p, cue)
                 )
@@ -355,6 +373,23 @@ class Geoparser:
         """A landmark that doubles as an organ ("the Kremlin said") counts only where a
         location cue places something at it ("a meeting at the Kremlin")."""
         return bool(self._before["landmark_before"].match(text[max(0, m.start - 30) : m.start]))
+
+    def _territories(self, text: str, hits: list) -> list[tuple[int, str | None]]:
+        """Where the text names a country as territory ("in Libya", not "US officials"):
+        a nearby one is evidence for a same-country reading of an ambiguous name."""
+        out = []
+        previous: Mention | None = None
+        for s, e, (_, idxs) in hits:
+            countries = [self.gaz.places[i] for i in idxs if self.gaz.places[i].kind == "country"]
+            if not countries:
+                continue
+            c = countries[0]
+            m = Mention(s, e, text[s:e], c.id, c.name, c.kind, c.country, c.lat, c.lon)
+            m.literal = self._names_territory(text, m, previous)
+            if m.literal:
+                out.append((s, c.country))
+            previous = m
+        return out
 
     def _kind_cue(self, text: str, s: int, e: int, hits: list, n: int) -> str:
         """``governorate`` / ``city`` from the words around the mention, or ''."""
