@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from geomap.matching import build_automaton, iter_hits, longest_first, padded
+from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -84,7 +84,12 @@ class ActorIndex:
         hits = []
         for s, e, values in iter_hits(self._automaton, folded):
             surface = text[s:e]
-            codes = [code for alias, code, cs in values if not cs or surface == alias]
+            # the whole-word key stops before a final period: "U.S." is seen as "U.S"
+            codes = [
+                code
+                for alias, code, cs in values
+                if not cs or surface.rstrip(".") == alias.rstrip(".")
+            ]
             if codes:
                 hits.append((s, e, codes))
         return [
@@ -92,6 +97,10 @@ class ActorIndex:
             for s, e, codes in longest_first(hits)
             for code in dict.fromkeys(codes)
         ]
+
+    def phrases(self) -> frozenset[str]:
+        """The folded form of every alias (to tell organs such as "Kremlin" from places)."""
+        return frozenset(phrase_key(alias).strip() for alias, _, _ in self.aliases)
 
     def colour(self, code: str) -> str:
         """The map colour of an actor (grey for unknown codes)."""

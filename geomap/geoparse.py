@@ -39,7 +39,8 @@ _CUE_WORD = re.compile(r"[\w'’]+")
 _ARTICLE_THEN = re.compile(r"(\w+)[-‐ ]+(\w)")
 _NEXT_NAME = re.compile(r"[ -]([A-Z][\w’'-]+)")
 _PREV_NAME = re.compile(r"([A-Z][\w’'-]+)[ -]$")
-_HEAD_AFTER = re.compile(r"[’']?\s+(?:[A-Z]\w*\s+)?([A-Za-z][\w ]*)")
+_HEAD_AFTER = re.compile(r"[’']?\s+([A-Za-z][\w ]*)")
+_HEAD_AFTER_SKIP = re.compile(r"[’']?\s+[A-Z]\w*\s+([A-Za-z][\w ]*)")  # "Doha International Forum"
 _WORD_AFTER = re.compile(r"[’']?s?\s+(\w+)")
 _LIST_SEP = re.compile(r",\s*|\s+and\s+|,\s+and\s+")
 _POSSESSIVE = re.compile(r"[’']s?\s+([\w-]+)(?:\s+([\w-]+))?")
@@ -47,6 +48,7 @@ _BASED = re.compile(r"[-‐](?:based\b|\w+ border)")
 _COMPOUND = re.compile(r"[-‐][A-Z]")
 _PRO_ANTI = re.compile(r"\b(?:pro|anti)-$")
 _COMMA = re.compile(r",\s*")
+_VERB_RIGHT_AFTER = re.compile(r"\s+(?:also\s+|has\s+|have\s+)?(\w+)")
 _VERB_AFTER = re.compile(r"\s*(?:,\s*)?(?:also\s+|has\s+|have\s+)?(\w+)")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])")
 FUZZY_CUTOFF = 90
@@ -93,8 +95,16 @@ def _alternation(words: list[str]) -> str:
 class Geoparser:
     """Finds and resolves place mentions with one gazetteer (see module docstring)."""
 
-    def __init__(self, gazetteer: Gazetteer, context: dict | None = None):
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        context: dict | None = None,
+        organs: frozenset[str] = frozenset(),
+    ):
+        """``organs``: folded names of actors' organs; a landmark with such a name ("the
+        Kremlin", "the White House") is a place only where a cue locates something at it."""
         self.gaz = gazetteer
+        self.organs = organs
         ctx = context or _context()
         self.ctx = {k: v for k, v in ctx.items() if not k.startswith("_")}
         alts = {k: _alternation(v) for k, v in self.ctx.items() if isinstance(v, list)}
@@ -103,7 +113,7 @@ class Geoparser:
         self._before = {k: _Suffixes(v) for k, v in self.ctx.items() if k.endswith("before")}
         self._lit_after = re.compile(rf"\s+(?:{alts['literal_after']})\b")
         self._backed = re.compile(rf"[-‐](?:{alts['backed_suffix']})\b")
-        self._embedded_before = re.compile(rf"(?:{alts['embedded_before']})\s*(?:for|of|in)?$")
+        self._embedded_before = re.compile(rf"(?:{alts['embedded_before']})\s*(?:for|of)?$")
 
     # -- data derived once -------------------------------------------------
     @cached_property
@@ -198,10 +208,14 @@ class Geoparser:
         """Capitalised (or an article then a capital), and not a lone stop word."""
         surface = text[s:e]
         first = surface[0]
-        if sum(c.isalpha() for c in surface) <= 3:  # "US", "UAE": acronyms a place is known by
+        if sum(c.isalpha() for c in surface) <= 3:
+            # "US", "UAE": acronyms a place is known by; "Roj": a short curated name as spelt
             bare = surface.replace(".", "")
-            return surface.isupper() and any(
-                n.replace(".", "") == bare for i in idxs for n in self.gaz.places[i].names
+            return any(
+                n.replace(".", "") == bare
+                and (surface.isupper() or self.gaz.places[i].layer == "curated")
+                for i in idxs
+                for n in self.gaz.places[i].names
             )
         if first.isupper() or first.isdigit():
             return True
@@ -280,24 +294,29 @@ class Geoparser:
         return (f"fuzzy:{best[1]:.0f}", self._fuzzy_keys[best[0]]) if best else None
 
     def _embedded(self, text: str, s: int, e: int) -> bool:
-        """Part of an organisation, event or outlet name ("Astana process", "Doha Forum")."""
-        m = _HEAD_AFTER.match(text[e : e + 30])
-        if m and self._after["embedded_after"].match(m.group(1).lower()):
-            nxt = m.group(1).split()[0]
-            return nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}
+        """Part of an organisation, event or outlet name ("Astana process", "Doha Forum",
+        "the Raqqa Military Council", "Hanano Street")."""
+        after = text[e : e + 40]
+        for m in (_HEAD_AFTER.match(after), _HEAD_AFTER_SKIP.match(after)):
+            if m and self._after["embedded_after"].match(m.group(1).lower()):
+                nxt = m.group(1).split()[0]
+                if nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}:
+                    return True
         before = text[max(0, s - 30) : s].rstrip().lower()
         return bool(self._embedded_before.search(before)) and text[s - 1 : s] == " "
 
     # -- resolution --------------------------------------------------------
     def _resolve(self, text: str, hits: list) -> list[Mention]:
         places = self.gaz.places
-        focus: Counter[str] = Counter()
+        # the article's country focus: countries named as territory, and the countries of
+        # unambiguous places ("US officials" names an actor, not where things happen)
+        country_at = self._territories(text, hits)
+        focus: Counter[str] = Counter(c for _, c in country_at)
         for _, _, (_, idxs) in hits:
-            countries = {places[i].country for i in idxs}
+            countries = {places[i].country for i in idxs if places[i].kind != "country"}
             if len(countries) == 1 and None not in countries:
                 focus[next(iter(countries))] += 1
         total = sum(focus.values()) or 1
-        country_at = self._territories(text, hits)
         # governorates the article is about: unambiguous places and governorates it names
         admin_focus = {places[idxs[0]].admin1 for _, _, (_, idxs) in hits if len(idxs) == 1}
         admin_focus |= {
@@ -367,7 +386,13 @@ class Geoparser:
                 )
             )
         self._literal(text, mentions)
-        return [m for m in mentions if m.kind != "landmark" or self._located(text, m)]
+        return [
+            m
+            for m in mentions
+            if m.kind != "landmark"
+            or self._located(text, m)
+            or phrase_key(m.text).strip() not in self.organs
+        ]
 
     def _located(self, text: str, m: Mention) -> bool:
         """A landmark that doubles as an organ ("the Kremlin said") counts only where a
@@ -380,14 +405,13 @@ class Geoparser:
         out = []
         previous: Mention | None = None
         for s, e, (_, idxs) in hits:
-            countries = [self.gaz.places[i] for i in idxs if self.gaz.places[i].kind == "country"]
-            if not countries:
-                continue
-            c = countries[0]
+            places = [self.gaz.places[i] for i in idxs]
+            c = next((p for p in places if p.kind == "country"), places[0])
             m = Mention(s, e, text[s:e], c.id, c.name, c.kind, c.country, c.lat, c.lon)
-            m.literal = self._names_territory(text, m, previous)
-            if m.literal:
-                out.append((s, c.country))
+            if c.kind == "country":
+                m.literal = self._names_territory(text, m, previous)
+                if m.literal:
+                    out.append((s, c.country))
             previous = m
         return out
 
@@ -446,17 +470,19 @@ class Geoparser:
             return True  # "the Syria border", "Tripoli-based", "the Türkiye-Syria border"
         if _COMPOUND.match(after) or _PRO_ANTI.search(before):
             return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
+        if m.text.isupper() and len(m.text) > 3 and (m.start == 0 or text[m.start - 1] == "\n"):
+            return True  # a dateline: "DAMASCUS, Syria (AP) —"
         lit = self._before["literal_before"].match(before)
         meto = self._before["metonymy_before"].match(before)
-        if self._acts(after) and not lit:
-            return False  # "Moscow insists", ", Syria said" (not "a summit in Riyadh was")
         if (
             m.kind == "country"
             and previous
             and previous.kind not in ("country", "region")
             and _COMMA.fullmatch(text[previous.end : m.start])
-        ):
-            return True  # dateline or apposition: "Kazan, Russia"
+        ):  # apposition: "Kazan, Russia", "Tripoli, Libya, continued" - unless it acts
+            return not self._acts(after, comma=False)  # "…Damascus, Syria said"
+        if self._acts(after) and not lit:
+            return False  # "Moscow insists", ", Syria said" (not "a summit in Riyadh was")
         if lit or meto:  # the longer cue wins: "border with Türkiye" over "with"
             return lit >= meto
         # a list after a literal cue: "in Geneva, Astana and Doha"
@@ -464,9 +490,10 @@ class Geoparser:
             previous and previous.literal and _LIST_SEP.fullmatch(text[previous.end : m.start])
         )
 
-    def _acts(self, after: str) -> bool:
-        """Whether the words after a name make it the subject of a verb of agency."""
-        nxt = _VERB_AFTER.match(after)
+    def _acts(self, after: str, comma: bool = True) -> bool:
+        """Whether the words after a name make it the subject of a verb of agency
+        (``comma``: "Damascus, meanwhile, continues" counts too)."""
+        nxt = (_VERB_AFTER if comma else _VERB_RIGHT_AFTER).match(after)
         return bool(nxt) and nxt.group(1).lower() in self._verbs
 
 

@@ -33,7 +33,7 @@ class Pipeline:
     def __init__(self, gazetteer: Gazetteer | None = None, actors: ActorIndex | None = None):
         self.gazetteer = gazetteer or Gazetteer.load()
         self.actors = actors or ActorIndex.load()
-        self.geoparser = Geoparser(self.gazetteer)
+        self.geoparser = Geoparser(self.gazetteer, organs=self.actors.phrases())
 
     def parse_articles(self, text: str) -> list[ParsedArticle]:
         """Split ``text`` into articles and parse each body (boilerplate excluded)."""

@@ -321,3 +321,33 @@ def test_a_geonames_word_the_text_also_uses_in_lower_case_is_not_a_place(pipelin
     assert [m.text for m in parse(pipeline, text)] == ["Idlib"]
     # without the lower-case evidence the GeoNames city stays a candidate
     assert "Temple" in [m.text for m in parse(pipeline, "Talks were held in Temple, Texas.")]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "country"),
+    [
+        ("Turkish drones struck Raqqa's outskirts.", "Raqqa", "SY"),
+        ("US and French officials met in Paris.", "Paris", "FR"),
+    ],
+)
+def test_possessives_and_actor_countries_do_not_mislead_resolution(pipeline, text, name, country):
+    m = at(parse(pipeline, text), text, name)
+    assert m.country == country
+
+
+def test_organ_landmarks_need_a_location_cue_other_landmarks_do_not(pipeline):
+    assert [m.text for m in parse(pipeline, "The Kremlin said the talks would go on.")] == []
+    text = "Crowds gathered in Umayyad Square after the announcement."
+    assert "Umayyad Square" in [m.text for m in parse(pipeline, text)]
+
+
+def test_street_names_and_institutes_do_not_swallow_places(pipeline):
+    text = "A fellow at the Middle East Institute in Washington said shops on Hanano Street shut."
+    found = [m.text for m in parse(pipeline, text)]
+    assert "Washington" in found and "Hanano" not in found
+
+
+def test_dateline_in_capitals_names_territory(pipeline):
+    text = "DAMASCUS, Syria (AP) — Clashes resumed on Monday."
+    mentions = parse(pipeline, text)
+    assert [(m.text, m.literal) for m in mentions] == [("DAMASCUS", True), ("Syria", True)]
