@@ -9,10 +9,11 @@ ingesting the same text twice stores nothing twice.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +102,25 @@ mentions = sa.Table(
     sa.Column("reason", sa.Text),
 )
 
+SORTABLE = (
+    "id",
+    "date",
+    "place_name",
+    "place_id",
+    "place_kind",
+    "country",
+    "admin1",
+    "geo_precision",
+    "event_type",
+    "confidence",
+    "source_count",
+    "article_id",
+)
+"""Event columns ``query_events(sort=...)`` accepts: the scalar ones a reader would order by."""
+
+Sort = Sequence[tuple[str, bool]]
+"""An ordering: ``(column, descending)`` pairs, most significant first."""
+
 _rtree = sa.table("events_rtree", *(sa.column(c) for c in ("id", "minx", "maxx", "miny", "maxy")))
 
 
@@ -115,6 +135,30 @@ class EventFilter:
     type: list[str] = field(default_factory=list)
     place: list[str] = field(default_factory=list)
     max_geo_precision: int | None = None
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Where and when the stored events lie: a WGS84 bbox and the first/last day they cover."""
+
+    bbox: tuple[float, float, float, float] | None
+    start: str | None  # ISO day
+    end: str | None
+
+
+def period_start(date: str) -> str:
+    """The first day of an ISO date prefix (``2022`` -> ``2022-01-01``)."""
+    return (date + "-01-01")[:10] if len(date) == 4 else (date + "-01")[:10]
+
+
+def period_end(date: str) -> str:
+    """The last day of an ISO date prefix (``2022-02`` -> ``2022-02-28``)."""
+    if len(date) == 4:
+        return f"{date}-12-31"
+    if len(date) == 7:
+        year, month = int(date[:4]), int(date[5:7])
+        return f"{date}-{calendar.monthrange(year, month)[1]:02d}"
+    return date
 
 
 def db_url(value: str | None = None) -> str:
@@ -346,8 +390,9 @@ class Store:
         if f.datetime:
             lo, hi = f.datetime
             conds.append(events.c.date.is_not(None))
-            if lo:
-                conds.append(events.c.date >= lo[: len(lo)])
+            if lo:  # a coarser date overlaps when it is a prefix of lo: 2022 reaches 2022-06
+                d = events.c.date
+                conds.append(sa.or_(d >= lo, d.in_({lo[:4], lo[:7]})))
             if hi:
                 conds.append(events.c.date <= hi + "\uffff")
         if f.article:
@@ -379,19 +424,97 @@ class Store:
             q = sa.select(sa.func.count()).select_from(events).where(*self._where(f))
             return conn.execute(q).scalar_one()
 
-    def query_events(self, f: EventFilter, limit: int = 100, offset: int = 0) -> list[dict]:
-        """Matching events (with their sources), ordered by id."""
+    def query_events(
+        self, f: EventFilter, limit: int = 100, offset: int = 0, sort: Sort = ()
+    ) -> list[dict]:
+        """Matching events (with their sources), ordered by ``sort`` then id (so pages are
+        stable); nulls sort last either way. An unknown sort column is a ValueError."""
+        order = []
+        for name, desc in sort:
+            if name not in SORTABLE:
+                raise ValueError(f"cannot sort events by {name!r}; one of {', '.join(SORTABLE)}")
+            col = events.c[name]
+            order.append((col.desc() if desc else col.asc()).nulls_last())
         with self.engine.connect() as conn:
             q = (
                 sa.select(events)
                 .where(*self._where(f))
-                .order_by(events.c.id)
+                .order_by(*order, events.c.id)
                 .limit(limit)
                 .offset(offset)
             )
             rows = [dict(r._mapping) for r in conn.execute(q)]
             self._attach_sources(conn, rows)
             return rows
+
+    def iter_events(
+        self,
+        f: EventFilter,
+        sort: Sort = (),
+        limit: int | None = None,
+        offset: int = 0,
+        page_size: int = 1000,
+    ) -> Iterator[dict]:
+        """Like :meth:`query_events` over the whole selection (or ``limit`` rows), fetched a
+        page at a time so an export of any size holds one page in memory and no connection
+        between pages."""
+        while limit is None or limit > 0:
+            n = page_size if limit is None else min(page_size, limit)
+            rows = self.query_events(f, limit=n, offset=offset, sort=sort)
+            yield from rows
+            if len(rows) < n:
+                return
+            offset += n
+            if limit is not None:
+                limit -= n
+
+    def event_extent(self) -> Extent:
+        """The bbox and the date span of every stored event (an OGC collection ``extent``).
+
+        The span ends on the last day of the latest period: ``2024-05`` outlasts
+        ``2024-05-02``, so every date of the latest year is looked at."""
+        e = events.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(
+                    sa.func.min(e.lon),
+                    sa.func.min(e.lat),
+                    sa.func.max(e.lon),
+                    sa.func.max(e.lat),
+                    sa.func.min(e.date),
+                    sa.func.max(e.date),
+                )
+            ).one()
+            minx, miny, maxx, maxy, first, last = row
+            end = None
+            if last:
+                latest = conn.execute(
+                    sa.select(e.date).distinct().where(e.date >= last[:4])
+                ).scalars()
+                end = max(period_end(d) for d in latest)
+        bbox = None if minx is None else (minx, miny, maxx, maxy)
+        return Extent(bbox, period_start(first) if first else None, end)
+
+    def article_extents(self) -> dict[int, dict[str, float]]:
+        """Article id -> the centroid (``lon``, ``lat``: mean of its distinct events) and the
+        bbox (``minx``, ``miny``, ``maxx``, ``maxy``) of the events it reports."""
+        pairs = sa.select(reports.c.article_id, reports.c.event_id).distinct().subquery()
+        e = events.c
+        q = (
+            sa.select(
+                pairs.c.article_id,
+                sa.func.avg(e.lon).label("lon"),
+                sa.func.avg(e.lat).label("lat"),
+                sa.func.min(e.lon).label("minx"),
+                sa.func.min(e.lat).label("miny"),
+                sa.func.max(e.lon).label("maxx"),
+                sa.func.max(e.lat).label("maxy"),
+            )
+            .join(events, e.id == pairs.c.event_id)
+            .group_by(pairs.c.article_id)
+        )
+        with self.engine.connect() as conn:
+            return {r.article_id: dict(r._mapping) for r in conn.execute(q)}
 
     def get_event(self, event_id: int) -> dict | None:
         """One event with its sources, or None."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, Field
 
 from geomap.api.deps import Svc, Writer
-from geomap.api.params import bad
+from geomap.api.params import MAX_INT, bad, param
 from geomap.ingest import ingest_text
 
 router = APIRouter()
@@ -41,7 +41,9 @@ def list_articles(svc: Svc) -> list[dict]:
     "/api/articles/{article_id}/mentions",
     summary="Every place mention of an article, mapped or not",
 )
-def article_mentions(article_id: int, svc: Svc) -> list[dict]:
+def article_mentions(
+    article_id: Annotated[int, param("an article id", 1, where=Path, ge=1, le=MAX_INT)], svc: Svc
+) -> list[dict]:
     return svc.store.article_mentions(article_id)
 
 

@@ -1,38 +1,355 @@
-"""OGC API – Features: landing, conformance, collections and their items."""
+"""OGC API – Features (Part 1, with Part 3 queryables and sorting): landing, conformance,
+collections (events, places, articles, actors), their items, and exports of events.
+
+Every JSON read carries a weak ``ETag`` (a hash of the body without ``timeStamp``) and
+``Cache-Control: no-cache``, so clients revalidate after an ingest and get a 304 otherwise.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
+from geomap.api import exports
 from geomap.api.deps import Svc
-from geomap.api.params import Filter, bad
+from geomap.api.params import (
+    MAX_INT,
+    BBox,
+    Filter,
+    Known,
+    Offset,
+    SortBy,
+    param,
+    parse_bbox,
+    parse_sortby,
+)
 from geomap.assets import STATIC_DIR
-from geomap.geojson import event_feature, feature_collection
+from geomap.events import EVENT_TYPES
+from geomap.gazetteer import Place
+from geomap.geojson import (
+    ActorCollection,
+    ActorFeature,
+    ArticleCollection,
+    ArticleFeature,
+    Doc,
+    EventCollection,
+    EventFeature,
+    Link,
+    OGCFeatureCollection,
+    PlaceCollection,
+    PlaceFeature,
+    event_feature,
+)
+from geomap.store import SORTABLE
 
 GEOJSON = "application/geo+json"
+JSON = "application/json"
+CACHE_CONTROL = "public, no-cache"  # an ingest changes any answer: always revalidate
 MAX_LIMIT = 10_000
+DEFAULT_LIMIT = 100
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 ]
-COLLECTIONS = {"events": "Events reported in the news", "places": "Gazetteer places"}
+COLLECTIONS = {
+    "events": "Events reported in the news",
+    "places": "Gazetteer places",
+    "articles": "Articles, at the centroid of the events they report",
+    "actors": "Actors (attributes only)",
+}
+PLACE_SORTABLE = ("id", "name", "kind", "country", "admin1", "population", "geo_precision")
+ARTICLE_SORTABLE = ("id", "title", "outlet", "published", "events", "mentions")
+ACTOR_SORTABLE = ("id", "code", "name", "country", "events")
 
 router = APIRouter()
+
+
+class Error(BaseModel):
+    """What a 4xx answer says."""
+
+    detail: Any
+
+
+class SpatialExtent(Doc):
+    """Where a collection's features lie (WGS84 longitude/latitude)."""
+
+    bbox: list[tuple[float, float, float, float]]
+    crs: str = CRS84
+
+
+class TemporalExtent(Doc):
+    """When a collection's features happen: first and last instant (RFC 3339)."""
+
+    interval: list[tuple[str | None, str | None]]
+    trs: str = GREGORIAN
+
+
+class Extent(Doc):
+    """What QGIS zooms to and what a time filter can expect."""
+
+    spatial: SpatialExtent | None = None
+    temporal: TemporalExtent | None = None
+
+
+class Collection(Doc):
+    """An OGC API collection: what it holds, where and when, and links to its items."""
+
+    id: str
+    title: str
+    itemType: str = "feature"
+    crs: list[str] = Field(default_factory=lambda: [CRS84])
+    extent: Extent | None = None
+    links: list[Link]
+
+
+class Collections(Doc):
+    """Every collection this service offers."""
+
+    collections: list[Collection]
+    links: list[Link]
+
+
+class Landing(Doc):
+    """The OGC landing document: where a client finds everything else."""
+
+    title: str
+    description: str
+    links: list[Link]
+
+
+class Conformance(Doc):
+    """The OGC conformance classes this service implements."""
+
+    conformsTo: list[str]
+
+
+class Queryables(Doc):
+    """A JSON Schema of the properties a collection's items can be filtered on (Part 3)."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    schema_: str = Field("https://json-schema.org/draft/2020-12/schema", alias="$schema")
+    id_: str = Field(alias="$id")
+    type: str = "object"
+    title: str
+    properties: dict[str, dict[str, Any]]
+    additionalProperties: bool = False
+
+
+class GeoJSONResponse(JSONResponse):
+    """Declares ``application/geo+json`` as the items' media type in the OpenAPI document."""
+
+    media_type = GEOJSON
+
+
+def _error(description: str) -> dict[str, Any]:
+    """An error answer in the OpenAPI document (always JSON, whatever the route serves)."""
+    return {
+        "description": description,
+        "content": {JSON: {"schema": Error.model_json_schema()}},
+    }
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the ETag in If-None-Match still holds"},
+    400: _error("A bad or unknown query parameter"),
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("No such item")}
+CollectionId = Annotated[
+    str, param("a collection id: " + ", ".join(COLLECTIONS), "events", where=Path)
+]
+Format = Annotated[Literal["geojson", "json"] | None, param("geojson (the default)", "geojson")]
+JsonFormat = Annotated[Literal["json"] | None, param("json (the default and only format)", "json")]
 
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/", summary="Landing page (HTML) or OGC landing document (f=json)")
-def landing(request: Request, f: Annotated[str | None, Query(examples=["json"])] = None):
-    if f not in (None, "json", "html"):
-        raise bad("f must be json or html")
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    """Weak comparison (RFC 9110 §13.1.2) against an If-None-Match list or ``*``."""
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _reply(request: Request, doc: BaseModel, media_type: str = JSON) -> Response:
+    """``doc`` as JSON with an ETag (a 304 when If-None-Match holds it); ``timeStamp``, when
+    the document has one, is left out of the hash and set on the way out."""
+    body = doc.model_dump_json(exclude={"timeStamp"}).encode()
+    etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if isinstance(doc, OGCFeatureCollection):
+        doc.timeStamp = _now()
+        body = doc.model_dump_json().encode()
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _page_links(
+    request: Request, offset: int, limit: int, returned: int, matched: int
+) -> list[Link]:
+    url = request.url
+    links = [Link(href=str(url), rel="self", type=GEOJSON)]
+    if offset + returned < matched:
+        links.append(
+            Link(
+                href=str(url.include_query_params(offset=offset + limit)), rel="next", type=GEOJSON
+            )
+        )
+    if offset > 0:
+        prev = url.include_query_params(offset=max(0, offset - limit))
+        links.append(Link(href=str(prev), rel="prev", type=GEOJSON))
+    return links
+
+
+def _interval(start: str | None, end: str | None) -> TemporalExtent | None:
+    """Two ISO days as an RFC 3339 interval covering both whole days."""
+    if not start:
+        return None
+    return TemporalExtent(interval=[(f"{start}T00:00:00Z", f"{end}T23:59:59Z")])
+
+
+def _bbox_of(points: list[tuple[float, float]]) -> SpatialExtent | None:
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return SpatialExtent(bbox=[(min(lons), min(lats), max(lons), max(lats))])
+
+
+def _curated(svc: Svc) -> list[Place]:
+    return [p for p in svc.pipeline.gazetteer.places if p.layer == "curated"]
+
+
+def _extent(svc: Svc, cid: str) -> Extent | None:
+    """The extent of a collection, from the stored data (None for actors, which have none)."""
+    if cid == "events":
+        ext = svc.store.event_extent()
+        spatial = SpatialExtent(bbox=[ext.bbox]) if ext.bbox else None
+        return Extent(spatial=spatial, temporal=_interval(ext.start, ext.end))
+    if cid == "places":
+        return Extent(spatial=_bbox_of([(p.lon, p.lat) for p in _curated(svc)]))
+    if cid == "articles":
+        boxes = svc.store.article_extents().values()
+        corners = [(b["minx"], b["miny"]) for b in boxes] + [(b["maxx"], b["maxy"]) for b in boxes]
+        days = sorted(a["published"] for a in svc.store.list_articles() if a["published"])
+        temporal = _interval(days[0], days[-1]) if days else None
+        return Extent(spatial=_bbox_of(corners), temporal=temporal)
+    return None
+
+
+def _collection(request: Request, svc: Svc, cid: str) -> Collection:
+    base = f"{_base(request)}/collections/{cid}"
+    links = [
+        Link(href=base, rel="self", type=JSON, title="This collection"),
+        Link(href=f"{base}/items", rel="items", type=GEOJSON, title="Items as GeoJSON"),
+        Link(
+            href=f"{base}/queryables",
+            rel="http://www.opengis.net/def/rel/ogc/1.0/queryables",
+            type="application/schema+json",
+            title="Queryable properties",
+        ),
+    ]
+    if cid == "events":
+        links += [
+            Link(href=f"{base}/items?f={fmt}", rel="items", type=media, title=f"Items as {fmt}")
+            for fmt, media in exports.MEDIA_TYPES.items()
+        ]
+    return Collection(id=cid, title=COLLECTIONS[cid], extent=_extent(svc, cid), links=links)
+
+
+def _check_collection(cid: str) -> None:
+    if cid not in COLLECTIONS:
+        raise HTTPException(404, f"no collection {cid!r}; one of {', '.join(COLLECTIONS)}")
+
+
+def _within(feats: list[dict], bbox: tuple[float, float, float, float] | None) -> list[dict]:
+    """Features whose point lies in ``bbox`` (crossing the antimeridian when minLon > maxLon);
+    features without geometry never do."""
+    if bbox is None:
+        return feats
+    minx, miny, maxx, maxy = bbox
+
+    def inside(f: dict) -> bool:
+        if not f["geometry"]:
+            return False
+        lon, lat = f["geometry"]["coordinates"]
+        in_lon = minx <= lon <= maxx if minx <= maxx else (lon >= minx or lon <= maxx)
+        return in_lon and miny <= lat <= maxy
+
+    return [f for f in feats if inside(f)]
+
+
+def _sorted(feats: list[dict], sort: list[tuple[str, bool]]) -> list[dict]:
+    """Features ordered by ``sort`` (property names, or ``id``), nulls last either way."""
+
+    def key(name: str) -> Callable[[dict], Any]:
+        return (lambda f: f["id"]) if name == "id" else (lambda f: f["properties"][name])
+
+    for name, desc in reversed(sort):  # stable sorts, least significant key first
+        get = key(name)
+        present = [f for f in feats if get(f) is not None]
+        feats = sorted(present, key=get, reverse=desc) + [f for f in feats if get(f) is None]
+    return feats
+
+
+def _listing(
+    request: Request,
+    model: type[OGCFeatureCollection],
+    feats: list[dict],
+    sort: list[tuple[str, bool]],
+    limit: int,
+    offset: int,
+) -> Response:
+    """A page of a collection held in memory (places, articles, actors)."""
+    feats = _sorted(feats, sort)
+    page = feats[offset : offset + limit]
+    doc = model(
+        type="FeatureCollection",
+        features=page,
+        numberMatched=len(feats),
+        numberReturned=len(page),
+        links=_page_links(request, offset, limit, len(page), len(feats)),
+    )
+    return _reply(request, doc, GEOJSON)
+
+
+# -- landing, conformance, collections ---------------------------------------------------
+
+
+@router.get(
+    "/",
+    summary="Landing page (HTML) or OGC landing document (f=json)",
+    response_model=Landing,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def landing(
+    request: Request,
+    f: Annotated[
+        Literal["json", "html"] | None,
+        param(
+            "json for the OGC landing document; html (or an HTML Accept header) for the map page",
+            "json",
+        ),
+    ] = None,
+):
     accept = request.headers.get("accept", "")
     wants_json = f == "json" or (
         f is None and "application/json" in accept and "text/html" not in accept
@@ -41,7 +358,7 @@ def landing(request: Request, f: Annotated[str | None, Query(examples=["json"])]
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
     base = _base(request)
     links = [
-        ("/?f=json", "self", "application/json", "This document"),
+        ("/?f=json", "self", JSON, "This document"),
         (
             "/openapi.json",
             "service-desc",
@@ -49,132 +366,383 @@ def landing(request: Request, f: Annotated[str | None, Query(examples=["json"])]
             "OpenAPI",
         ),
         ("/docs", "service-doc", "text/html", "API documentation"),
-        ("/conformance", "conformance", "application/json", "Conformance"),
-        ("/collections", "data", "application/json", "Collections"),
+        ("/conformance", "conformance", JSON, "Conformance"),
+        ("/collections", "data", JSON, "Collections"),
         ("/map", "alternate", "text/html", "Map"),
     ]
-    return {
-        "title": "geomap",
-        "description": request.app.description,
-        "links": [
-            {"href": base + href, "rel": rel, "type": typ, "title": title}
-            for href, rel, typ, title in links
-        ],
-    }
+    doc = Landing(
+        title="geomap",
+        description=request.app.description,
+        links=[Link(href=base + h, rel=r, type=t, title=ti) for h, r, t, ti in links],
+    )
+    return _reply(request, doc)
 
 
-@router.get("/conformance", summary="OGC API conformance classes")
-def conformance() -> dict:
-    return {"conformsTo": CONFORMANCE}
+@router.get(
+    "/conformance",
+    summary="OGC API conformance classes",
+    response_model=Conformance,
+    dependencies=[Known],
+    responses=ERRORS,
+)
+def conformance(request: Request, f: JsonFormat = None):
+    return _reply(request, Conformance(conformsTo=CONFORMANCE))
 
 
-def _collection(base: str, cid: str) -> dict:
-    return {
-        "id": cid,
-        "title": COLLECTIONS[cid],
-        "itemType": "feature",
-        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-        "links": [
-            {"href": f"{base}/collections/{cid}", "rel": "self", "type": "application/json"},
-            {"href": f"{base}/collections/{cid}/items", "rel": "items", "type": GEOJSON},
-        ],
-    }
+@router.get(
+    "/collections",
+    summary="The feature collections, with their extents",
+    response_model=Collections,
+    dependencies=[Known],
+    responses=ERRORS,
+)
+def collections(request: Request, svc: Svc, f: JsonFormat = None):
+    doc = Collections(
+        collections=[_collection(request, svc, c) for c in COLLECTIONS],
+        links=[Link(href=f"{_base(request)}/collections", rel="self", type=JSON)],
+    )
+    return _reply(request, doc)
 
 
-@router.get("/collections", summary="The feature collections")
-def collections(request: Request) -> dict:
-    base = _base(request)
-    return {
-        "collections": [_collection(base, c) for c in COLLECTIONS],
-        "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
-    }
+@router.get(
+    "/collections/{cid}",
+    summary="One collection, with its spatial and temporal extent",
+    response_model=Collection,
+    dependencies=[Known],
+    responses={**ERRORS, **NOT_FOUND},
+)
+def one_collection(request: Request, svc: Svc, cid: CollectionId, f: JsonFormat = None):
+    _check_collection(cid)
+    return _reply(request, _collection(request, svc, cid))
 
 
-@router.get("/collections/{cid}", summary="One collection")
-def one_collection(request: Request, cid: str) -> dict:
-    if cid not in COLLECTIONS:
-        raise HTTPException(404, f"no collection {cid!r}; see /collections")
-    return _collection(_base(request), cid)
+def _queryables(svc: Svc, cid: str) -> dict[str, dict[str, Any]]:
+    """The filterable properties of a collection, each naming the parameter that filters it."""
+    geometry = {"format": "geometry-point", "description": "filter with bbox="}
+    if cid == "events":
+        return {
+            "geometry": geometry,
+            "date": {"type": "string", "description": "ISO date or prefix; filter with datetime="},
+            "event_type": {
+                "type": "string",
+                "enum": list(EVENT_TYPES),
+                "description": "filter with type=",
+            },
+            "actors": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(svc.pipeline.actors.actors)},
+                "description": "filter with actor= (any of)",
+            },
+            "place_id": {"type": "string", "description": "filter with place="},
+            "place_name": {"type": "string", "description": "filter with place="},
+            "article_id": {"type": "integer", "description": "filter with article="},
+            "geo_precision": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 4,
+                "description": "filter with max_geo_precision=",
+            },
+        }
+    if cid == "places":
+        return {
+            "geometry": geometry,
+            "name": {"type": "string", "description": "any spelling; filter with q="},
+        }
+    if cid == "articles":
+        return {"geometry": geometry}
+    return {}
 
 
-@router.get("/collections/events/items", summary="Events as GeoJSON", response_class=JSONResponse)
+@router.get(
+    "/collections/{cid}/queryables",
+    summary="The properties a collection can be filtered on (JSON Schema)",
+    dependencies=[Known],
+    response_model=Queryables,
+    responses={**ERRORS, **NOT_FOUND, 200: {"content": {"application/schema+json": {}}}},
+)
+def queryables(request: Request, svc: Svc, cid: CollectionId, f: JsonFormat = None):
+    _check_collection(cid)
+    doc = Queryables(
+        id_=f"{_base(request)}/collections/{cid}/queryables",
+        title=COLLECTIONS[cid],
+        properties=_queryables(svc, cid),
+    )
+    return _reply(request, doc, "application/schema+json")
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/collections/events/items",
+    summary="Events as GeoJSON (paged), or an export of the whole selection",
+    response_model=EventCollection,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses={
+        **ERRORS,
+        200: {
+            "description": "GeoJSON by default; f=csv, f=kml or f=geojsonseq stream an export",
+            "content": {media: {} for media in exports.MEDIA_TYPES.values()},
+        },
+    },
+)
 def event_items(
     request: Request,
     svc: Svc,
     flt: Filter,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, examples=[100])] = 100,
-    offset: Annotated[int, Query(ge=0, examples=[0])] = 0,
-    f: Annotated[str | None, Query(examples=["geojson"])] = None,
+    sortby: SortBy = None,
+    limit: Annotated[
+        int | None,
+        param(
+            f"page size (default {DEFAULT_LIMIT}); exports (csv, kml, geojsonseq) stream the "
+            "whole selection unless a limit is given",
+            100,
+            ge=1,
+            le=MAX_LIMIT,
+        ),
+    ] = None,
+    offset: Offset = 0,
+    f: Annotated[
+        Literal["geojson", "json", "csv", "kml", "geojsonseq"] | None,
+        param(
+            "geojson (the default, paged), or an export: csv (one row per event), kml "
+            "(styled by actor), geojsonseq (RFC 8142, one Feature per line)",
+            "csv",
+        ),
+    ] = None,
 ):
-    if f not in (None, "geojson", "json"):
-        raise bad("f must be geojson")
+    sort = parse_sortby(sortby, SORTABLE)
+    if f in exports.MEDIA_TYPES:
+        rows = svc.store.iter_events(flt, sort=sort, limit=limit, offset=offset)
+        response = exports.export(f, rows, svc.pipeline.actors)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+        return response
+    limit = limit or DEFAULT_LIMIT
     matched = svc.store.count_events(flt)
-    rows = svc.store.query_events(flt, limit=limit, offset=offset)
-    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
-    if offset + len(rows) < matched:
-        links.append(
-            {
-                "href": str(request.url.include_query_params(offset=offset + limit)),
-                "rel": "next",
-                "type": GEOJSON,
-            }
-        )
-    if offset > 0:
-        links.append(
-            {
-                "href": str(request.url.include_query_params(offset=max(0, offset - limit))),
-                "rel": "prev",
-                "type": GEOJSON,
-            }
-        )
-    body = feature_collection(
-        [event_feature(r) for r in rows],
+    rows = svc.store.query_events(flt, limit=limit, offset=offset, sort=sort)
+    doc = EventCollection(
+        type="FeatureCollection",
+        features=[event_feature(r) for r in rows],
         numberMatched=matched,
         numberReturned=len(rows),
-        timeStamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        links=links,
+        links=_page_links(request, offset, limit, len(rows), matched),
     )
-    return JSONResponse(body, media_type=GEOJSON)
+    return _reply(request, doc, GEOJSON)
 
 
-@router.get("/collections/events/items/{event_id}", summary="One event")
-def event_item(event_id: int, svc: Svc):
+@router.get(
+    "/collections/events/items/{event_id}",
+    summary="One event",
+    response_model=EventFeature,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses={**ERRORS, **NOT_FOUND},
+)
+def event_item(
+    request: Request,
+    svc: Svc,
+    event_id: Annotated[int, param("an event id", 1, where=Path, le=MAX_INT)],
+    f: Format = None,
+):
     row = svc.store.get_event(event_id)
     if row is None:
         raise HTTPException(404, f"no event {event_id}")
-    return JSONResponse(event_feature(row), media_type=GEOJSON)
+    return _reply(request, EventFeature.model_validate(event_feature(row)), GEOJSON)
 
 
-@router.get("/collections/places/items", summary="Gazetteer places (search with q)")
+# -- places ------------------------------------------------------------------------------
+
+
+def _place_feature(p: Place) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": p.id,
+        "geometry": {"type": "Point", "coordinates": (p.lon, p.lat)},
+        "properties": {
+            "name": p.name,
+            "aliases": list(p.aliases),
+            "kind": p.kind,
+            "country": p.country,
+            "admin1": p.admin1,
+            "population": p.population,
+            "geo_precision": p.geo_precision,
+            "layer": p.layer,
+        },
+    }
+
+
+@router.get(
+    "/collections/places/items",
+    summary="Gazetteer places: the curated ones, or a search of every layer with q",
+    response_model=PlaceCollection,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses=ERRORS,
+)
 def place_items(
+    request: Request,
     svc: Svc,
     q: Annotated[
         str | None,
-        Query(description="a name in any spelling the gazetteer knows", examples=["Hmeimim"]),
+        param("a name in any spelling the gazetteer knows (searches every layer)", "Hmeimim"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, examples=[10])] = 10,
+    bbox: BBox = None,
+    sortby: SortBy = None,
+    limit: Annotated[int, param("page size", 10, ge=1, le=MAX_LIMIT)] = 10,
+    offset: Offset = 0,
+    f: Format = None,
 ):
-    gaz = svc.pipeline.gazetteer
-    places = gaz.lookup(q) if q else [p for p in gaz.places if p.layer == "curated"]
-    feats = [
+    sort = parse_sortby(sortby, PLACE_SORTABLE)
+    places = svc.pipeline.gazetteer.lookup(q) if q else _curated(svc)
+    feats = _within([_place_feature(p) for p in places], parse_bbox(bbox))
+    return _listing(request, PlaceCollection, feats, sort, limit, offset)
+
+
+@router.get(
+    "/collections/places/items/{place_id}",
+    summary="One gazetteer place",
+    response_model=PlaceFeature,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses={**ERRORS, **NOT_FOUND},
+)
+def place_item(
+    request: Request,
+    svc: Svc,
+    place_id: Annotated[str, param("a place id", "sy.tafas", where=Path)],
+    f: Format = None,
+):
+    place = svc.pipeline.gazetteer.get(place_id)
+    if place is None:
+        raise HTTPException(404, f"no place {place_id!r}")
+    return _reply(request, PlaceFeature.model_validate(_place_feature(place)), GEOJSON)
+
+
+# -- articles ----------------------------------------------------------------------------
+
+
+def _article_features(svc: Svc) -> list[dict[str, Any]]:
+    extents = svc.store.article_extents()
+    feats = []
+    for a in svc.store.list_articles():
+        ext = extents.get(a["id"])
+        feats.append(
+            {
+                "type": "Feature",
+                "id": a["id"],
+                "geometry": ext and {"type": "Point", "coordinates": (ext["lon"], ext["lat"])},
+                "bbox": ext and tuple(round(ext[k], 6) for k in ("minx", "miny", "maxx", "maxy")),
+                "properties": {
+                    k: a[k] for k in ("title", "url", "outlet", "published", "events", "mentions")
+                },
+            }
+        )
+    return feats
+
+
+@router.get(
+    "/collections/articles/items",
+    summary="Articles: one feature per article, at the centroid of its events",
+    response_model=ArticleCollection,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses=ERRORS,
+)
+def article_items(
+    request: Request,
+    svc: Svc,
+    bbox: BBox = None,
+    sortby: SortBy = None,
+    limit: Annotated[int, param("page size", DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Offset = 0,
+    f: Format = None,
+):
+    sort = parse_sortby(sortby, ARTICLE_SORTABLE)
+    feats = _within(_article_features(svc), parse_bbox(bbox))
+    return _listing(request, ArticleCollection, feats, sort, limit, offset)
+
+
+@router.get(
+    "/collections/articles/items/{article_id}",
+    summary="One article",
+    response_model=ArticleFeature,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses={**ERRORS, **NOT_FOUND},
+)
+def article_item(
+    request: Request,
+    svc: Svc,
+    article_id: Annotated[int, param("an article id", 1, where=Path, le=MAX_INT)],
+    f: Format = None,
+):
+    feat = next((a for a in _article_features(svc) if a["id"] == article_id), None)
+    if feat is None:
+        raise HTTPException(404, f"no article {article_id}")
+    return _reply(request, ArticleFeature.model_validate(feat), GEOJSON)
+
+
+# -- actors ------------------------------------------------------------------------------
+
+
+def _actor_features(svc: Svc) -> list[dict[str, Any]]:
+    counts = svc.store.actors_used()
+    return [
         {
             "type": "Feature",
-            "id": p.id,
-            "geometry": {"type": "Point", "coordinates": [round(p.lon, 6), round(p.lat, 6)]},
+            "id": a.code,
+            "geometry": None,
             "properties": {
-                "name": p.name,
-                "aliases": list(p.aliases),
-                "kind": p.kind,
-                "country": p.country,
-                "admin1": p.admin1,
-                "population": p.population,
-                "geo_precision": p.geo_precision,
-                "layer": p.layer,
+                "code": a.code,
+                "name": a.name,
+                "colour": a.colour,
+                "country": a.country,
+                "description": a.description,
+                "events": counts.get(a.code, 0),
             },
         }
-        for p in places[:limit]
+        for a in svc.pipeline.actors.actors.values()
     ]
-    return JSONResponse(
-        feature_collection(feats, numberMatched=len(places), numberReturned=len(feats)),
-        media_type=GEOJSON,
-    )
+
+
+@router.get(
+    "/collections/actors/items",
+    summary="Actors: one feature (without geometry) per actor code",
+    response_model=ActorCollection,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses=ERRORS,
+)
+def actor_items(
+    request: Request,
+    svc: Svc,
+    bbox: BBox = None,
+    sortby: SortBy = None,
+    limit: Annotated[int, param("page size", DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Offset = 0,
+    f: Format = None,
+):
+    sort = parse_sortby(sortby, ACTOR_SORTABLE)
+    feats = _within(_actor_features(svc), parse_bbox(bbox))
+    return _listing(request, ActorCollection, feats, sort, limit, offset)
+
+
+@router.get(
+    "/collections/actors/items/{code}",
+    summary="One actor",
+    response_model=ActorFeature,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses={**ERRORS, **NOT_FOUND},
+)
+def actor_item(
+    request: Request,
+    svc: Svc,
+    code: Annotated[str, param("an actor code", "TUR", where=Path)],
+    f: Format = None,
+):
+    feat = next((a for a in _actor_features(svc) if a["id"] == code), None)
+    if feat is None:
+        raise HTTPException(404, f"no actor {code!r}; see /collections/actors/items")
+    return _reply(request, ActorFeature.model_validate(feat), GEOJSON)

@@ -1,24 +1,55 @@
-"""Query parameters shared by the items endpoint, the map and exports, parsed once.
+"""Query parameters shared by the items endpoints, the map and exports, parsed once.
 
-Every bad value is a 400 with a message naming the parameter, never a 500.
+Every bad value is a 400 with a message naming the parameter, never a 500; so is a
+parameter the route does not declare (OGC API – Features /req/core/query-param-unknown).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Collection
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.dependencies.models import Dependant
 
 from geomap.api.deps import Svc
 from geomap.events import EVENT_TYPES
 from geomap.store import EventFilter
 
-FILTER_PARAMS = frozenset(
-    {"bbox", "datetime", "article", "actor", "type", "place", "max_geo_precision"}
-)
-PAGING_PARAMS = frozenset({"limit", "offset", "f"})
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_SORT_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_INT = 2**31 - 1  # ids and offsets beyond a 32-bit INTEGER column would fail in the database
+
+
+def param(description: str, example: Any, where: Any = Query, **constraints: Any) -> Any:
+    """A documented query (or, with ``where=Path``, path) parameter: ``/docs`` shows and
+    pre-fills ``example``."""
+    return where(
+        description=description,
+        examples=[example],
+        openapi_examples={"example": {"summary": str(example), "value": example}},
+        **constraints,
+    )
+
+
+def _declared(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _declared(sub)
+    return names
+
+
+def reject_unknown(request: Request) -> None:
+    """A 400 for query parameters the route does not declare (a FastAPI dependency), so a
+    typo (``acter=TUR``) is an error rather than a silently unfiltered answer."""
+    known = _declared(request.scope["route"].dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise bad(f"unknown parameter(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+
+Known = Depends(reject_unknown)
 
 
 def bad(msg: str) -> HTTPException:
@@ -75,58 +106,80 @@ def parse_datetime(value: str | None) -> tuple[str | None, str | None] | None:
     return out[0], out[1]
 
 
+def parse_sortby(value: str | None, allowed: Collection[str]) -> list[tuple[str, bool]]:
+    """``-date,place_name`` -> ``[("date", True), ("place_name", False)]`` (``+``/``-`` prefix;
+    a ``+`` that arrives as a space is read as ``+``); fields outside ``allowed`` are a 400."""
+    out = []
+    for item in split_csv(value):
+        desc = item.startswith("-")
+        name = item.lstrip("+-").strip()
+        if not _SORT_KEY.match(name) or name not in allowed:
+            raise bad(f"sortby: cannot sort by {name!r}; one of {', '.join(allowed)}")
+        out.append((name, desc))
+    return out
+
+
+BBox = Annotated[
+    str | None,
+    param(
+        "minLon,minLat,maxLon,maxLat (WGS84); features whose geometry lies outside are left "
+        "out, and so are features without geometry",
+        "35.5,32.3,37.0,33.5",
+    ),
+]
+SortBy = Annotated[
+    str | None,
+    param(
+        "properties to order by, comma-separated, '-' for descending (nulls last); "
+        "see the collection's queryables for the names",
+        "-date,place_name",
+    ),
+]
+Offset = Annotated[int, param("how many matching features to skip (paging)", 0, ge=0, le=MAX_INT)]
+
+
 def event_filter(
-    request: Request,
     svc: Svc,
-    bbox: Annotated[
-        str | None,
-        Query(description="minLon,minLat,maxLon,maxLat (WGS84)", examples=["35.5,32.3,37.0,33.5"]),
-    ] = None,
+    bbox: BBox = None,
     datetime_: Annotated[
         str | None,
-        Query(
+        param(
+            "a date (2022, 2022-03, 2022-03-01) or an interval start/end with '..' for an "
+            "open end; undated events are excluded",
+            "2022-01-01/2022-12-31",
             alias="datetime",
-            description="a date (2022, 2022-03, 2022-03-01) or an interval "
-            "start/end with '..' for an open end; undated events are excluded",
-            examples=["2022-01-01/2022-12-31"],
         ),
     ] = None,
-    article: Annotated[
-        str | None, Query(description="article id(s), comma-separated", examples=["1"])
-    ] = None,
-    actor: Annotated[
-        str | None, Query(description="actor code(s), comma-separated (any)", examples=["TUR"])
-    ] = None,
+    article: Annotated[str | None, param("article id(s), comma-separated", "1")] = None,
+    actor: Annotated[str | None, param("actor code(s), comma-separated (any)", "TUR")] = None,
     type_: Annotated[
         str | None,
-        Query(
-            alias="type", description="event type(s), comma-separated", examples=["meeting_talks"]
+        param(
+            f"event type(s), comma-separated: {', '.join(EVENT_TYPES)}",
+            "meeting_talks",
+            alias="type",
         ),
     ] = None,
     place: Annotated[
-        str | None,
-        Query(description="place id(s) or name(s), comma-separated", examples=["Damascus"]),
+        str | None, param("place id(s) or name(s), comma-separated", "Damascus")
     ] = None,
     max_geo_precision: Annotated[
         int | None,
-        Query(
+        param(
+            "keep events at least this precise: 1 settlement, 2 district, "
+            "3 governorate/region, 4 country",
+            3,
             ge=1,
             le=4,
-            description="keep events at least this precise: 1 settlement, "
-            "2 district, 3 governorate/region, 4 country",
-            examples=[3],
         ),
     ] = None,
+    _known: Annotated[None, Known] = None,
 ) -> EventFilter:
     """The event filter of a request (a FastAPI dependency); unknown parameters are a 400."""
-    unknown = sorted(set(request.query_params) - FILTER_PARAMS - PAGING_PARAMS)
-    if unknown:
-        known = ", ".join(sorted(FILTER_PARAMS | PAGING_PARAMS))
-        raise bad(f"unknown parameter(s): {', '.join(unknown)}; known: {known}")
     articles = []
     for a in split_csv(article):
-        if not a.isdigit():
-            raise bad(f"article must be article ids (integers), got {a!r}")
+        if not (a.isascii() and a.isdigit()) or int(a) > MAX_INT:  # '²'.isdigit() is True
+            raise bad(f"article must be article ids (integers up to {MAX_INT}), got {a!r}")
         articles.append(int(a))
     actors = split_csv(actor)
     unknown_actors = [a for a in actors if a not in svc.pipeline.actors.actors]
