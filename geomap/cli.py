@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -125,6 +126,43 @@ def _missing(paths: list[str]) -> list:
     if absent:
         raise FileNotFoundError(absent[0])
     return find_missing(paths)
+
+
+def _cmd_gazetteer_reload(args: argparse.Namespace) -> int:
+    """Reload a running server (``--url``) or re-geocode the local store."""
+    if args.url:
+        import urllib.error
+        import urllib.request
+
+        token = os.environ.get("GEOMAP_API_TOKEN", "")
+        req = urllib.request.Request(
+            args.url.rstrip("/") + "/api/gazetteer/reload",
+            method="POST",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=600) as resp:
+                print(resp.read().decode())
+            return 0
+        except urllib.error.HTTPError as exc:
+            print(f"geomap gazetteer reload: {exc.code} {exc.read().decode()}", file=sys.stderr)
+            return 1
+    from geomap.gazetteer import GazetteerError
+    from geomap.reload import reload_gazetteer
+    from geomap.store import open_store
+
+    try:
+        done = reload_gazetteer(open_store(args.db))
+    except GazetteerError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        print("the gazetteer files are invalid; nothing was changed", file=sys.stderr)
+        return 1
+    print(
+        f"gazetteer reloaded: {done.places} places; re-geocoded {done.articles} article(s), "
+        f"{done.events} event(s) now stored"
+    )
+    return 0
 
 
 def _cmd_gazetteer_missing(args: argparse.Namespace) -> int:
@@ -317,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = g.add_parser("check", help="validate gazetteer files (errors as file:line: message)")
     p.add_argument("files", nargs="*", metavar="FILE")
     p.set_defaults(func=_cmd_gazetteer_check)
+
+    p = g.add_parser("reload", help="pick up edited gazetteer files and re-geocode the store")
+    p.add_argument("--url", help="reload a running server instead (needs GEOMAP_API_TOKEN)")
+    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    p.set_defaults(func=_cmd_gazetteer_reload)
 
     p = g.add_parser("missing", help="list place names the gazetteer lacks in texts")
     p.add_argument("paths", nargs="*", default=["seeds/"], metavar="PATH")

@@ -287,6 +287,25 @@ def _cache_dir() -> Path:
     return Path(base)
 
 
+def _cached_world(stopwords: frozenset[str]) -> tuple[list[Place], dict[str, str]]:
+    """The GeoNames layer and the transliteration keys of its names, cached on disk apart
+    from the curated files: editing a gazetteer file then rebuilds in a second or two."""
+    cache_file = _cache_dir() / f"world-{_fingerprint([])}.pickle"
+    try:
+        with cache_file.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # missing, stale or truncated: rebuild
+        pass
+    places = world_layer(stopwords)
+    keys = {n: name_key(n) for p in places for n in p.names}
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump((places, keys), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, cache_file)
+    return places, keys
+
+
 def _fingerprint(paths: Iterable[Path]) -> str:
     h = hashlib.sha256()
     sources = [
@@ -361,12 +380,12 @@ class Gazetteer:
         if errors:
             raise GazetteerError(errors)
         places = list(curated.values())
+        keys: dict[str, str] = {}
         if world:
             known = {p.geonameid for p in places if p.geonameid} | set(curated)
-            places += [
-                p for p in world_layer(stopwords) if p.geonameid not in known and p.id not in known
-            ]
-        return cls.from_places(places, stopwords, tuple(files))
+            world_places, keys = _cached_world(stopwords)
+            places += [p for p in world_places if p.geonameid not in known and p.id not in known]
+        return cls.from_places(places, stopwords, tuple(files), keys)
 
     @classmethod
     def from_places(
@@ -374,15 +393,18 @@ class Gazetteer:
         places: list[Place],
         stopwords: frozenset[str] = frozenset(),
         paths: tuple[Path, ...] = (),
+        keys: dict[str, str] | None = None,
     ) -> Gazetteer:
-        """Index a list of places (used by :meth:`build` and by tests)."""
+        """Index a list of places (used by :meth:`build` and by tests); ``keys`` holds
+        precomputed :func:`name_key` values of names (the cached world layer's)."""
+        keys = keys or {}
         entries: list[tuple[str, int]] = []
         skeleton: dict[str, set[int]] = defaultdict(set)
         for i, place in enumerate(places):
             for n in set(place.names):
                 if phrase_key(n).strip() not in stopwords:
                     entries.append((n, i))
-                    skeleton[name_key(n)].add(i)
+                    skeleton[keys.get(n) or name_key(n)].add(i)
         automaton = build_automaton(entries)
         return cls(
             places=places,

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, replace
 
 from geomap.events import Event, article_events
-from geomap.geoparse import unresolved_candidates
-from geomap.pipeline import Pipeline
+from geomap.geoparse import Mention, unresolved_candidates
+from geomap.pipeline import ParsedArticle, Pipeline
 from geomap.store import Store
 
 _HTML = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<article|<p[ >])", re.IGNORECASE)
@@ -83,6 +83,32 @@ def _shift(ev: Event, base: int) -> Event:
     return replace(ev, reports=reps, mention=reps[0].mention)
 
 
+def _analysis(
+    pa: ParsedArticle, text: str, pipeline: Pipeline, day: dt.date | None
+) -> tuple[list[Mention], list[Event]]:
+    """An article's mentions and events with offsets relative to its own stored text."""
+    base = pa.article.start
+    evs = [_shift(ev, base) for ev in article_events(pa, text, pipeline, day)]
+    found = [replace(m, start=m.start - base, end=m.end - base) for m in pa.mentions]
+    return found, evs
+
+
+def reanalyse_store(store: Store, pipeline: Pipeline) -> int:
+    """Re-geocode every stored article with ``pipeline`` (after a gazetteer change), so
+    the map follows the gazetteer; returns the number of articles."""
+
+    def analyse(row: dict) -> tuple[list[Mention], list[Event]]:
+        day = parse_published(row["published"])
+        found: list[Mention] = []
+        evs: list[Event] = []
+        for pa in pipeline.parse_articles(row["text"]):  # offsets are already the stored text's
+            found += pa.mentions
+            evs += article_events(pa, row["text"], pipeline, day)
+        return found, evs
+
+    return store.reanalyse(analyse)
+
+
 def ingest_text(
     store: Store,
     pipeline: Pipeline,
@@ -112,12 +138,10 @@ def ingest_text(
         art = pa.article
         body = given.text[art.start : art.end]
         name = given.title if given.title and len(parsed) == 1 else art.title
-        evs = [_shift(ev, art.start) for ev in article_events(pa, given.text, pipeline, day)]
-        found = [replace(m, start=m.start - art.start, end=m.end - art.start) for m in pa.mentions]
+        found, evs = _analysis(pa, given.text, pipeline, day)
         aid, created = store.add_article(
             title=name,
             text=body,
-            body=body,
             found=found,
             article_events=evs,
             url=given.url,

@@ -13,10 +13,11 @@ import calendar
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -203,7 +204,6 @@ class Store:
         *,
         title: str,
         text: str,
-        body: str,
         found: list[Mention],
         article_events: list[Event],
         url: str | None = None,
@@ -216,7 +216,7 @@ class Store:
         Returns ``(article_id, created)``; an article already stored (same
         content hash) is left alone and ``created`` is False.
         """
-        digest = content_hash(title, body)
+        digest = content_hash(title, text)
         with self.engine.begin() as conn:
             row = conn.execute(
                 sa.select(articles.c.id).where(articles.c.content_hash == digest)
@@ -235,31 +235,67 @@ class Store:
                     ingested_at=_now(),
                 )
             ).inserted_primary_key[0]
-            if found:
-                conn.execute(
-                    mentions.insert(),
-                    [
-                        {
-                            "article_id": aid,
-                            "start": m.start,
-                            "end": m.end,
-                            "text": m.text,
-                            "place_id": m.place_id,
-                            "name": m.name,
-                            "kind": m.kind,
-                            "country": m.country,
-                            "lat": m.lat,
-                            "lon": m.lon,
-                            "literal": m.literal,
-                            "confidence": m.confidence,
-                            "reason": m.reason,
-                        }
-                        for m in found
-                    ],
-                )
-            for ev in article_events:
-                self._add_event(conn, aid, ev)
+            self._add_analysis(conn, aid, found, article_events)
         return aid, True
+
+    def reanalyse(
+        self, analyse: Callable[[dict[str, Any]], tuple[list[Mention], list[Event]]]
+    ) -> int:
+        """Recompute every article's mentions and events (after a gazetteer change).
+
+        ``analyse`` gets each stored article (id, title, text, published) and returns its
+        mentions and events. Parsing happens before the write, which then replaces all
+        derived rows in one transaction: readers see the old map until the commit, and a
+        failure leaves it untouched. Returns the number of articles.
+        """
+        with self.engine.connect() as conn:
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    sa.select(
+                        articles.c.id, articles.c.title, articles.c.text, articles.c.published
+                    ).order_by(articles.c.id)
+                )
+            ]
+        results = [(row["id"], *analyse(row)) for row in rows]
+        with self.engine.begin() as conn:
+            for table in (event_actors, reports, mentions):
+                conn.execute(table.delete())
+            if self.sqlite:
+                conn.execute(_rtree.delete())
+            conn.execute(events.delete())
+            for aid, found, evs in results:
+                self._add_analysis(conn, aid, found, evs)
+        return len(rows)
+
+    def _add_analysis(
+        self, conn: Connection, aid: int, found: list[Mention], article_events: list[Event]
+    ) -> None:
+        """Insert an article's mentions and events (merging reports of known events)."""
+        if found:
+            conn.execute(
+                mentions.insert(),
+                [
+                    {
+                        "article_id": aid,
+                        "start": m.start,
+                        "end": m.end,
+                        "text": m.text,
+                        "place_id": m.place_id,
+                        "name": m.name,
+                        "kind": m.kind,
+                        "country": m.country,
+                        "lat": m.lat,
+                        "lon": m.lon,
+                        "literal": m.literal,
+                        "confidence": m.confidence,
+                        "reason": m.reason,
+                    }
+                    for m in found
+                ],
+            )
+        for ev in article_events:
+            self._add_event(conn, aid, ev)
 
     def _add_event(self, conn: Connection, aid: int, ev: Event) -> None:
         m = ev.mention

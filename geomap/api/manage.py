@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from geomap.api.deps import Svc, Writer
 from geomap.api.params import MAX_INT, bad, param
+from geomap.gazetteer import GazetteerError
 from geomap.ingest import ingest_text
+from geomap.reload import reload_gazetteer
 
 router = APIRouter()
 
@@ -70,6 +72,26 @@ def post_article(article: Annotated[ArticleIn, Body()], svc: Svc) -> list[dict]:
     except ValueError as exc:  # unparseable published date, HTML without article text
         raise bad(str(exc)) from None
     return [asdict(r) for r in results]
+
+
+@router.post(
+    "/api/gazetteer/reload",
+    dependencies=[Writer],
+    summary="Reload the gazetteer files and re-geocode stored articles (token required)",
+)
+def reload(svc: Svc) -> dict:
+    try:
+        done = reload_gazetteer(svc.store, svc.pipeline.actors)
+    except GazetteerError as exc:
+        raise HTTPException(
+            422,
+            {
+                "message": "the gazetteer files are invalid; the previous gazetteer stays in use",
+                "errors": exc.errors,
+            },
+        ) from None
+    svc.pipeline_ = done.pipeline  # requests already running finish with the old one
+    return {"places": done.places, "articles": done.articles, "events": done.events}
 
 
 @router.get("/api/actors", summary="Actor codes, names and map colours")
