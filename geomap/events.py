@@ -93,6 +93,7 @@ class Event:
     date: str | None
     date_precision: str | None
     reports: list[Report] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)  # actor code -> agent/target/...
 
     @property
     def sentence(self) -> str:
@@ -117,17 +118,40 @@ def _cues() -> list[tuple[re.Pattern[str], str, int]]:
     return out
 
 
+VIOLENT = frozenset({"battle", "airstrike_shelling", "violence_against_civilians"})
+
+
+def _cue_hits(clause: str) -> list[tuple[int, str, int]]:
+    """Every event cue in a clause as (position, event type, weight)."""
+    low = clause.lower()
+    return [
+        (m.start(), etype, weight)
+        for pattern, etype, weight in _cues()
+        if (m := pattern.search(low))
+    ]
+
+
+def actor_roles(clause: str, hits: list[tuple[int, str]], etype: str) -> dict[str, str]:
+    """Who acts and who is acted on: actors named before the clause's cue are agents;
+    after it they are targets of violence or participants in anything else.
+    ``hits`` are (offset in the clause, actor code)."""
+    cue = min((pos for pos, _, _ in _cue_hits(clause)), default=None)
+    after = "target" if etype in VIOLENT else "participant"
+    roles: dict[str, str] = {}
+    for pos, code in sorted(hits):
+        role = "agent" if cue is None or pos < cue else after
+        roles.setdefault(code, role)
+    return roles
+
+
 def event_type(sentence: str) -> str:
     """The event type whose cues weigh most in the sentence (``other`` when none); on a tie
     the type cued first wins, as the main verb tends to come first."""
-    low = sentence.lower()
     scores: dict[str, int] = {}
     first: dict[str, int] = {}
-    for pattern, etype, weight in _cues():
-        m = pattern.search(low)
-        if m:
-            scores[etype] = scores.get(etype, 0) + weight
-            first[etype] = min(first.get(etype, m.start()), m.start())
+    for pos, etype, weight in _cue_hits(sentence):
+        scores[etype] = scores.get(etype, 0) + weight
+        first[etype] = min(first.get(etype, pos), pos)
     if not scores:
         return "other"
     return max(scores, key=lambda t: (scores[t], -first[t]))
@@ -226,22 +250,28 @@ def article_events(
                     continue
                 cs, ce = _clause(text, s, e, m)
                 etype = event_type(text[cs:ce])
-                actors = sorted(
-                    {h.code for h in parsed.actor_hits if cs <= h.start and h.end <= ce}
-                    | set(
-                        pipeline.mention_actors(
-                            [x for x in ms if cs <= x.start < ce], metonymic_only=True
-                        )
-                    )
-                )
+                hits = [
+                    (h.start - cs, h.code)
+                    for h in parsed.actor_hits
+                    if cs <= h.start and h.end <= ce
+                ]
+                for x in ms:
+                    if cs <= x.start < ce:
+                        hits += [
+                            (x.start - cs, c)
+                            for c in pipeline.mention_actors([x], metonymic_only=True)
+                        ]
+                actors = sorted({code for _, code in hits})
+                roles = actor_roles(text[cs:ce], hits, etype)
                 if not actors and _ANAPHOR.search(text[cs:ce]):
                     actors = antecedent  # "he", "the warplanes": the previous sentence's actors
+                    roles = dict.fromkeys(actors, "agent")
                 report = Report(sent, s, e, m, actors, date, precision)
                 same = next((ev for ev in events if _same_in_article(ev, m, etype, date)), None)
                 if same is None:
-                    events.append(Event(m, etype, actors, date, precision, [report]))
+                    events.append(Event(m, etype, actors, date, precision, [report], roles))
                 else:
-                    _fold(same, report, etype)
+                    _fold(same, report, etype, roles)
             antecedent = named or antecedent
     return events
 
@@ -276,12 +306,13 @@ def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None) -> boo
     )
 
 
-def _fold(ev: Event, report: Report, etype: str) -> None:
+def _fold(ev: Event, report: Report, etype: str, roles: dict[str, str]) -> None:
     """Add a report to an event: the first specific type, the finest date, and the actors
     of reports that say what happened (an untyped mention of the place adds none)."""
     ev.reports.append(report)
     if etype != "other" or ev.event_type == "other":
         ev.actors = sorted(set(ev.actors) | set(report.actors))
+        ev.roles = {**roles, **ev.roles}  # the first report's reading of a role stands
     if ev.event_type == "other":
         ev.event_type = etype
     if report.date and (not ev.date or len(report.date) > len(ev.date)):

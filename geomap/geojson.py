@@ -73,6 +73,11 @@ class EventProperties(BaseModel):
         ge=1, le=4, description="1 settlement or base, 2 district, 3 governorate/region, 4 country"
     )
     actors: list[str] = Field(description="actor codes, see /collections/actors/items")
+    actor_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="actor code -> agent (who acts), target (who is acted on in violence) or "
+        "participant (the other parties of talks, deals and statements)",
+    )
     event_type: str
     date: str | None = Field(description="ISO date or prefix (2022, 2022-03), null if undated")
     date_precision: str | None

@@ -57,6 +57,7 @@ events = sa.Table(
     sa.Column("date", sa.String(10), index=True),
     sa.Column("date_precision", sa.String(8)),
     sa.Column("actors", sa.Text, nullable=False),  # JSON list of codes, sorted
+    sa.Column("roles", sa.Text, nullable=False, server_default="{}"),  # JSON code -> role
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("source_count", sa.Integer, nullable=False),
     sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), nullable=False),
@@ -189,8 +190,17 @@ class Store:
 
     # -- schema ------------------------------------------------------------
     def init(self) -> None:
-        """Create tables and the spatial index if they do not exist."""
+        """Create tables and the spatial index if they do not exist, and add the columns a
+        store made by an earlier version lacks (additive upgrades keep stored events)."""
         metadata.create_all(self.engine)
+        inspector = sa.inspect(self.engine)
+        with self.engine.begin() as conn:
+            for table in metadata.sorted_tables:
+                have = {c["name"] for c in inspector.get_columns(table.name)}
+                for col in table.columns:
+                    if col.name not in have:
+                        ddl = sa.schema.CreateColumn(col).compile(dialect=self.engine.dialect)
+                        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
         if self.sqlite:
             with self.engine.begin() as conn:
                 conn.exec_driver_sql(
@@ -315,6 +325,7 @@ class Store:
                     date=ev.date,
                     date_precision=ev.date_precision,
                     actors=json.dumps(ev.actors),
+                    roles=json.dumps(ev.roles),
                     confidence=m.confidence,
                     source_count=1,
                     article_id=aid,
@@ -328,7 +339,7 @@ class Store:
                 )
             actors = set(ev.actors)
         else:
-            eid, old_actors, old_date, old_prec = target
+            eid, old_actors, old_date, old_prec, old_roles = target
             actors = set(old_actors) | set(ev.actors)
             date, prec = old_date, old_prec
             if ev.date and (not old_date or len(ev.date) > len(old_date)):
@@ -336,7 +347,12 @@ class Store:
             conn.execute(
                 events.update()
                 .where(events.c.id == eid)
-                .values(actors=json.dumps(sorted(actors)), date=date, date_precision=prec)
+                .values(
+                    actors=json.dumps(sorted(actors)),
+                    date=date,
+                    date_precision=prec,
+                    roles=json.dumps({**ev.roles, **old_roles}),
+                )
             )
             actors -= set(old_actors)
         if actors:
@@ -375,6 +391,7 @@ class Store:
                 events.c.date_precision,
                 events.c.event_type,
                 events.c.place_id,
+                events.c.roles,
             ).where(events.c.place_id == ev.mention.place_id, events.c.event_type == ev.event_type)
         ).all()
         for row in rows:
@@ -401,7 +418,7 @@ class Store:
                 )
                 for s in sents
             ):
-                return row.id, old, row.date, row.date_precision
+                return row.id, old, row.date, row.date_precision, json.loads(row.roles)
         return None
 
     # -- reads -------------------------------------------------------------
@@ -597,6 +614,7 @@ class Store:
         titles = {}
         for r in rows:
             r["actors"] = json.loads(r["actors"])
+            r["actor_roles"] = json.loads(r.pop("roles", None) or "{}")
             r["sources"] = by_event[r["id"]]
             titles[r["id"]] = r["sources"][0]["article_title"] if r["sources"] else ""
             r["article_title"] = titles[r["id"]]

@@ -258,3 +258,21 @@ def test_a_metonymic_country_is_an_event_actor(pipeline):
 
 def test_text_without_places_has_no_events(pipeline):
     assert extract_events("Nothing happened here today. Officials said so.", pipeline) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        (
+            "Russian warplanes struck rebel positions in Idlib.",
+            {"RUS": "agent", "SYR-OPP": "target"},
+        ),
+        ("Erdogan met Assad in Riyadh.", {"TUR": "agent", "SYR-GOV": "participant"}),
+    ],
+)
+def test_actor_roles_tell_who_acts_from_who_is_acted_on(pipeline, text, roles):
+    from geomap.events import extract_events
+
+    [event] = extract_events(text, pipeline)
+    assert event.roles == roles
+    assert sorted(event.actors) == sorted(roles)

@@ -90,3 +90,18 @@ def test_relative_dates_resolve_against_publication(sentence, expected):
 def test_relative_dates_need_a_publication_date():
     assert find_date("Talks were held in Doha on Thursday.") == (None, None)
     assert find_date("In March, protests erupted in Sweida.") == (None, None)
+
+
+def test_an_older_store_gains_new_columns_and_keeps_its_events(tmp_path, pipeline):
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    ingest_text(open_store(str(db)), pipeline, "Turkish drones struck Amuda.", title="Old")
+    with sqlite3.connect(db) as conn:  # make it look like a store from before actor roles
+        conn.execute("ALTER TABLE events DROP COLUMN roles")
+    assert "roles" not in [r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(events)")]
+    store = open_store(str(db))
+    [event] = store.query_events(EventFilter())
+    assert event["place_name"] == "Amuda" and event["actor_roles"] == {}
+    ingest_text(store, pipeline, "Turkish drones struck Qamishli.", title="New")
+    assert store.stats()["events"] == 2
