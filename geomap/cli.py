@@ -88,20 +88,31 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
+    from fastapi import HTTPException
+
+    from geomap.actors import ActorIndex
+    from geomap.api.params import parse_bbox, parse_datetime, split_csv
     from geomap.geojson import event_feature
-    from geomap.mapview import build_map
+    from geomap.mapview import standalone_html
     from geomap.store import EventFilter, open_store
 
-    flt = EventFilter(
-        actor=args.actor or [],
-        type=args.type or [],
-        place=args.place or [],
-        article=args.article or [],
-    )
+    try:  # the items endpoint's parsers, so a filter means the same everywhere
+        flt = EventFilter(
+            bbox=parse_bbox(args.bbox),
+            datetime=parse_datetime(args.datetime),
+            article=args.article or [],
+            actor=split_csv(",".join(args.actor or [])),
+            type=split_csv(",".join(args.type or [])),
+            place=split_csv(",".join(args.place or [])),
+            max_geo_precision=args.max_geo_precision,
+        )
+    except HTTPException as exc:
+        print(f"geomap map: {exc.detail}", file=sys.stderr)
+        return 2
     rows = open_store(args.db).query_events(flt, limit=args.limit)
-    fmap = build_map([event_feature(r) for r in rows], default_pipeline().actors)
-    fmap.save(args.out)
-    print(f"wrote {args.out} ({len(rows)} events)")
+    page = standalone_html([event_feature(r) for r in rows], ActorIndex.load())
+    Path(args.out).write_text(page, encoding="utf-8")
+    print(f"wrote {args.out} ({len(rows)} events, {len(page.encode()) / 1e6:.1f} MB)")
     return 0
 
 
@@ -339,13 +350,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
     p.set_defaults(func=_cmd_serve)
 
-    p = sub.add_parser("map", help="write the map of stored events to an HTML file")
+    p = sub.add_parser(
+        "map",
+        help="write the map of stored events to one HTML file that opens with no server",
+        description="Filters are those of the items endpoint; list options take "
+        "comma-separated values or repeat.",
+    )
     p.add_argument("--out", required=True, metavar="FILE.html")
     p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
-    p.add_argument("--actor", action="append", help="actor code (repeatable)")
-    p.add_argument("--type", action="append", help="event type (repeatable)")
-    p.add_argument("--place", action="append", help="place id or name (repeatable)")
+    p.add_argument("--actor", action="append", help="actor code(s), e.g. TUR,RUS")
+    p.add_argument("--type", action="append", help="event type(s), e.g. battle")
+    p.add_argument("--place", action="append", help="place id(s) or name(s)")
     p.add_argument("--article", action="append", type=int, help="article id (repeatable)")
+    p.add_argument("--bbox", metavar="MINLON,MINLAT,MAXLON,MAXLAT", help="WGS84 box")
+    p.add_argument("--datetime", metavar="START/END", help="2022, 2022-03, 2022-01-01/..")
+    p.add_argument(
+        "--max-geo-precision",
+        type=int,
+        choices=range(1, 5),
+        help="1 settlements only, 2 districts, 3 governorates, 4 countries too",
+    )
     p.add_argument("--limit", type=int, default=100_000)
     p.set_defaults(func=_cmd_map)
 

@@ -1,190 +1,402 @@
-"""The map: stored events -> a Folium map layered by article and by actor.
+"""The map: stored events -> a Folium map layered by article, by actor and by event type.
 
-Each layer is one ``folium.GeoJson`` (not one object per marker), so the page
-stays small as events grow. Every piece of text that reaches the page is
-HTML-escaped here, in Python, before it is embedded: popups and tooltips carry
-pre-escaped HTML and layer names are escaped because Leaflet's layer control
-inserts them as HTML.
+Why this shape: one Folium object per marker, or one GeoJSON layer per group carrying
+its features again, made 10,000 events weigh tens of megabytes. The page carries the
+events once, as a compact blob of short arrays (:func:`compact_events`);
+``static/js/geomap-events.js`` makes one marker per event, shared by every layer that
+lists it, and builds each popup in the browser, from DOM text nodes, when it opens.
+
+Escaping happens at the two places text meets markup: the blob is JSON whose ``<``,
+``>`` and ``&`` are ``\\u`` escapes, so nothing in it can end the script it sits in;
+layer names, which Leaflet's layer control inserts as HTML, are HTML-escaped here.
+Only http(s) URLs are kept as links. No text from an article passes through Jinja,
+which branca would otherwise run on it (see :class:`_RawScript`).
 """
 
 from __future__ import annotations
 
+import csv
 import html
-from collections import defaultdict
-from typing import Any
-from urllib.parse import urlparse
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import folium
-from branca.element import MacroElement
-from jinja2 import Template
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from folium.plugins import FeatureGroupSubGroup, GroupedLayerControl, HeatMap, MarkerCluster
+from folium.template import Template
 
 from geomap.actors import ActorIndex
-from geomap.assets import MAP_LOCAL_SCRIPTS, MAP_SCRIPTS, VENDOR_URL, use_local_assets
+from geomap.assets import (
+    MAP_CSS,
+    MAP_JS,
+    WORLD_TOPOJSON,
+    inline_assets,
+    use_local_assets,
+    vendor_file,
+)
 
+DATA_DIR = Path(__file__).resolve().parent / "data"
+ICON_DIR = "@fortawesome/fontawesome-free/svgs/solid/"
 NEUTRAL = "#555555"
 CENTER = (35.0, 38.5)  # Syria, when there is nothing to fit
+DETAILS_URL = "/map/events/"  # + event id: the popup sentence of a served map
+MAX_ARTICLE_LAYERS = 50  # the articles with most events get a layer; the rest share one
+LAYER_GROUP = "Map layers"
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-class _OfflineBasemap(MacroElement):
-    """Adds the offline country outlines (static/js/fallback-basemap.js) under the tiles."""
+@dataclass(frozen=True, slots=True)
+class EventStyle:
+    """How an event type looks: its label and a Font Awesome icon (SVG path data)."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var outlines = geomapFallbackBasemap({{ this.map_name }});
-            geomapAddFallbackToControl({{ this.control_name }}, outlines);
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, map_name: str, control_name: str):
-        super().__init__()
-        self.map_name = map_name
-        self.control_name = control_name
+    event_type: str
+    label: str
+    icon: str
+    width: int
+    height: int
+    path: str
 
 
-def _safe_url(url: str | None) -> str | None:
-    """Only http(s) links become hrefs (no ``javascript:``)."""
-    if url and urlparse(url).scheme in ("http", "https"):
+def _icon(name: str) -> tuple[int, int, str]:
+    """Width, height and path of a Font Awesome icon from npm (no glyph if not installed)."""
+    file = vendor_file(f"{ICON_DIR}{name}.svg")
+    if not file.is_file():
+        return 0, 0, ""
+    svg = ElementTree.parse(file).getroot()
+    _, _, width, height = (int(float(v)) for v in (svg.get("viewBox") or "0 0 0 0").split())
+    path = svg.find("{http://www.w3.org/2000/svg}path")
+    return width, height, path.get("d", "") if path is not None else ""
+
+
+@cache
+def event_styles() -> dict[str, EventStyle]:
+    """Event type -> style, from ``data/event_styles.csv`` (edit it to change an icon)."""
+    with (DATA_DIR / "event_styles.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {
+        r["event_type"]: EventStyle(r["event_type"], r["label"], r["icon"], *_icon(r["icon"]))
+        for r in rows
+    }
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links are kept (no ``javascript:``, ``data:``, ``vbscript:``...)."""
+    if url and urlsplit(url).scheme.lower() in ("http", "https"):
         return url
     return None
 
 
-def _highlight(sentence: str, mention: str) -> str:
-    i = sentence.find(mention) if mention else -1
-    if i < 0:
-        return html.escape(sentence)
-    j = i + len(mention)
-    return (
-        html.escape(sentence[:i])
-        + "<mark>"
-        + html.escape(mention)
-        + "</mark>"
-        + html.escape(sentence[j:])
-    )
-
-
-def popup_html(props: dict[str, Any], actors: ActorIndex) -> str:
-    """The popup of one event: what, where, when, who, the sentence and every source."""
-    e = html.escape
-    etype = (props.get("event_type") or "other").replace("_", " ")
-    when = e(props["date"]) if props.get("date") else "date not given"
-    chips = "".join(
-        f'<span class="gm-actor" style="border-color:{e(actors.colour(a))}">'
-        f'<span style="color:{e(actors.colour(a))}">&#9679;</span> {e(actor_name(a, actors))}'
-        f"</span> "
-        for a in props.get("actors") or []
-    )
-    parts = [
-        f'<div class="gm-popup"><div><b>{e(etype)}</b> &middot; {e(props["place_name"])} '
-        f"<small>({e(props['place_kind'])})</small> &middot; {when}</div>",
-        f"<div>{chips or '<i>no actor named</i>'}</div>",
-        f"<blockquote>{_highlight(props.get('sentence') or '', props.get('mention') or '')}"
-        "</blockquote>",
-        f"<div><b>Sources ({len(props.get('sources') or [])})</b><ol>",
-    ]
-    for src in props.get("sources") or []:
-        title = e(src.get("article_title") or "Untitled")
-        url = _safe_url(src.get("url"))
-        link = f'<a href="{e(url)}" target="_blank" rel="noopener">{title}</a>' if url else title
-        outlet = f" &mdash; {e(src['outlet'])}" if src.get("outlet") else ""
-        parts.append(f"<li>{link}{outlet}</li>")
-    parts.append("</ol></div></div>")
-    return "".join(parts)
-
-
 def actor_name(code: str, actors: ActorIndex) -> str:
+    """The display name of an actor code (the code itself when unknown)."""
     actor = actors.actors.get(code)
     return actor.name if actor else code
 
 
-def _map_feature(f: dict[str, Any], actors: ActorIndex, colour: str) -> dict[str, Any]:
-    p = f["properties"]
-    tooltip = f"{p['place_name']}: {(p.get('event_type') or 'other').replace('_', ' ')}"
-    return {
-        "type": "Feature",
-        "id": f["id"],  # folium keys its per-feature styles on this (not on the popup text)
-        "geometry": f["geometry"],
-        "properties": {
-            "popup": popup_html(p, actors),
-            "tooltip": html.escape(tooltip),
-            "colour": colour,
-            "hollow": (p.get("geo_precision") or 1) >= 3,
-        },
-    }
+def _js_offset(text: str, i: int) -> int:
+    """A code-point offset as a JavaScript (UTF-16) one: astral characters count twice."""
+    return i + len(_ASTRAL.findall(text, 0, i))
 
 
-def _layer(name: str, feats: list[dict[str, Any]], show: bool) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=name, show=show)
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": feats},
-        marker=folium.CircleMarker(radius=7, fill=True),
-        style_function=lambda f: {
-            "color": f["properties"]["colour"],
-            "weight": 2,
-            "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.0 if f["properties"]["hollow"] else 0.75,
-        },
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=420),
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-    ).add_to(group)
-    return group
+def event_details(props: dict[str, Any], actors: ActorIndex) -> list[Any]:
+    """``[sentence, highlights]`` of one event, for its popup: the place and the event's
+    actors as ``[start, end, actor code or None]``, in JavaScript string offsets."""
+    sentence = props.get("sentence") or ""
+    mention = props.get("mention") or ""
+    codes = set(props.get("actors") or [])
+    spans = []
+    at = sentence.find(mention) if mention else -1
+    if at >= 0:
+        spans.append((at, at + len(mention), None))
+    spans += [(h.start, h.end, h.code) for h in actors.find(sentence) if h.code in codes]
+    marks, end = [], 0
+    for start, stop, code in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start >= end:  # overlapping marks: the first, longest one wins
+            marks.append([_js_offset(sentence, start), _js_offset(sentence, stop), code])
+            end = stop
+    return [sentence, marks]
 
 
-def build_map(features: list[dict[str, Any]], actors: ActorIndex) -> folium.Map:
-    """A Folium map of event features: one layer per article, one per actor."""
-    use_local_assets()
-    fmap = folium.Map(location=CENTER, zoom_start=6, tiles=None, control_scale=True)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online tiles)").add_to(fmap)
-    for url in [VENDOR_URL + s for s in MAP_SCRIPTS] + list(MAP_LOCAL_SCRIPTS):
-        fmap.get_root().header.add_child(folium.JavascriptLink(url))
+class _Table:
+    """Rows keyed by identity, each made once, referred to by position."""
 
-    by_article: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    titles: dict[int, str] = {}
-    by_actor: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    def __init__(self) -> None:
+        self.rows: list[list[Any]] = []
+        self.index: dict[Any, int] = {}
+
+    def add(self, key: Any, make: Callable[..., list[Any]], *args: Any) -> int:
+        at = self.index.get(key)
+        if at is None:
+            at = self.index[key] = len(self.rows)
+            self.rows.append(make(*args))
+        return at
+
+
+def _place_row(p: dict[str, Any], lon: float, lat: float) -> list[Any]:
+    return [p["place_id"], p["place_name"], p["place_kind"], round(lon, 5), round(lat, 5)]
+
+
+def _actor_row(code: str, actors: ActorIndex) -> list[Any]:
+    return [code, actor_name(code, actors), actors.colour(code)]
+
+
+def _article_row(s: dict[str, Any]) -> list[Any]:
+    title = s.get("article_title") or "Untitled"
+    return [s["article_id"], title, s.get("outlet"), safe_url(s.get("url")), s.get("published")]
+
+
+def compact_events(
+    features: list[dict[str, Any]], actors: ActorIndex, *, details: bool = False
+) -> dict[str, Any]:
+    """Event features as the blob ``static/js/geomap-events.js`` reads (its header gives
+    the layout): tables of event types, actors, articles and places, and one short array
+    per event. With ``details`` every popup sentence comes too (a file has no server)."""
+    styles = event_styles()
+    types = {t: i for i, t in enumerate(styles)}
+    places, actor_table, articles = _Table(), _Table(), _Table()
+    events, sentences = [], []
     for f in features:
         p = f["properties"]
-        codes = p.get("actors") or []
-        colour = actors.colour(codes[0]) if codes else NEUTRAL
-        for src in p.get("sources") or []:
-            if f not in by_article[src["article_id"]]:
-                by_article[src["article_id"]].append(_map_feature(f, actors, colour))
-                titles[src["article_id"]] = src.get("article_title") or "Untitled"
-        for code in codes:
-            by_actor[code].append(_map_feature(f, actors, actors.colour(code)))
-    for aid in sorted(by_article):
-        _layer(html.escape(titles[aid]), by_article[aid], show=True).add_to(fmap)
-    for code in sorted(by_actor, key=lambda c: actor_name(c, actors)):
-        colour = html.escape(actors.colour(code))
-        name = (
-            f'<span style="color:{colour}">&#9679;</span> {html.escape(actor_name(code, actors))}'
+        lon, lat = f["geometry"]["coordinates"]
+        place = places.add((p["place_id"], lon, lat), _place_row, p, lon, lat)
+        acts = [actor_table.add(c, _actor_row, c, actors) for c in p.get("actors") or []]
+        sources = p.get("sources") or [
+            {"article_id": p.get("article_id"), "article_title": p.get("article_title")}
+        ]
+        arts = list(dict.fromkeys(articles.add(s["article_id"], _article_row, s) for s in sources))
+        etype = types.get(p.get("event_type") or "other", types["other"])
+        events.append(
+            [f["id"], place, etype, p.get("geo_precision") or 1, p.get("date"), acts, arts]
         )
-        _layer(name, by_actor[code], show=False).add_to(fmap)
-    control = folium.LayerControl(collapsed=False)
-    control.add_to(fmap)
-    _OfflineBasemap(fmap.get_name(), control.get_name()).add_to(fmap)
-    # fit the finer events: country-level points (centroids) would zoom out to the world
-    fine = next(
-        (
-            sel
-            for sel in (
-                [f for f in features if (f["properties"].get("geo_precision") or 1) <= level]
-                for level in (2, 3)
-            )
-            if sel
-        ),
-        features,
+        if details:
+            sentences.append(event_details(p, actors))
+    blob = {
+        "types": [[s.event_type, s.label, s.width, s.height, s.path] for s in styles.values()],
+        "actors": actor_table.rows,
+        "articles": articles.rows,
+        "places": places.rows,
+        "events": events,
+    }
+    if details:
+        blob["details"] = sentences
+    return blob
+
+
+def event_bounds(features: list[dict[str, Any]]) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of the finest events: country-level points
+    (centroids) would zoom the map out to the world."""
+    for level in (2, 3, 4):  # district or finer, else governorate, else countries too
+        fine = [f for f in features if (f["properties"].get("geo_precision") or 1) <= level]
+        if fine:
+            lons = [f["geometry"]["coordinates"][0] for f in fine]
+            lats = [f["geometry"]["coordinates"][1] for f in fine]
+            return [[min(lats), min(lons)], [max(lats), max(lons)]]
+    return None
+
+
+def _js_json(value: Any) -> str:
+    """Compact JSON that can sit inside a ``<script>``: no ``<``, ``>`` or ``&`` is left to
+    end it or open a comment, and the line separators JavaScript once refused are escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for ch, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, escaped)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _swatch(colour: str) -> str:
+    return f'<span class="gm-swatch" style="color:{html.escape(colour)}">&#9679;</span>'
+
+
+def _type_icon(style: list[Any]) -> str:
+    _, _, width, height, path = style
+    return (
+        f'<svg class="gm-legend-icon" viewBox="0 0 {int(width)} {int(height)}" width="13" '
+        f'height="13" aria-hidden="true"><path d="{html.escape(path)}"/></svg>'
     )
-    if fine:
-        lats = [f["geometry"]["coordinates"][1] for f in fine]
-        lons = [f["geometry"]["coordinates"][0] for f in fine]
-        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=9)
-    css = (
-        "<style>.gm-popup blockquote{margin:.4em 0;padding-left:.6em;border-left:3px solid "
-        "#ccc}.gm-popup mark{background:#ffe58a}.gm-actor{border:1px solid;border-radius:8px;"
-        "padding:0 4px;margin-right:2px;font-size:11px;white-space:nowrap}"
-        ".leaflet-control-layers-expanded{max-height:70vh;max-width:360px;overflow-y:auto;"
-        "font-size:12px}.leaflet-control-layers label{white-space:normal}</style>"
+
+
+def _layers(blob: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, list[int]]]]]:
+    """(group, event column, [(layer name as HTML, values)]) for the layer control."""
+    events, articles = blob["events"], blob["articles"]
+    per_article = Counter(a for e in events for a in e[6])
+    top = sorted(per_article, key=lambda a: (-per_article[a], articles[a][0]))[:MAX_ARTICLE_LAYERS]
+    titles: Counter[str] = Counter()
+    by_article = []
+    for a in sorted(top, key=lambda a: articles[a][0]):
+        article_id, title = articles[a][:2]
+        titles[title] += 1  # the control keys layers by name: twin titles need telling apart
+        suffix = f" <small>(article {article_id})</small>" if titles[title] > 1 else ""
+        by_article.append((html.escape(title) + suffix, [a]))
+    rest = sorted(set(per_article) - set(top))
+    if rest:
+        by_article.append((f"<i>{len(rest)} other articles</i>", rest))
+    by_actor = [
+        (f"{_swatch(colour)} {html.escape(name)}", [i])
+        for i, (_, name, colour) in sorted(enumerate(blob["actors"]), key=lambda r: r[1][1])
+    ]
+    if any(not e[5] for e in events):
+        by_actor.append((f"{_swatch(NEUTRAL)} No actor named", [-1]))
+    used = {e[2] for e in events}
+    by_type = [
+        (f"{_type_icon(t)} {html.escape(t[1])}", [i])
+        for i, t in enumerate(blob["types"])
+        if i in used
+    ]
+    return [
+        ("Articles", "article", by_article),
+        ("Actors", "actor", by_actor),
+        ("Event types", "type", by_type),
+    ]
+
+
+class _RawScript(Element):
+    """Script text that reaches the page as is. branca turns a MacroElement's output into a
+    Jinja template and renders it again, so an article titled ``{{ ... }}`` would run as
+    template code on the server; the event data and layers therefore bypass Jinja."""
+
+    def __init__(self, code: str):
+        super().__init__()
+        self.code = code
+
+    def render(self, **kwargs: Any) -> str:
+        return self.code
+
+
+class _EventLayers(JSCSSMixin, MacroElement):
+    """The event blob, its markers, heat map and places, and one FeatureGroupSubGroup per
+    layer of the control, as one script (see static/js/geomap-events.js). The layers are
+    folium objects for the layer control only: this element writes their JavaScript."""
+
+    default_js: ClassVar = [(f"geomap_js_{i}", url) for i, url in enumerate(MAP_JS)]
+    default_css: ClassVar = [(f"geomap_css_{i}", url) for i, url in enumerate(MAP_CSS)]
+
+    def __init__(self, fmap, cluster, heat, places, blob: dict[str, Any], details_url: str | None):
+        super().__init__()
+        self._name = "EventLayers"
+        self.map, self.cluster, self.heat, self.places = fmap, cluster, heat, places
+        self.blob = blob
+        self.options = {"detailsUrl": details_url}
+        self.groups: dict[str, list[FeatureGroupSubGroup]] = {}
+        self.members: dict[str, tuple[str, str, list[int]]] = {}  # layer -> facet, kind, values
+        self.default_js = [*FeatureGroupSubGroup.default_js, *self.default_js]
+        for group, kind, layers in _layers(blob):
+            for name, values in layers:
+                sub = FeatureGroupSubGroup(self, name=name)
+                self.groups.setdefault(group, []).append(sub)
+                self.members[sub.get_name()] = (f"{self.get_name()}_{kind}", kind, values)
+
+    def render(self, **kwargs: Any) -> None:
+        ev, fmap = self.get_name(), self.map.get_name()
+        lines = [
+            f"var {ev} = geomapEvents({fmap}, {self.cluster.get_name()}, "
+            f"{_js_json(self.blob)}, {_js_json(self.options)});",
+            f"{ev}.bindHeat({self.heat.get_name()});",
+            f"{ev}.bindPlaces({self.places.get_name()});",
+        ]
+        for facet in dict.fromkeys(f for f, _, _ in self.members.values()):
+            lines.append(f"var {facet} = {ev}.facet();")
+        for sub, (facet, kind, values) in self.members.items():
+            lines += [
+                f"var {sub} = L.featureGroup.subGroup({facet});",
+                f"{sub}.addLayer(L.geoJSON({ev}.members({_js_json(kind)}, {_js_json(values)}), "
+                f"{ev}.geoJsonOptions()));",
+                f"{sub}.addTo({fmap});",
+            ]
+        self.get_root().script.add_child(_RawScript("\n".join(lines)), name=ev)
+        super().render(**kwargs)  # the asset links
+
+
+class _GroupedLayers(GroupedLayerControl):
+    """folium's grouped layer control, written without Jinja (its layer names are article
+    titles: see _RawScript) and kept in a variable for the controls added after it."""
+
+    _template = Template("")
+
+    def render(self, **kwargs: Any) -> None:
+        groups = ",".join(
+            f"{_js_json(group)}:{{"
+            + ",".join(f"{_js_json(name)}:{var}" for name, var in layers.items())
+            + "}"
+            for group, layers in self.grouped_overlays.items()
+        )
+        lines = [
+            f"var {self.get_name()} = L.control.groupedLayers(null, {{{groups}}}, "
+            f"{_js_json(self.options)}).addTo({self._parent.get_name()});",
+            *(f"{var}.remove();" for var in sorted(self.layers_untoggle)),
+        ]
+        self.get_root().script.add_child(_RawScript("\n".join(lines)), name=self.get_name())
+        super().render(**kwargs)  # the asset links
+
+
+class _Controls(MacroElement):
+    """Offline outlines under the tiles, the count and time window, synced group boxes."""
+
+    def __init__(self, fmap, events: _EventLayers, control: _GroupedLayers, topology: Any):
+        super().__init__()
+        self.map, self.events, self.control, self.topology = fmap, events, control, topology
+
+    def render(self, **kwargs: Any) -> None:
+        fmap, control = self.map.get_name(), self.control.get_name()
+        code = f"""(function () {{
+    var outlines = geomapFallbackBasemap({fmap}, {_js_json(self.topology)});
+    geomapAddFallbackToControl({control}, outlines, "Offline outlines", {_js_json(LAYER_GROUP)});
+    geomapStatusControl({self.events.get_name()}).addTo({fmap});
+    geomapSyncGroupCheckboxes({control}, {fmap});
+}})();"""
+        self.get_root().script.add_child(_RawScript(code), name=self.get_name())
+        super().render(**kwargs)
+
+
+def build_map(
+    features: list[dict[str, Any]], actors: ActorIndex, *, standalone: bool = False
+) -> folium.Map:
+    """A Folium map of event features: clustered markers in layers by article, actor and
+    event type (any layer within a group, every group), a heat map, the places with
+    events, and a time window when events carry dates. ``standalone`` embeds what a
+    served map fetches (popup sentences, country outlines) for a file with no server."""
+    use_local_assets()
+    blob = compact_events(features, actors, details=standalone)
+    fmap = folium.Map(location=CENTER, zoom_start=6, tiles=None, control_scale=True)
+    # Leaflet only: nothing on this map uses folium's jQuery, Bootstrap or Font Awesome
+    fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
+    fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
+    tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online tiles)").add_to(fmap)
+    cluster = MarkerCluster(
+        name="Event markers",
+        options={
+            "chunkedLoading": True,
+            "showCoverageOnHover": False,
+            "maxClusterRadius": 50,
+            "attribution": "Icons: Font Awesome (CC BY 4.0)",
+        },
+    ).add_to(fmap)
+    heat = HeatMap([], name="Heat map", show=False, radius=22, blur=18, max_zoom=7).add_to(fmap)
+    places = folium.FeatureGroup(name="Places with events (sized by count)", show=False)
+    places.add_to(fmap)
+    events = _EventLayers(fmap, cluster, heat, places, blob, None if standalone else DETAILS_URL)
+    events.add_to(fmap)
+    groups = {**events.groups, LAYER_GROUP: [cluster, heat, places, tiles]}
+    control = _GroupedLayers(
+        groups, exclusive_groups=False, collapsed=False, groupCheckboxes=True
+    ).add_to(fmap)
+    topology = (
+        json.loads(vendor_file(WORLD_TOPOJSON).read_text(encoding="utf-8")) if standalone else None
     )
-    fmap.get_root().header.add_child(folium.Element(css))
+    _Controls(fmap, events, control, topology).add_to(fmap)
+    bounds = event_bounds(features)
+    if bounds:
+        fmap.fit_bounds(bounds, max_zoom=9)
     return fmap
+
+
+def standalone_html(features: list[dict[str, Any]], actors: ActorIndex) -> str:
+    """The map as one HTML file that opens from disk with no server and no internet."""
+    return inline_assets(build_map(features, actors, standalone=True).get_root().render())

@@ -1,13 +1,17 @@
-"""Real-browser test: the map renders in Debian's Chromium with no internet.
+"""Real-browser tests: the maps work in Debian's Chromium with no internet.
 
 Why: the API tests see HTML, not a map. Only a browser shows that Leaflet and its
-plugins load from /static/vendor/ (npm, not a CDN), that markers appear, and that
-the layer control names every article and actor. Every request that leaves
-127.0.0.1 is aborted, as on an analyst's offline laptop.
+plugins load from /static/vendor/ (npm, not a CDN), that markers appear, that the
+layer control names every article and actor, that the landing page's filters and
+permalinks select what they say, that the time window hides what it should, that
+popups list their sources, and that `geomap map --out` opens from disk. Every request
+that leaves 127.0.0.1 (or, for the file, the disk) is aborted, as on an analyst's
+offline laptop.
 
 Runs `geomap ingest seeds/` and `geomap serve` as subprocesses on a free port with a
 throw-away database, so it tests what a user runs. Needs `/usr/bin/chromium`
 (`make browser`); Playwright drives it and downloads no browser of its own.
+Screenshots go to tests/output/; GEOMAP_UPDATE_SCREENSHOT=1 refreshes the README's.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -143,10 +148,10 @@ def geomap_cli() -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(
+def seed_env(
     chromium: Path, geomap_cli: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """Ingest the seed articles into a fresh database and serve it on a free port."""
+) -> dict[str, str]:
+    """The environment of a fresh database holding the seed articles."""
     tmp = tmp_path_factory.mktemp("geomap_browser")
     env = {**os.environ, "GEOMAP_DB": str(tmp / "t.db")}
     env.pop("GEOMAP_API_TOKEN", None)  # the map is read-only; nothing here needs the token
@@ -160,7 +165,16 @@ def server(
         check=False,
     )
     assert ingest.returncode == 0, f"geomap ingest failed:\n{ingest.stdout}\n{ingest.stderr}"
+    return env
 
+
+@pytest.fixture(scope="module")
+def server(
+    seed_env: dict[str, str], geomap_cli: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """`geomap serve` over the seed database on a free port."""
+    tmp = tmp_path_factory.mktemp("geomap_serve")
+    env = seed_env
     port = _free_port()
     url = f"http://{ALLOWED_HOST}:{port}"
     log_path = tmp / "serve.log"
@@ -274,6 +288,44 @@ def _screenshot(page: Page, name: str) -> Path:
     return path
 
 
+def _matched(server: Server, **params: str) -> int:
+    """How many events the items endpoint selects with these filters."""
+    query = urlencode({**params, "limit": 1})
+    return int(_get_json(f"{server.url}/collections/events/items?{query}")["numberMatched"])
+
+
+# The events object of the page (static/js/geomap-events.js keeps every instance).
+EVENTS = "GeomapEvents.instances[GeomapEvents.instances.length - 1]"
+
+
+def _shown(page: Page) -> int:
+    """The events the map draws, as its count control says."""
+    return int(page.get_attribute(".gm-status-count", "data-shown") or -1)
+
+
+def _wait_shown(page: Page, n: int) -> None:
+    page.wait_for_function(
+        f"() => document.querySelector('.gm-status-count')?.dataset.shown === '{n}'",
+        timeout=BROWSER_WAIT_MS,
+    )
+
+
+def _day(iso: str) -> int:
+    """Days since 1970: the time window sliders' unit."""
+    return (date.fromisoformat(iso) - date(1970, 1, 1)).days
+
+
+def _open_popup(page: Page, event_id: int) -> None:
+    """Zoom to an event out of its cluster and open its popup, as a click would."""
+    page.evaluate(f"() => {{ {EVENTS}.map.closePopup(); }}")
+    page.wait_for_function("() => !document.querySelector('.leaflet-popup')")  # faded out
+    assert page.evaluate(f"(id) => {EVENTS}.open(id)", event_id), f"event {event_id} not drawn"
+    page.locator(".leaflet-popup-content .gm-popup").wait_for(timeout=BROWSER_WAIT_MS)
+    page.wait_for_function(  # faded in, for the screenshots
+        "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+    )
+
+
 def test_map_renders_offline_with_every_article_and_actor(server: Server, session: Session) -> None:
     """`/map` loads only local assets, draws markers, and lists articles and actors."""
     page = session.page
@@ -301,44 +353,302 @@ def test_map_renders_offline_with_every_article_and_actor(server: Server, sessio
     ]
     assert not missing_titles, f"articles missing from the layer control: {missing_titles}"
     assert not missing_actors, f"actors missing from the layer control: {missing_actors}"
+    for group in ("Articles", "Actors", "Event types", "Map layers"):
+        assert group in listed, f"no {group} group in the layer control"
+    _wait_shown(page, _matched(server))  # every event, once
 
     assert not session.errors, f"JavaScript errors on /map: {session.errors}"
     session.blocked.assert_only_tiles()
 
     page.wait_for_load_state("networkidle")
-    shot = _screenshot(page, "map.png")
-    if os.environ.get("GEOMAP_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(shot, REPO / "static" / "screenshot.png")
+    _screenshot(page, "map.png")
     if session.blocked.requests:
         print(f"blocked {len(session.blocked.requests)} non-local requests (tiles)")
 
 
-def test_landing_page_embeds_the_map(server: Server, session: Session) -> None:
-    """`/` is the HTML landing page, its links point at the API, its iframe shows the map."""
+def test_landing_page_filters_change_the_markers(server: Server, session: Session) -> None:
+    """`/` shows the map beside the filters; ticking an event type redraws the markers,
+    updates the counts and puts the filter in the address bar and the data links."""
     page = session.page
     response = page.goto(f"{server.url}/", wait_until="load")
     assert response is not None
     assert response.status == 200, f"/ -> {response.status}"
     assert "text/html" in (response.headers.get("content-type") or "")
     _assert_same_origin(page, server.url)
-
     assert "events from the news" in _norm(page.locator("header").text_content() or "")
     hrefs = page.eval_on_selector_all("header a[href]", "(links) => links.map((a) => a.href)")
     paths = {_path_and_query(href) for href in hrefs}
     for wanted in ("/map", "/collections/events/items", "/docs", "/?f=json"):
         assert wanted in paths, f"landing page lacks a link to {wanted}: {sorted(paths)}"
 
-    iframe = page.wait_for_selector("iframe[src='/map']", timeout=BROWSER_WAIT_MS)
-    assert iframe is not None
-    box = iframe.bounding_box()
-    assert box is not None
-    assert box["height"] > 400, f"the map iframe is too small: {box}"
-    frame = iframe.content_frame()
-    assert frame is not None
-    assert _wait_for_map(frame) > 0
-    _assert_same_origin(frame, server.url)
+    box = page.locator("#gm-map").bounding_box()
+    assert box is not None and box["height"] > 400, f"the map is too small: {box}"
+    assert _wait_for_map(page) > 0
+    total = _matched(server)
+    page.wait_for_function(
+        f"() => document.getElementById('gm-total').textContent.startsWith('{total} ')"
+    )
+    before = int(page.evaluate(f"() => {EVENTS}.size()"))
+    assert before > 0
+    page.wait_for_load_state("networkidle")
+    shot = _screenshot(page, "landing.png")
+    if os.environ.get("GEOMAP_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, REPO / "static" / "screenshot.png")
+
+    page.locator("#gm-types input[value='meeting_talks']").check()
+    page.wait_for_function("() => location.search === '?type=meeting_talks'")
+    talks = _matched(server, type="meeting_talks")
+    assert 0 < talks < total
+    page.wait_for_function(
+        f"() => document.getElementById('gm-total').textContent.startsWith('{talks} ')"
+    )
+    page.wait_for_function(
+        f"""() => {{
+            const ev = {EVENTS};
+            return ev.size() > 0 && ev.size() < {before} && ev.data.events.every(
+                (e) => ev.data.types[e[2]][0] === 'meeting_talks');
+        }}""",
+        timeout=BROWSER_WAIT_MS,
+    )
+    assert _wait_for_map(page) > 0
+    links = page.eval_on_selector_all("header a[href]", "(links) => links.map((a) => a.href)")
+    paths = {_path_and_query(href) for href in links}
+    assert {"/map?type=meeting_talks", "/collections/events/items?type=meeting_talks"} <= paths
+
+    # place search goes through the gazetteer: an alias finds the place's events
+    page.locator("#gm-types input[value='meeting_talks']").uncheck()
+    page.locator("#gm-place").fill("Hmeimim")
+    page.locator("#gm-place").press("Enter")
+    page.wait_for_function("() => location.search === '?place=Hmeimim+Air+Base'")
+    at_base = _matched(server, place="Hmeimim Air Base")
+    assert at_base > 0
+    page.wait_for_function(
+        f"""() => {{
+            const ev = {EVENTS};
+            return ev.size() === {at_base}
+                && ev.data.places.every((p) => p[1] === 'Hmeimim Air Base');
+        }}""",
+        timeout=BROWSER_WAIT_MS,
+    )
+    page.wait_for_function(f"() => {EVENTS}.map.getZoom() === 9")  # framed on the place
 
     assert not session.errors, f"JavaScript errors on /: {session.errors}"
     session.blocked.assert_only_tiles()
-    page.wait_for_load_state("networkidle")
-    _screenshot(page, "landing.png")
+
+
+def test_a_permalink_reopens_the_same_view(server: Server, session: Session) -> None:
+    """Filters in the query string and the map view in the hash: a URL opened anew
+    shows the same filters, the same place and zoom, and the same events."""
+    page = session.page
+    page.goto(f"{server.url}/?actor=TUR&max_geo_precision=3#6/35.2000/38.4000", wait_until="load")
+    _wait_for_map(page)
+    expected = _matched(server, actor="TUR", max_geo_precision="3")
+    page.wait_for_function(
+        f"() => document.getElementById('gm-total').textContent.startsWith('{expected} ')"
+    )
+    page.wait_for_function("() => document.querySelector('#gm-actors input[value=TUR]')")
+    assert page.is_checked("#gm-actors input[value='TUR']")
+    assert page.input_value("#gm-precision") == "3"
+    only_tur = f"""() => {{
+        const ev = {EVENTS};
+        return ev.size() > 0 && ev.data.events.every(
+            (e) => e[5].some((a) => ev.data.actors[a][0] === 'TUR'));
+    }}"""
+    page.wait_for_function(only_tur, timeout=BROWSER_WAIT_MS)
+    assert page.evaluate(f"() => {EVENTS}.map.getZoom()") == 6
+
+    page.evaluate(f"() => {{ {EVENTS}.map.setView([36.2, 37.1], 8); }}")
+    page.wait_for_function("() => location.hash === '#8/36.2000/37.1000'")
+    permalink = page.url
+    assert page.get_attribute("#gm-permalink", "href") == _path_and_query(permalink) + (
+        "#8/36.2000/37.1000"
+    )
+    in_view = f"""() => {{
+        const ev = {EVENTS}, view = ev.map.getBounds();
+        return ev.data.events.filter((e) => {{
+            const p = ev.data.places[e[1]];
+            return view.contains([p[4], p[3]]);
+        }}).map((e) => e[0]).sort((a, b) => a - b);
+    }}"""
+    shown = page.evaluate(in_view)
+    assert shown, "no event in the permalink's view"
+
+    again = session.context.new_page()
+    again.goto(permalink, wait_until="load")
+    again.wait_for_function(only_tur, timeout=BROWSER_WAIT_MS)
+    assert again.evaluate(f"() => {EVENTS}.map.getZoom()") == 8
+    center = again.evaluate(f"() => {EVENTS}.map.getCenter()")
+    assert abs(center["lat"] - 36.2) < 1e-3 and abs(center["lng"] - 37.1) < 1e-3
+    assert again.is_checked("#gm-actors input[value='TUR']")
+    assert again.input_value("#gm-precision") == "3"
+    assert again.evaluate(in_view) == shown
+    again.wait_for_function(
+        f"() => document.getElementById('gm-inview').textContent === '· {len(shown)} in view'"
+    )
+    assert not session.errors, f"JavaScript errors: {session.errors}"
+
+
+def test_time_window_hides_events_outside_it(server: Server, session: Session) -> None:
+    """/map's time window keeps the events whose date meets it, as `datetime=` does."""
+    page = session.page
+    page.goto(f"{server.url}/map", wait_until="load")
+    _wait_for_map(page)
+    _wait_shown(page, _matched(server))
+
+    page.locator(".gm-time-undated").uncheck()
+    _wait_shown(page, _matched(server, datetime="../.."))  # every dated event
+    page.locator(".gm-time-from").fill(str(_day("2022-01-01")))
+    page.locator(".gm-time-to").fill(str(_day("2022-12-31")))
+    in_2022 = _matched(server, datetime="2022/2022")
+    assert 0 < in_2022 < _matched(server, datetime="../..")
+    _wait_shown(page, in_2022)
+    dates = page.evaluate(
+        f"""() => {{
+            const ev = {EVENTS};
+            return ev.cluster.getLayers().map((m) => ev.data.events[m.gmIndex][4]);
+        }}"""
+    )
+    assert len(dates) == in_2022 and all(d and d.startswith("2022") for d in dates), dates
+    assert "2022-01-01" in _norm(page.text_content(".gm-time") or "")
+    _screenshot(page, "time-window.png")
+    assert not session.errors, f"JavaScript errors: {session.errors}"
+
+
+def test_popups_list_every_source(server: Server, session: Session) -> None:
+    """A popup shows the sentence with its place marked and every article reporting it."""
+    feats = _get_json(f"{server.url}/collections/events/items?limit=1000")["features"]
+    merged = [f for f in feats if f["properties"]["source_count"] >= 2]
+    assert merged, "no event of the seeds is reported by two articles"
+    event = merged[0]
+    props = event["properties"]
+    page = session.page
+    page.goto(f"{server.url}/map", wait_until="load")
+    _wait_for_map(page)
+    _open_popup(page, event["id"])
+    popup = page.locator(".leaflet-popup-content .gm-popup")
+    popup.locator(".gm-sentence mark.gm-place").wait_for(timeout=BROWSER_WAIT_MS)  # fetched
+    assert _norm(popup.locator(".gm-sentence").text_content() or "") == _norm(props["sentence"])
+    sources = {s["article_id"]: s for s in props["sources"]}
+    items = popup.locator(".gm-sources li")
+    assert items.count() == len(sources) >= 2
+    listed = _norm(" ".join(items.all_text_contents()))
+    for source in sources.values():
+        assert _norm(source["article_title"]) in listed
+    assert f"Sources ({len(sources)})" in _norm(popup.text_content() or "")
+    _screenshot(page, "popup.png")
+
+    page.evaluate(f"() => {{ {EVENTS}.map.closePopup(); }}")
+    page.locator(f".gm-marker[data-event='{event['id']}']").click()  # a real click
+    popup.locator(".gm-sentence mark.gm-place").wait_for(timeout=BROWSER_WAIT_MS)
+    assert not session.errors, f"JavaScript errors: {session.errors}"
+
+
+def _offline_file_page(browser: Browser, path: Path) -> tuple[Page, list[str], list[tuple]]:
+    """A page for a file on disk, with every network request aborted; returns the page,
+    its JavaScript errors and its failed requests (resource type, URL)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script("window.__ran = []; window.alert = (m) => window.__ran.push(m);")
+    context.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    failed: list[tuple] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on("requestfailed", lambda r: failed.append((r.resource_type, r.url)))
+    page.goto(path.as_uri(), wait_until="load")
+    return page, errors, failed
+
+
+def test_standalone_file_renders_offline(
+    seed_env: dict[str, str], geomap_cli: Path, browser: Browser, tmp_path: Path
+) -> None:
+    """`geomap map --out` writes one file that draws the map and its popups from disk
+    with no server and no network: nothing but map tiles is even asked for."""
+    out = tmp_path / "seeds.html"
+    made = subprocess.run(
+        [str(geomap_cli), "map", "--out", str(out)],
+        cwd=REPO,
+        env=seed_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    n_events = int(re.search(r"\((\d+) events", made.stdout).group(1))  # type: ignore[union-attr]
+    page, errors, failed = _offline_file_page(browser, out)
+    try:
+        assert _wait_for_map(page) > 0
+        _wait_shown(page, n_events)
+        multi = page.evaluate(f"() => {EVENTS}.data.events.find((e) => e[6].length > 1)[0]")
+        _open_popup(page, multi)
+        popup = page.locator(".leaflet-popup-content .gm-popup")
+        assert popup.locator(".gm-sentence mark").count() > 0  # embedded, not fetched
+        assert popup.locator(".gm-sources li").count() >= 2
+        _screenshot(page, "standalone.png")
+        assert not errors, f"JavaScript errors in the standalone file: {errors}"
+        not_tiles = [(kind, url) for kind, url in failed if kind not in ALLOWED_BLOCKED_TYPES]
+        assert not not_tiles, f"the file needs more than tiles: {not_tiles}"
+    finally:
+        page.context.close()
+
+
+def test_standalone_file_shows_hostile_text_as_text(browser: Browser, tmp_path: Path) -> None:
+    """Article text that tries to run script is shown, not run, in every popup."""
+    from geomap.actors import ActorIndex
+    from geomap.mapview import standalone_html
+
+    payloads = [
+        "<img src=x onerror=alert('img')>",
+        "\"</script><script>alert('break')</script>",
+        "';alert('quote');//",
+        "{{ 7*7 }}",
+    ]
+    feats = [
+        {
+            "type": "Feature",
+            "id": i + 1,
+            "geometry": {"type": "Point", "coordinates": [36.0 + i, 33.0 + i / 2]},
+            "properties": {
+                "sentence": f"Shelling hit Tafas {p} at dawn.",
+                "mention": "Tafas",
+                "place_id": f"p{i}",
+                "place_name": f"Tafas {p}",
+                "place_kind": "town",
+                "geo_precision": 1,
+                "actors": ["RUS"],
+                "event_type": "airstrike_shelling",
+                "date": "2024-07-03",
+                "sources": [
+                    {
+                        "article_id": i + 1,
+                        "article_title": f"Title {p}",
+                        "outlet": f"Outlet {p}",
+                        "url": "javascript:alert('link')",
+                        "published": None,
+                    }
+                ],
+            },
+        }
+        for i, p in enumerate(payloads)
+    ]
+    out = tmp_path / "hostile.html"
+    out.write_text(standalone_html(feats, ActorIndex.load()), encoding="utf-8")
+    page, errors, _ = _offline_file_page(browser, out)
+    try:
+        _wait_for_map(page)
+        for feat, payload in zip(feats, payloads, strict=True):
+            _open_popup(page, feat["id"])
+            popup = page.locator(".leaflet-popup-content .gm-popup")
+            text = _norm(popup.text_content() or "")
+            for shown in (f"Title {payload}", f"Outlet {payload}", f"Tafas {payload} at dawn"):
+                assert _norm(shown) in text, f"{shown!r} not shown as text: {text!r}"
+            assert popup.locator("a, img, script, iframe").count() == 0
+        listed = _norm(" ".join(page.locator(".leaflet-control-layers").all_text_contents()))
+        assert all(_norm(f"Title {p}") in listed for p in payloads)
+        assert page.evaluate("() => window.__ran") == []
+        assert not errors, f"errors or dialogs: {errors}"
+    finally:
+        page.context.close()

@@ -1,18 +1,20 @@
-"""The map page: a Folium map of the events a filter selects (a URL is a permalink)."""
+"""The map pages: the Folium map of the events a filter selects (a URL is a permalink),
+and the compact event data the landing page's map draws (see geomap/mapview.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import HTMLResponse
 
 from geomap.api.deps import Svc
-from geomap.api.params import Filter
+from geomap.api.params import MAX_INT, Filter, Offset, param
 from geomap.geojson import event_feature
-from geomap.mapview import build_map
+from geomap.mapview import build_map, compact_events, event_bounds, event_details
 
 router = APIRouter()
+MAX_MAP_EVENTS = 100_000
 
 
 @router.get(
@@ -23,9 +25,47 @@ router = APIRouter()
 def map_page(
     svc: Svc,
     flt: Filter,
-    limit: Annotated[int, Query(ge=1, le=100_000, examples=[10000])] = 10_000,
-    offset: Annotated[int, Query(ge=0, examples=[0])] = 0,
+    limit: Annotated[
+        int, param("how many events the map holds at most", 10_000, ge=1, le=MAX_MAP_EVENTS)
+    ] = 10_000,
+    offset: Offset = 0,
 ):
     rows = svc.store.query_events(flt, limit=limit, offset=offset)
     fmap = build_map([event_feature(r) for r in rows], svc.pipeline.actors)
     return HTMLResponse(fmap.get_root().render())
+
+
+@router.get(
+    "/map/events",
+    summary="Events in the compact form the map pages draw (same filters as the items "
+    "endpoint); numberMatched counts every match, bounds frame the finest events",
+)
+def map_events(
+    svc: Svc,
+    flt: Filter,
+    limit: Annotated[
+        int, param("how many events to send at most", 5_000, ge=1, le=MAX_MAP_EVENTS)
+    ] = 5_000,
+    offset: Offset = 0,
+) -> dict:
+    feats = [event_feature(r) for r in svc.store.query_events(flt, limit=limit, offset=offset)]
+    return {
+        **compact_events(feats, svc.pipeline.actors),
+        "numberMatched": svc.store.count_events(flt),
+        "numberReturned": len(feats),
+        "bounds": event_bounds(feats),
+    }
+
+
+@router.get(
+    "/map/events/{event_id}",
+    summary="The popup text of one event: [sentence, [[start, end, actor code or null]]], "
+    "the place and actors marked in JavaScript string offsets",
+)
+def map_event_details(
+    event_id: Annotated[int, param("an event id", 1, where=Path, ge=1, le=MAX_INT)], svc: Svc
+) -> list:
+    row = svc.store.get_event(event_id)
+    if row is None:
+        raise HTTPException(404, f"no event {event_id}")
+    return event_details(event_feature(row)["properties"], svc.pipeline.actors)

@@ -11,6 +11,8 @@
  *
  *   var outlines = geomapFallbackBasemap(map);             // 110m outlines, added at once
  *   geomapAddFallbackToControl(layerControl, outlines);    // optional: toggle in the control
+ *
+ * A standalone map file passes the TopoJSON itself instead of its URL (no server to ask).
  */
 (function (root) {
   "use strict";
@@ -74,17 +76,18 @@
   /**
    * Add the offline country outlines to `map` and return the (initially empty) layer.
    *
-   * The layer is returned at once so it can go into a layer control; it fills when the
-   * TopoJSON arrives. `layer.ready` is a Promise resolving to the layer (never rejects:
-   * a failed fetch only warns, the map keeps working without outlines).
+   * `topo` is the TopoJSON's URL (default: the world-atlas file geomap serves) or the
+   * TopoJSON object itself. The layer is returned at once so it can go into a layer
+   * control; it fills when the TopoJSON arrives. `layer.ready` is a Promise resolving to
+   * the layer (never rejects: a failed fetch only warns, the map works without outlines).
    *
    * options: {style, sea (CSS colour for the map background, null to leave it), add (false
    * to not add the layer to the map)}.
    */
-  function geomapFallbackBasemap(map, topoUrl, options) {
+  function geomapFallbackBasemap(map, topo, options) {
     if (typeof L === "undefined") throw new Error("geomapFallbackBasemap: load Leaflet first");
     var opts = options || {};
-    var url = topoUrl || DEFAULT_TOPO_URL;
+    var url = typeof topo === "string" ? topo : DEFAULT_TOPO_URL;
     ensurePane(map);
 
     var container = map.getContainer();
@@ -100,17 +103,20 @@
     });
     if (opts.add !== false) layer.addTo(map);
 
-    layer.ready = fetch(url, { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
-        return response.json();
-      })
-      .then(function (topo) {
+    var loaded =
+      topo && typeof topo === "object"
+        ? Promise.resolve(topo)
+        : fetch(url, { credentials: "same-origin" }).then(function (response) {
+            if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
+            return response.json();
+          });
+    layer.ready = loaded
+      .then(function (topology) {
         if (typeof root.topojson === "undefined") {
           throw new Error("topojson-client is not loaded");
         }
-        var object = topo.objects.countries || topo.objects.land;
-        var collection = root.topojson.feature(topo, object);
+        var object = topology.objects.countries || topology.objects.land;
+        var collection = root.topojson.feature(topology, object);
         var features = collection.features || [collection];
         features.forEach(function (feature) {
           feature.geometry = unwrapGeometry(feature.geometry);
@@ -126,16 +132,12 @@
   }
 
   /**
-   * List the outlines in a Leaflet layers control.
-   *
-   * Default: an overlay (a checkbox), so it can stay under the tiles as a safety net.
-   * With `asBase` true it becomes a base layer (a radio next to the tile layers): picking
-   * it removes the tiles and shows the outlines alone.
+   * List the outlines in a Leaflet layers control, as an overlay (a checkbox), so they
+   * can stay under the tiles as a safety net. `group` names the group of a grouped
+   * layer control (leaflet-groupedlayercontrol); a plain control ignores it.
    */
-  function geomapAddFallbackToControl(control, layer, name, asBase) {
-    var label = name || "Offline outlines";
-    if (asBase) control.addBaseLayer(layer, label);
-    else control.addOverlay(layer, label);
+  function geomapAddFallbackToControl(control, layer, name, group) {
+    control.addOverlay(layer, name || "Offline outlines", group);
     return control;
   }
 
