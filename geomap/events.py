@@ -238,6 +238,7 @@ def article_events(
     events: list[Event] = []
     for a, b in parsed.article.spans():
         antecedent: list[str] = []  # actors of the previous sentence of the paragraph
+        anchor: tuple[str | None, str | None] = (None, None)  # its last explicit date
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
                 antecedent = []
@@ -245,6 +246,11 @@ def article_events(
             ms = [m for m in parsed.mentions if s <= m.start and m.end <= e]
             sent = text[s:e]
             date, precision = find_date(sent, published)
+            if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
+                # "later that year": the year (or month) of the date just given
+                date, precision = _truncate(anchor[0], same[1].lower())
+            elif date:
+                anchor = (date, precision)
             for m in ms:
                 if not _worth_a_point(m, ms):
                     continue
@@ -274,6 +280,16 @@ def article_events(
                     _fold(same, report, etype, roles)
             antecedent = named or antecedent
     return events
+
+
+_SAME_PERIOD = re.compile(r"\b(?:[Tt]hat|[Tt]he same) (year|month)\b")
+
+
+def _truncate(date: str, unit: str) -> tuple[str | None, str | None]:
+    """An ISO date cut to a year or a month (None when it is coarser than that)."""
+    if unit == "year":
+        return date[:4], "year"
+    return (date[:7], "month") if len(date) >= 7 else (None, None)
 
 
 _ANAPHOR = re.compile(
@@ -310,13 +326,15 @@ def _fold(ev: Event, report: Report, etype: str, roles: dict[str, str]) -> None:
     """Add a report to an event: the first specific type, the finest date, and the actors
     of reports that say what happened (an untyped mention of the place adds none)."""
     ev.reports.append(report)
-    if etype != "other" or ev.event_type == "other":
-        ev.actors = sorted(set(ev.actors) | set(report.actors))
+    if ev.event_type == "other" and etype != "other":
+        # the first report that says what happened defines the event's date: an untyped
+        # caption's date was the photograph's
+        ev.event_type, ev.date, ev.date_precision = etype, report.date, report.date_precision
+    if etype != "other" or ev.event_type == "other":  # an untyped back-reference adds
+        ev.actors = sorted(set(ev.actors) | set(report.actors))  # neither actors nor a date
         ev.roles = {**roles, **ev.roles}  # the first report's reading of a role stands
-    if ev.event_type == "other":
-        ev.event_type = etype
-    if report.date and (not ev.date or len(report.date) > len(ev.date)):
-        ev.date, ev.date_precision = report.date, report.date_precision
+        if report.date and (not ev.date or len(report.date) > len(ev.date)):
+            ev.date, ev.date_precision = report.date, report.date_precision
 
 
 def extract_events(text: str, pipeline: Pipeline | None = None) -> list[Event]:

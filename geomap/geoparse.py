@@ -45,6 +45,7 @@ _WORD_AFTER = re.compile(r"[’']?s?\s+(\w+)")
 _LIST_SEP = re.compile(r",\s*|\s+and\s+|,\s+and\s+")
 _POSSESSIVE = re.compile(r"[’']s?\s+([\w-]+)(?:\s+([\w-]+))?")
 _BASED = re.compile(r"[-‐](?:based\b|\w+ border)")
+_APPOSED = re.compile(r",\s+([A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?)")
 _COMPOUND = re.compile(r"[-‐][A-Z]")
 _PRO_ANTI = re.compile(r"\b(?:pro|anti)-$")
 _COMMA = re.compile(r",\s*")
@@ -462,6 +463,15 @@ class Geoparser:
         after = text[m.end : m.end + 40]
         if self._backed.match(after):
             return False  # "Turkish-backed", "U.S.-backed"
+        apposed = _APPOSED.match(after)
+        if (
+            apposed
+            and m.kind != "country"
+            and any(
+                p.kind == "country" and p.country == m.country for p in self.gaz.lookup(apposed[1])
+            )
+        ):
+            return True  # a capital located by its country: "a highway, Damascus, Syria"
         poss = _POSSESSIVE.match(after)
         if poss:
             owned = set(self.ctx["literal_possessed"])

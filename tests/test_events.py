@@ -276,3 +276,18 @@ def test_actor_roles_tell_who_acts_from_who_is_acted_on(pipeline, text, roles):
     [event] = extract_events(text, pipeline)
     assert event.roles == roles
     assert sorted(event.actors) == sorted(roles)
+
+
+def test_that_year_takes_the_year_of_the_date_just_given(pipeline):
+    from geomap.events import extract_events
+
+    text = (
+        "In March 2022, Turkish and Russian envoys met in Istanbul.\n"
+        "Later that year, shelling hit Idlib.\n"
+    )
+    dates = {e.mention.name: (e.date, e.date_precision) for e in extract_events(text, pipeline)}
+    assert dates["Istanbul"] == ("2022-03", "month")
+    assert dates["Idlib"] == ("2022", "year")
+    assert {e.date for e in extract_events("Later that year, shelling hit Idlib.", pipeline)} == {
+        None
+    }
