@@ -227,26 +227,41 @@ class Store:
         content hash) is left alone and ``created`` is False.
         """
         digest = content_hash(title, text)
+        row = {
+            "content_hash": digest,
+            "title": title,
+            "url": url,
+            "outlet": outlet,
+            "published": published,
+            "source": source,
+            "text": text,
+            "ingested_at": _now(),
+        }
         with self.engine.begin() as conn:
-            row = conn.execute(
-                sa.select(articles.c.id).where(articles.c.content_hash == digest)
-            ).first()
-            if row:
-                return row.id, False
-            aid = conn.execute(
-                articles.insert().values(
-                    content_hash=digest,
-                    title=title,
-                    url=url,
-                    outlet=outlet,
-                    published=published,
-                    source=source,
-                    text=text,
-                    ingested_at=_now(),
-                )
-            ).inserted_primary_key[0]
+            # insert-or-ignore on the content hash, atomically: two writers posting the same
+            # article at once store it once, and the second learns it was already there
+            inserted = conn.execute(self._insert_new_article(row)).first()
+            if inserted is None:
+                existing = conn.execute(
+                    sa.select(articles.c.id).where(articles.c.content_hash == digest)
+                ).scalar_one()
+                return existing, False
+            aid = inserted.id
             self._add_analysis(conn, aid, found, article_events)
         return aid, True
+
+    def _insert_new_article(self, row: dict[str, Any]):
+        """``INSERT … ON CONFLICT (content_hash) DO NOTHING RETURNING id`` for this dialect."""
+        if self.sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        return (
+            insert(articles)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=["content_hash"])
+            .returning(articles.c.id)
+        )
 
     def reanalyse(
         self, analyse: Callable[[dict[str, Any]], tuple[list[Mention], list[Event]]]

@@ -48,8 +48,10 @@ def require_writer(authorization: Annotated[str | None, Header()] = None) -> Non
             "writes are disabled: set GEOMAP_API_TOKEN on the server "
             "and send 'Authorization: Bearer <token>'",
         )
-    given = (authorization or "").removeprefix("Bearer ").strip()
-    if not authorization or not hmac.compare_digest(given.encode(), token.encode()):
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    ):
         raise HTTPException(
             401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
         )

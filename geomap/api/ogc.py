@@ -542,7 +542,7 @@ def event_items(
 def event_item(
     request: Request,
     svc: Svc,
-    event_id: Annotated[int, param("an event id", 1, where=Path, le=MAX_INT)],
+    event_id: Annotated[int, param("an event id", 1, where=Path, ge=1, le=MAX_INT)],
     f: Format = None,
 ):
     row = svc.store.get_event(event_id)
@@ -674,7 +674,7 @@ def article_items(
 def article_item(
     request: Request,
     svc: Svc,
-    article_id: Annotated[int, param("an article id", 1, where=Path, le=MAX_INT)],
+    article_id: Annotated[int, param("an article id", 1, where=Path, ge=1, le=MAX_INT)],
     f: Format = None,
 ):
     feat = next((a for a in _article_features(svc) if a["id"] == article_id), None)
