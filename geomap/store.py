@@ -497,6 +497,13 @@ class Store:
     ) -> list[dict]:
         """Matching events (with their sources), ordered by ``sort`` then id (so pages are
         stable); nulls sort last either way. An unknown sort column is a ValueError."""
+        return self.page_events(f, limit, offset, sort)[1]
+
+    def page_events(
+        self, f: EventFilter, limit: int = 100, offset: int = 0, sort: Sort = ()
+    ) -> tuple[int, list[dict]]:
+        """``(number matched, one page)`` read by one statement, so the count and the page
+        agree even while articles are being ingested."""
         order = []
         for name, desc in sort:
             if name not in SORTABLE:
@@ -505,15 +512,23 @@ class Store:
             order.append((col.desc() if desc else col.asc()).nulls_last())
         with self.engine.connect() as conn:
             q = (
-                sa.select(events)
+                sa.select(events, sa.func.count().over().label("_matched"))
                 .where(*self._where(f))
                 .order_by(*order, events.c.id)
                 .limit(limit)
                 .offset(offset)
             )
             rows = [dict(r._mapping) for r in conn.execute(q)]
+            if rows:
+                matched = rows[0]["_matched"]
+            else:  # past the last page: count on its own
+                matched = conn.execute(
+                    sa.select(sa.func.count()).select_from(events).where(*self._where(f))
+                ).scalar_one()
+            for r in rows:
+                del r["_matched"]
             self._attach_sources(conn, rows)
-            return rows
+            return matched, rows
 
     def iter_events(
         self,

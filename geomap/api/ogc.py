@@ -519,8 +519,7 @@ def event_items(
         response.headers["Cache-Control"] = CACHE_CONTROL
         return response
     limit = limit or DEFAULT_LIMIT
-    matched = svc.store.count_events(flt)
-    rows = svc.store.query_events(flt, limit=limit, offset=offset, sort=sort)
+    matched, rows = svc.store.page_events(flt, limit=limit, offset=offset, sort=sort)
     doc = EventCollection(
         type="FeatureCollection",
         features=[event_feature(r) for r in rows],
