@@ -52,5 +52,20 @@ lint: .stamp-dev
 test: .stamp-dev .stamp-assets browser lint
 	$(BIN)/python -m pytest -q
 
+# Benchmarks: figures against the targets of the performance issue (README, "Performance").
+# They never fail on time: the exit status is non-zero only when a benchmark crashes.
+# The load test is driven by Debian's wrk, installed when missing and root (otherwise a
+# Python load generator stands in). BENCH_LONG=1 runs the full 60 s load run.
+bench: .stamp-dev .stamp-assets
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian wrk for the load benchmark"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+			|| echo "could not install wrk: the Python load generator stands in"; \
+	else \
+		echo "wrk is missing ('sudo apt-get install wrk'): the Python load generator stands in"; \
+	fi
+	$(BIN)/python tests/bench/run.py
+
 clean:
 	rm -rf $(VENV) node_modules data .stamp-* tests/output

@@ -711,7 +711,11 @@ def open_store(url: str | None = None) -> Store:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        # SQLite connections are cheap: size the pool for the server's thread pool (40),
+        # so a burst of readers waits on the database, not on the pool (a 500 otherwise)
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30}, pool_size=40, max_overflow=40, pool_timeout=60
+        )
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:

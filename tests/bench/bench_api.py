@@ -1,0 +1,210 @@
+"""Figures 5 and 7: the items endpoint on 1,000,000 events, and /map for 10,000 events.
+
+In process, through FastAPI's ``TestClient`` (no network, no server), over the cached
+store of :mod:`bench_store`. Requests cycle through bounding boxes of every size a
+map client asks for, from a district to the whole of Syria, each with ``limit=100``;
+the latency of each request is wall clock around ``client.get``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bench_common import (
+    CORES,
+    Figure,
+    env_int,
+    log,
+    median,
+    percentile,
+    pipeline,
+    profile_summary,
+    save_profile,
+)
+
+# (name, bbox): district, governorate, region, country, wider region
+BBOXES = [
+    ("Daraa", "35.7,32.3,36.6,33.0"),
+    ("Idlib", "36.2,35.5,37.0,36.3"),
+    ("Aleppo", "36.8,35.9,37.5,36.6"),
+    ("Damascus", "36.1,33.3,36.6,33.7"),
+    ("Deir ez-Zor", "39.5,34.5,41.0,35.8"),
+    ("NE Syria", "39.0,35.8,42.4,37.4"),
+    ("Syria", "35.5,32.3,42.4,37.4"),
+    ("Levant", "25.0,29.0,50.0,42.0"),
+]
+
+
+def items_url(bbox: str, limit: int = 100) -> str:
+    return f"/collections/events/items?bbox={bbox}&limit={limit}"
+
+
+def run() -> list[Figure]:
+    import bench_store
+    from fastapi.testclient import TestClient
+    from pyinstrument import Profiler
+
+    from geomap.api import create_app
+    from geomap.geojson import event_feature
+    from geomap.mapview import build_map
+    from geomap.store import EventFilter, open_store
+
+    pipe = pipeline()
+    path, build_fig = bench_store.ensure(pipe.gazetteer)
+    store = open_store(str(path))
+    n_events = store.stats()["events"]
+    client = TestClient(create_app(store=store, pipeline=pipe))
+    n = env_int("BENCH_REQUESTS", 1000)
+    cap = env_int("BENCH_ITEMS_SECONDS", 45)
+    matched = {}
+    for name, bbox in BBOXES:  # warm-up, and how much each box holds
+        r = client.get(items_url(bbox))
+        r.raise_for_status()
+        matched[name] = r.json()["numberMatched"]
+    log(
+        f"api: up to {n} in-process items requests (cap {cap} s) over {len(BBOXES)} boxes "
+        f"on {n_events:,} events"
+    )
+    lat: dict[str, list[float]] = {name: [] for name, _ in BBOXES}
+    errors = done = 0
+    t0 = time.perf_counter()
+    # whole cycles through the boxes, so each size weighs the same in the percentiles
+    while done < n and (done % len(BBOXES) or time.perf_counter() - t0 < cap):
+        name, bbox = BBOXES[done % len(BBOXES)]
+        t = time.perf_counter()
+        r = client.get(items_url(bbox))
+        lat[name].append(time.perf_counter() - t)
+        errors += r.status_code != 200
+        done += 1
+    every = [x for xs in lat.values() for x in xs]
+    # TestClient runs the app in a worker thread, which pyinstrument (main thread) does not
+    # see: profile the handler's work (count, page, features, JSON) in this thread instead
+    prof = Profiler(interval=0.0005)
+    prof.start()
+    for _, bbox in BBOXES:
+        f = EventFilter(bbox=tuple(float(x) for x in bbox.split(",")))
+        matched_n = store.count_events(f)
+        page = [event_feature(r) for r in store.query_events(f, limit=100)]
+        json.dumps({"type": "FeatureCollection", "features": page, "numberMatched": matched_n})
+    prof.stop()
+    save_profile(prof, "items")
+    items_profile = profile_summary(prof)
+    per_box = {
+        name: {
+            "matched": matched[name],
+            "p50_ms": round(median(xs) * 1e3, 1),
+            "p99_ms": round(percentile(xs, 99) * 1e3, 1),
+        }
+        for name, xs in lat.items()
+    }
+    capped = f", capped at {cap} s" if done < n else ""
+    what = (
+        f"{done} in-process requests (TestClient{capped}), "
+        f"limit=100, {len(BBOXES)} bboxes from a district "
+        f"to the Levant in turn, {n_events:,} events (R*Tree), {CORES} cores; errors {errors}"
+    )
+    figs = [] if build_fig is None else [build_fig]
+    figs += [
+        Figure(
+            "items bbox limit=100, p50 (in-process)",
+            median(every) * 1e3,
+            "ms",
+            10,
+            better="lower",
+            measured=what,
+            detail={"per_bbox": per_box, "errors": errors, "profile": items_profile},
+        ),
+        Figure(
+            "items bbox limit=100, p99 (in-process)",
+            percentile(every, 99) * 1e3,
+            "ms",
+            50,
+            better="lower",
+            measured=what,
+        ),
+    ]
+
+    # /map for 10,000 events: the landing map (no filter, the default limit of 10,000),
+    # end to end; the build and render alone; and the same through the Syria bbox
+    runs = 3
+    log(f"api: GET /map (10,000 events), {runs} runs")
+    ends, size = [], 0
+    for _ in range(runs):
+        t = time.perf_counter()
+        r = client.get("/map")
+        ends.append(time.perf_counter() - t)
+        r.raise_for_status()
+        size = len(r.content)
+    t = time.perf_counter()
+    rows = store.query_events(EventFilter(), limit=10_000)
+    query_s = time.perf_counter() - t
+    feats = [event_feature(r) for r in rows]
+    builds, renders = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fmap = build_map(feats, pipe.actors)
+        t1 = time.perf_counter()
+        html = fmap.get_root().render()
+        builds.append(t1 - t)
+        renders.append(time.perf_counter() - t1)
+    bbox_url = f"/map?bbox={BBOXES[6][1]}&limit=10000"
+    t = time.perf_counter()
+    client.get(bbox_url).raise_for_status()
+    bbox_s = time.perf_counter() - t
+    n_articles = len({s["article_id"] for f in feats for s in f["properties"]["sources"]})
+    prof = Profiler(interval=0.001)  # the handler's work, in this thread (see above)
+    prof.start()
+    rows = store.query_events(EventFilter(), limit=10_000)
+    build_map([event_feature(r) for r in rows], pipe.actors).get_root().render()
+    prof.stop()
+    save_profile(prof, "map")
+    map_profile = profile_summary(prof)
+    store.engine.dispose()
+    what = (
+        f"GET /map: the first {len(rows):,} of {n_events:,} events (default limit), from "
+        f"{n_articles:,} articles, median of {runs} runs, in-process, {CORES} cores"
+    )
+    return [
+        *figs,
+        Figure(
+            "/map 10,000 events: GET end to end",
+            median(ends),
+            "s",
+            1,
+            better="lower",
+            measured=what,
+            detail={
+                "seconds": [round(x, 3) for x in ends],
+                "query_s": round(query_s, 3),
+                "build_map_s": round(median(builds), 3),
+                "render_s": round(median(renders), 3),
+                "syria_bbox_get_s": round(bbox_s, 3),
+                "profile": map_profile,
+            },
+        ),
+        Figure(
+            "/map 10,000 events: build_map + render only",
+            median(builds) + median(renders),
+            "s",
+            1,
+            better="lower",
+            measured=f"{what}; features already queried",
+        ),
+        Figure(
+            "/map 10,000 events, Syria bbox: GET end to end",
+            bbox_s,
+            "s",
+            1,
+            better="lower",
+            measured=f"GET {bbox_url}: 10,000 of {matched['Syria']:,} events in the box, 1 run",
+        ),
+        Figure(
+            "/map 10,000 events: HTML size",
+            size / 1e6,
+            "MB",
+            3,
+            better="lower",
+            measured=f"{what}; {len(html) / 1e6:.2f} MB from build_map alone",
+        ),
+    ]

@@ -1,0 +1,87 @@
+"""Figure 4: ingest end to end (articles, geoparse, events, merge, SQLite) of 10,000 articles.
+
+The articles are synthetic (see :mod:`bench_corpus`): 8-16 seed sentences each, so
+the same sentences recur across articles the way wire copy recurs across outlets,
+and the store merges them into multi-source events. Each article goes through
+:func:`geomap.ingest.ingest_text` into a fresh SQLite file, one transaction per
+article, as ``geomap ingest`` and ``POST /api/articles`` do.
+
+The rate falls as the store grows, so the run is capped at ``BENCH_INGEST_SECONDS``
+(default 90 s) unless ``BENCH_LONG=1``; the figure then says how many articles it
+measured. The rate of each block of 1,000 articles is kept in the detail.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench_common import CORES, LONG, TMP_DIR, Figure, env_int, log, pipeline, profile_summary
+from bench_common import save_profile as _save
+from bench_corpus import articles, nbytes
+
+
+def run() -> list[Figure]:
+    from pyinstrument import Profiler
+
+    from geomap.ingest import ingest_text
+    from geomap.store import open_store
+
+    total = env_int("BENCH_INGEST_ARTICLES", 10_000)
+    cap = None if LONG else env_int("BENCH_INGEST_SECONDS", 90)
+    texts = articles(count=total, seed=4)
+    pipe = pipeline()
+    TMP_DIR.mkdir(parents=True, exist_ok=True)
+    db = TMP_DIR / "ingest.db"
+    for suffix in ("", "-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    store = open_store(str(db))
+    log(f"ingest: {total} articles ({nbytes(texts) / 1e6:.1f} MB) into {db}, cap {cap} s")
+
+    blocks: list[float] = []
+    events = done = 0
+    t0 = tb = time.perf_counter()
+    for i, text in enumerate(texts):
+        events += sum(r.events for r in ingest_text(store, pipe, text, source=f"bench:{i}"))
+        done = i + 1
+        if done % 1000 == 0:
+            now = time.perf_counter()
+            blocks.append(round(1000 / (now - tb), 1))
+            tb = now
+            log(f"ingest: {done} articles, {blocks[-1]} articles/s in the last 1,000")
+        if cap and time.perf_counter() - t0 > cap:
+            break
+    elapsed = time.perf_counter() - t0
+    stats = store.stats()
+
+    log("ingest: profiling (pyinstrument) 200 more articles into the same store")
+    prof = Profiler(interval=0.001)
+    more = articles(count=200, seed=5)
+    prof.start()
+    for text in more:
+        ingest_text(store, pipe, text)
+    prof.stop()
+    _save(prof, "ingest")
+    store.engine.dispose()
+    capped = done < total
+    return [
+        Figure(
+            "ingest end to end",
+            done / elapsed,
+            "articles/s",
+            500,
+            measured=f"{done} of {total} synthetic articles "
+            f"({nbytes(texts[:done]) / 1e6:.1f} MB) in {elapsed:.0f} s"
+            + (f" (capped at {cap} s; BENCH_LONG=1 runs all)" if capped else "")
+            + f", 1 run, 1 process on {CORES} cores, fresh SQLite file; "
+            f"{stats['events']} events, {stats['reports']} reports stored",
+            detail={
+                "articles": done,
+                "seconds": round(elapsed, 1),
+                "capped": capped,
+                "per_1000_articles_per_s": blocks,
+                "events_found": events,
+                "store": stats,
+                "profile": profile_summary(prof),
+            },
+        )
+    ]

@@ -1,0 +1,123 @@
+"""``make bench``: build the corpora, run every benchmark, print one table and one JSON line.
+
+Usage: ``python tests/bench/run.py [NAME...]`` with names from ``BENCHES`` (default: all).
+Progress goes to standard error; standard output gets the table and, last, one JSON line
+with every figure. Figures never fail the run: the exit status is 1 only when a
+benchmark crashed. Settings (environment):
+
+- ``BENCH_LONG=1``: the load run lasts 60 s (default 30 s) and the ingest of 10,000
+  articles runs to the end (default: capped at ``BENCH_INGEST_SECONDS``, 90).
+- ``BENCH_RUNS`` (geoparse repeats, >= 5), ``BENCH_GEOPARSE_BYTES`` (5,000,000),
+  ``BENCH_EVENTS`` (store size, 1,000,000), ``BENCH_INGEST_ARTICLES`` (10,000),
+  ``BENCH_REQUESTS`` and ``BENCH_ITEMS_SECONDS`` (in-process items requests: 1,000, capped
+  at 45 s), ``BENCH_ITEMS_LOAD_SECONDS`` (20), ``BENCH_LOAD_SECONDS`` (30, or 60 with
+  ``BENCH_LONG=1``), ``BENCH_EVAL_DIR`` (the eval kit, default ../shared/eval).
+
+The machine's load average is recorded before and after each benchmark: other work on
+the same two cores slows every figure down.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_common import BENCH_DIR, CORES, LONG, Figure, log
+
+# name -> module with run() -> list[Figure]; in this order
+BENCHES = {
+    "geoparse": "bench_geoparse",
+    "gazetteer": "bench_gazetteer",
+    "ingest": "bench_ingest",
+    "api": "bench_api",
+    "load": "bench_load",
+}
+
+
+def table(figs: list[Figure]) -> str:
+    rows = [("figure", "value", "unit", "target", "met", "miss", "measured")]
+    for f in figs:
+        value = (
+            "-" if f.value is None else f"{f.value:,.3f}" if f.value < 100 else f"{f.value:,.0f}"
+        )
+        met = "-" if f.met is None else "yes" if f.met else "NO"
+        rows.append((f.name, value, f.unit, f.target_text, met, f.miss, f.measured))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    out = []
+    for n, r in enumerate(rows):
+        cells = [r[0].ljust(widths[0]), r[1].rjust(widths[1])]
+        cells += [r[i].ljust(widths[i]) for i in range(2, 6)]
+        out.append("  ".join(cells) + "  " + r[6])
+        if n == 0:
+            out.append("-" * (sum(widths) + 2 * 6 + 8))
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHES)
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        print(f"unknown benchmark(s) {', '.join(unknown)}; one of {', '.join(BENCHES)}")
+        return 2
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    figs: list[Figure] = []
+    crashed: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    load: dict[str, list[float]] = {}  # 1-minute load average before and after
+    t_all = time.perf_counter()
+    for name in names:
+        log(f"== {name}")
+        load[name] = [round(os.getloadavg()[0], 2)]
+        t0 = time.perf_counter()
+        try:
+            figs += importlib.import_module(BENCHES[name]).run()
+        except Exception as exc:  # report it, run the rest, exit 1 at the end
+            traceback.print_exc()
+            crashed[name] = f"{type(exc).__name__}: {exc}"
+        seconds[name] = round(time.perf_counter() - t0, 1)
+        load[name].append(round(os.getloadavg()[0], 2))
+        log(f"== {name} done in {seconds[name]} s")
+    print()
+    print(table(figs))
+    missed = [f for f in figs if f.met is False]
+    print()
+    print(
+        f"{sum(f.met is True for f in figs)} target(s) met, {len(missed)} missed"
+        + (f": {'; '.join(f'{f.name} ({f.miss})' for f in missed)}" if missed else "")
+    )
+    print(
+        "load average (1 min) before/after each benchmark, on "
+        f"{CORES} cores: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in load.items())
+    )
+    for name, err in crashed.items():
+        print(f"benchmark {name} crashed: {err}")
+    result = {
+        "bench": "geomap",
+        "machine": {
+            "cores": CORES,
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "long": LONG,
+        "seconds": {**seconds, "total": round(time.perf_counter() - t_all, 1)},
+        "loadavg_before_after": load,
+        "crashed": crashed,
+        "figures": [f.as_json() for f in figs],
+    }
+    line = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+    (BENCH_DIR / "results.json").write_text(line + "\n", encoding="utf-8")
+    print(line)
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    os.chdir(Path(__file__).resolve().parents[2])
+    sys.exit(main(sys.argv[1:]))
