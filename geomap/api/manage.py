@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from geomap.api.deps import Svc, Writer
+from geomap.api.ogc import actor_properties
 from geomap.api.params import MAX_INT, bad, param
 from geomap.gazetteer import GazetteerError
 from geomap.ingest import ingest_text
@@ -101,18 +102,7 @@ def list_actors(
         bool, Query(description="only actors that take part in stored events", examples=[True])
     ] = False,
 ) -> list[dict]:
-    counts = svc.store.actors_used()
-    out = [
-        {
-            "code": a.code,
-            "name": a.name,
-            "colour": a.colour,
-            "country": a.country,
-            "description": a.description,
-            "events": counts.get(a.code, 0),
-        }
-        for a in svc.pipeline.actors.actors.values()
-    ]
+    out = actor_properties(svc)
     return [a for a in out if a["events"]] if used else out
 
 

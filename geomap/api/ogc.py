@@ -685,23 +685,26 @@ def article_item(
 # -- actors ------------------------------------------------------------------------------
 
 
-def _actor_features(svc: Svc) -> list[dict[str, Any]]:
+def actor_properties(svc: Svc) -> list[dict[str, Any]]:
+    """Every actor code with its name, colour, state and number of stored events."""
     counts = svc.store.actors_used()
     return [
         {
-            "type": "Feature",
-            "id": a.code,
-            "geometry": None,
-            "properties": {
-                "code": a.code,
-                "name": a.name,
-                "colour": a.colour,
-                "country": a.country,
-                "description": a.description,
-                "events": counts.get(a.code, 0),
-            },
+            "code": a.code,
+            "name": a.name,
+            "colour": a.colour,
+            "country": a.country,
+            "description": a.description,
+            "events": counts.get(a.code, 0),
         }
         for a in svc.pipeline.actors.actors.values()
+    ]
+
+
+def _actor_features(svc: Svc) -> list[dict[str, Any]]:
+    return [
+        {"type": "Feature", "id": p["code"], "geometry": None, "properties": p}
+        for p in actor_properties(svc)
     ]
 
 
