@@ -20,20 +20,20 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from support import missing
+from support import serve as live_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, Route
@@ -59,20 +59,6 @@ ALLOWED_BLOCKED_TYPES = {"image"}
 MARKERS = ".leaflet-marker-icon, path.leaflet-interactive"
 SERVER_START_S = 30.0
 BROWSER_WAIT_MS = 30_000
-
-
-def _missing(what: str) -> NoReturn:
-    """Fail in CI (a missing tool must not pass silently), skip on a developer machine."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(what)
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    """A port the OS says is free now (the tiny race with another process is acceptable)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((ALLOWED_HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 # Local requests must never go through a proxy, whatever the environment says.
@@ -101,10 +87,9 @@ def _norm(text: str) -> str:
 
 @dataclass
 class Server:
-    """A running `geomap serve`: its base URL, process and log."""
+    """A running `geomap serve`: its base URL and log."""
 
     url: str
-    process: subprocess.Popen[bytes]
     log_path: Path
 
     def log(self) -> str:
@@ -134,7 +119,7 @@ class Blocked:
 def chromium() -> Path:
     """Debian's chromium, checked before any server is started."""
     if not CHROMIUM.exists():
-        _missing("install Debian chromium: sudo apt-get install chromium")
+        missing("install Debian chromium: sudo apt-get install chromium")
     return CHROMIUM
 
 
@@ -173,44 +158,9 @@ def server(
     seed_env: dict[str, str], geomap_cli: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """`geomap serve` over the seed database on a free port."""
-    tmp = tmp_path_factory.mktemp("geomap_serve")
-    env = seed_env
-    port = _free_port()
-    url = f"http://{ALLOWED_HOST}:{port}"
-    log_path = tmp / "serve.log"
-    log: IO[bytes] = log_path.open("wb")
-    process = subprocess.Popen(
-        [str(geomap_cli), "serve", "--host", ALLOWED_HOST, "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    running = Server(url=url, process=process, log_path=log_path)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"geomap serve exited with {process.returncode}:\n{running.log()}")
-            try:
-                if _get(f"{url}/health", timeout=2.0)[0] == 200:
-                    break
-            except OSError:
-                pass  # not listening yet
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"/health did not answer 200 within {SERVER_START_S}s:\n{running.log()}"
-                )
-            time.sleep(0.25)
-        yield running
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+    log_path = tmp_path_factory.mktemp("geomap_serve") / "serve.log"
+    with live_server(seed_env, log_path) as url:
+        yield Server(url=url, log_path=log_path)
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +169,7 @@ def browser(chromium: Path) -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("install the dev extra for Playwright: pip install -e '.[dev]'")
+        missing("install the dev extra for Playwright: pip install -e '.[dev]'")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
+from support import serve as live_server
 
 from geomap.articles import sentences, split_articles
 from geomap.pipeline import read_text
@@ -84,12 +84,6 @@ def synthetic_articles(n: int, tag: str) -> list[dict[str, str]]:
     return arts
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(db: Path) -> dict[str, str]:
     env = {**os.environ, "GEOMAP_DB": str(db), "GEOMAP_API_TOKEN": TOKEN}
     for name in ("GEOMAP_CORS_ORIGINS", "GEOMAP_MAX_BODY"):
@@ -100,37 +94,8 @@ def _env(db: Path) -> dict[str, str]:
 @contextmanager
 def serve(db: Path, log_path: Path) -> Iterator[str]:
     """`geomap serve` on a free port over ``db``; yields its base URL once /health answers."""
-    assert GEOMAP.exists(), f"{GEOMAP} is missing: pip install -e '.[dev]'"
-    port = _free_port()
-    url = f"http://{HOST}:{port}"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(GEOMAP), "serve", "--host", HOST, "--port", str(port)],
-            cwd=REPO,
-            env=_env(db),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            with httpx.Client(trust_env=False, timeout=2) as http:
-                while True:
-                    assert proc.poll() is None, f"serve exited:\n{log_path.read_text()[-3000:]}"
-                    try:
-                        if http.get(f"{url}/health").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-                    time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    with live_server(_env(db), log_path) as url:
+        yield url
 
 
 def _query(db: Path, sql: str) -> list[tuple]:

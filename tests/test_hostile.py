@@ -12,20 +12,18 @@ import inspect
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from support import missing, serve
 
 from geomap.api import create_app
 from geomap.api.deps import require_writer
@@ -472,7 +470,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-HOST = "127.0.0.1"
 WAIT_MS = 30_000
 
 # Each calls the trap (window.__pwn) and most also raise a dialog: if any runs, the test sees it.
@@ -546,56 +543,6 @@ MAP_HOOK = """
     });
 })();
 """
-
-
-def _missing(what: str) -> NoReturn:
-    """Fail in CI (a missing tool must not pass silently), skip on a developer machine."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(what)
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serve(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """`geomap serve` on a free port; yields its base URL once /health answers."""
-    script = Path(sys.executable).parent / "geomap"
-    assert script.exists(), f"{script} is missing: pip install -e '.[dev]'"
-    port = _free_port()
-    url = f"http://{HOST}:{port}"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(script), "serve", "--host", HOST, "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            with httpx.Client(trust_env=False, timeout=2) as http:
-                while True:
-                    assert proc.poll() is None, f"serve exited:\n{log_path.read_text()[-3000:]}"
-                    try:
-                        if http.get(f"{url}/health").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-                    time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
 
 
 def _hostile_articles() -> list[dict[str, str]]:
@@ -769,11 +716,11 @@ def _trapped(page: Page) -> list[str]:
 @pytest.mark.browser
 def test_hostile_articles_never_run_in_the_map_popups_or_landing_page(tmp_path, capsys):
     if not CHROMIUM.exists():
-        _missing("install Debian chromium: sudo apt-get install chromium")
+        missing("install Debian chromium: sudo apt-get install chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("install the dev extra for Playwright: pip install -e '.[dev]'")
+        missing("install the dev extra for Playwright: pip install -e '.[dev]'")
 
     env = {**os.environ, "GEOMAP_DB": str(tmp_path / "hostile.db"), "GEOMAP_API_TOKEN": TOKEN}
     for name in ("GEOMAP_CORS_ORIGINS", "GEOMAP_MAX_BODY"):
