@@ -19,6 +19,17 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 GEOMAP = Path(sys.executable).parent / "geomap"
+# Debian chromium, headless, with the background networking this closed machine refuses off
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def missing(what: str) -> NoReturn:

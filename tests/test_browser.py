@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from support import missing
+from support import CHROMIUM, CHROMIUM_ARGS, missing
 from support import serve as live_server
 
 if TYPE_CHECKING:
@@ -42,16 +42,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "tests" / "output"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ALLOWED_HOST = "127.0.0.1"
 # Offline, only map tiles may try to leave the machine; a blocked script, stylesheet
 # or font means a CDN link survived the vendor.json rewrite.

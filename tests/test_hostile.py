@@ -23,7 +23,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from support import missing, serve
+from support import CHROMIUM, CHROMIUM_ARGS, missing, serve
 
 from geomap.api import create_app
 from geomap.api.deps import require_writer
@@ -460,16 +460,6 @@ def test_out_of_range_ids_are_4xx(client, url):
 
 # -- hostile text in a real browser -----------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT_MS = 30_000
 
 # Each calls the trap (window.__pwn) and most also raise a dialog: if any runs, the test sees it.

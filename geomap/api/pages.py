@@ -48,10 +48,11 @@ def map_events(
     ] = 5_000,
     offset: Offset = 0,
 ) -> dict:
-    feats = [event_feature(r) for r in svc.store.query_events(flt, limit=limit, offset=offset)]
+    matched, rows = svc.store.page_events(flt, limit=limit, offset=offset)
+    feats = [event_feature(r) for r in rows]
     return {
         **compact_events(feats, svc.pipeline.actors),
-        "numberMatched": svc.store.count_events(flt),
+        "numberMatched": matched,
         "numberReturned": len(feats),
         "bounds": event_bounds(feats),
     }
