@@ -1,8 +1,9 @@
 """Storage: articles, mentions and merged events behind one small interface.
 
-SQLAlchemy Core keeps the SQL portable (a PostGIS backend selected by a
-``postgresql://`` URL can follow); SQLite is the embedded default, with WAL, a
-busy timeout and an R*Tree index for bounding-box queries. Each article is
+SQLAlchemy Core keeps the SQL portable: SQLite is the embedded default, with WAL, a
+busy timeout and an R*Tree index for bounding-box queries; a ``postgresql://`` URL
+selects PostGIS, with a GiST-indexed point column (the differences live in
+``geomap.backends``, the schema's history in ``geomap.migrations``). Each article is
 stored in one transaction and identified by a hash of its content, so
 ingesting the same text twice stores nothing twice.
 """
@@ -22,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from geomap import backends, migrations
 from geomap.events import Event, same_event
 from geomap.geoparse import Mention
 
@@ -50,6 +52,7 @@ events = sa.Table(
     sa.Column("place_kind", sa.String(32), nullable=False),
     sa.Column("country", sa.String(2)),
     sa.Column("admin1", sa.Text),
+    sa.Column("region", sa.String(64), index=True),
     sa.Column("lat", sa.Float, nullable=False),
     sa.Column("lon", sa.Float, nullable=False),
     sa.Column("geo_precision", sa.Integer, nullable=False),
@@ -123,7 +126,7 @@ SORTABLE = (
 Sort = Sequence[tuple[str, bool]]
 """An ordering: ``(column, descending)`` pairs, most significant first."""
 
-_rtree = sa.table("events_rtree", *(sa.column(c) for c in ("id", "minx", "maxx", "miny", "maxy")))
+_rtree = backends.rtree
 
 
 @dataclass
@@ -190,23 +193,9 @@ class Store:
 
     # -- schema ------------------------------------------------------------
     def init(self) -> None:
-        """Create tables and the spatial index if they do not exist, and add the columns a
-        store made by an earlier version lacks (additive upgrades keep stored events)."""
-        metadata.create_all(self.engine)
-        inspector = sa.inspect(self.engine)
-        with self.engine.begin() as conn:
-            for table in metadata.sorted_tables:
-                have = {c["name"] for c in inspector.get_columns(table.name)}
-                for col in table.columns:
-                    if col.name not in have:
-                        ddl = sa.schema.CreateColumn(col).compile(dialect=self.engine.dialect)
-                        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
-        if self.sqlite:
-            with self.engine.begin() as conn:
-                conn.exec_driver_sql(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS events_rtree USING rtree("
-                    "id, minx, maxx, miny, maxy)"
-                )
+        """Create the store, or upgrade it to this version's schema keeping every stored
+        row (Alembic migrations, ``geomap.migrations``)."""
+        migrations.upgrade(self.engine)
 
     # -- writes ------------------------------------------------------------
     def add_article(
@@ -440,21 +429,7 @@ class Store:
     def _where(self, f: EventFilter) -> list:
         conds = []
         if f.bbox:
-            minx, miny, maxx, maxy = f.bbox
-            if self.sqlite:
-                ranges = [(minx, maxx)] if minx <= maxx else [(minx, 180.0), (-180.0, maxx)]
-                r = _rtree.c
-                lon = sa.or_(*[sa.and_(r.minx <= b, r.maxx >= a) for a, b in ranges])
-                conds.append(
-                    events.c.id.in_(sa.select(r.id).where(lon, r.miny <= maxy, r.maxy >= miny))
-                )
-            else:
-                lon = (
-                    events.c.lon.between(minx, maxx)
-                    if minx <= maxx
-                    else sa.or_(events.c.lon >= minx, events.c.lon <= maxx)
-                )
-                conds += [lon, events.c.lat.between(miny, maxy)]
+            conds.append(backends.bbox_condition(events, f.bbox, self.sqlite))
         if f.datetime:
             lo, hi = f.datetime
             conds.append(events.c.date.is_not(None))
@@ -706,27 +681,9 @@ class Store:
 
 
 def open_store(url: str | None = None) -> Store:
-    """Open (and create if needed) the store at ``url`` or ``GEOMAP_DB``."""
-    url = db_url(url)
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # SQLite connections are cheap: size the pool for the server's thread pool (40),
-        # so a burst of readers waits on the database, not on the pool (a 500 otherwise)
-        engine = sa.create_engine(
-            url, connect_args={"timeout": 30}, pool_size=40, max_overflow=40, pool_timeout=60
-        )
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-    else:
-        engine = sa.create_engine(url, pool_pre_ping=True)
-    store = Store(engine)
+    """Open the store at ``url`` or ``GEOMAP_DB``, creating it or bringing it to this
+    version's schema first (SQLite path or file URL, or ``postgresql://`` for PostGIS)."""
+    store = Store(backends.create_engine(db_url(url)))
     store.init()
     return store
 

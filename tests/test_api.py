@@ -1,4 +1,4 @@
-"""API tests with FastAPI's client over a real SQLite store of the seed corpus."""
+"""API tests with FastAPI's client over a real store of the seed corpus, on each backend."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 @pytest.fixture(scope="module")
-def client(pipeline, tmp_path_factory):
-    store = open_store(str(tmp_path_factory.mktemp("api") / "api.db"))
+def client(pipeline, store_url):
+    store = open_store(store_url)
     for path in sorted(SEEDS.glob("*.txt")):
         ingest_text(store, pipeline, read_text(path), source=str(path))
     return TestClient(create_app(store, pipeline))

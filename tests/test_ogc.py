@@ -37,8 +37,8 @@ COLLECTION_IDS = ["events", "places", "articles", "actors"]
 
 
 @pytest.fixture(scope="module")
-def store(pipeline, tmp_path_factory):
-    store = open_store(str(tmp_path_factory.mktemp("ogc") / "ogc.db"))
+def store(pipeline, store_url):
+    store = open_store(store_url)
     for path in sorted(SEEDS.glob("*.txt")):
         ingest_text(store, pipeline, read_text(path), source=str(path))
     ingest_text(

@@ -1,0 +1,124 @@
+"""What differs between the two storage backends, kept here so ``store.py`` stays portable.
+
+SQLite (the embedded default) indexes event points in an R*Tree virtual table that the
+store feeds on insert; PostGIS keeps them in a ``geometry(Point, 4326)`` column that the
+database computes from ``lon``/``lat`` itself, under a GiST index. Everything else — the
+tables, the filters, paging, merging — is the same SQLAlchemy Core on both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.engine import Connection, Engine
+
+SRID = 4326
+"""WGS84: the coordinates of every stored point."""
+
+rtree = sa.table("events_rtree", *(sa.column(c) for c in ("id", "minx", "maxx", "miny", "maxy")))
+"""SQLite's R*Tree over event points (one degenerate box per event)."""
+
+geom = sa.literal_column("events.geom", Geometry("POINT", srid=SRID))
+"""PostGIS's point column of ``events`` (computed by the database, so not in the portable
+table definition)."""
+
+_MIGRATION_LOCK = 0x67656F6D  # "geom": the advisory lock two migrating processes share
+
+
+def is_sqlite(bind: Engine | Connection) -> bool:
+    """Whether ``bind`` talks to SQLite (the alternative being PostgreSQL/PostGIS)."""
+    return bind.dialect.name == "sqlite"
+
+
+def create_engine(url: str) -> Engine:
+    """An engine tuned for the backend ``url`` names."""
+    if not url.startswith("sqlite"):
+        # each `geomap serve` keeps a bounded share of the server's connections, so several
+        # processes can sit on one database (max_connections is 100 by default)
+        return sa.create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=60
+        )
+    path = Path(url.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # SQLite connections are cheap: size the pool for the server's thread pool (40),
+    # so a burst of readers waits on the database, not on the pool (a 500 otherwise)
+    engine = sa.create_engine(
+        url, connect_args={"timeout": 30}, pool_size=40, max_overflow=40, pool_timeout=60
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return engine
+
+
+def migration_engine(engine: Engine) -> Engine:
+    """An engine whose transactions are safe to migrate in while other processes start.
+
+    On PostgreSQL DDL is transactional already. pysqlite, though, commits before each DDL
+    statement; the engine returned for SQLite hands transaction control to SQLite and
+    begins ``IMMEDIATE`` (SQLAlchemy's documented recipe), so a migration is atomic and
+    two processes opening a new store migrate one after the other."""
+    if not is_sqlite(engine):
+        return engine
+    mig = sa.create_engine(engine.url, connect_args={"timeout": 30}, poolclass=sa.pool.NullPool)
+
+    @sa.event.listens_for(mig, "connect")
+    def _autocommit(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+
+    @sa.event.listens_for(mig, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return mig
+
+
+def lock_for_migration(conn: Connection) -> None:
+    """Serialise migrations: the first process upgrades, the others then find it done
+    (SQLite's ``BEGIN IMMEDIATE`` already holds the write lock)."""
+    if not is_sqlite(conn):
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+
+
+def bbox_condition(
+    events: sa.Table, bbox: tuple[float, float, float, float], sqlite: bool
+) -> sa.ColumnElement[bool]:
+    """Events inside a WGS84 ``(minx, miny, maxx, maxy)`` box, through the spatial index.
+
+    A box with ``minx > maxx`` crosses the antimeridian: it is the union of the two boxes
+    on either side of it."""
+    minx, miny, maxx, maxy = bbox
+    ranges = [(minx, maxx)] if minx <= maxx else [(minx, 180.0), (-180.0, maxx)]
+    if sqlite:
+        r = rtree.c
+        lon = sa.or_(*[sa.and_(r.minx <= b, r.maxx >= a) for a, b in ranges])
+        return events.c.id.in_(sa.select(r.id).where(lon, r.miny <= maxy, r.maxy >= miny))
+    return sa.or_(
+        *[geom.op("&&")(sa.func.ST_MakeEnvelope(a, miny, b, maxy, SRID)) for a, b in ranges]
+    )
+
+
+def after_bulk_load(conn: Connection, tables: list[sa.Table]) -> None:
+    """Make a store loaded with explicit ids whole again: PostgreSQL's id sequences move
+    past the loaded ids; SQLite's R*Tree gets the loaded events (PostGIS computes
+    ``geom`` itself)."""
+    if is_sqlite(conn):
+        conn.execute(sa.text("DELETE FROM events_rtree"))
+        conn.execute(sa.text("INSERT INTO events_rtree SELECT id, lon, lon, lat, lat FROM events"))
+        return
+    for table in tables:
+        if "id" in table.c:
+            conn.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table.name}"
+                )
+            )
