@@ -329,6 +329,43 @@ def _cmd_gazetteer_geocode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from geomap import migrations
+    from geomap.backends import create_engine
+    from geomap.store import db_url
+
+    engine = create_engine(db_url(args.db))
+    before = migrations.current(engine)
+    after = migrations.upgrade(engine)
+    print(f"store at schema revision {after}" + (f" (was {before})" if before != after else ""))
+    return 0
+
+
+def _cmd_db_export(args: argparse.Namespace) -> int:
+    from geomap.store import open_store
+    from geomap.transfer import export_store
+
+    counts = export_store(open_store(args.db), Path(args.file))
+    print(f"exported to {args.file}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return 0
+
+
+def _cmd_db_import(args: argparse.Namespace) -> int:
+    from geomap.store import open_store
+    from geomap.transfer import import_store
+
+    if not Path(args.file).is_file():
+        print(f"geomap db import: no such file: {args.file}", file=sys.stderr)
+        return 2
+    try:
+        counts = import_store(open_store(args.db), Path(args.file))
+    except ValueError as exc:
+        print(f"geomap db import: {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {args.file}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="geomap", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -411,6 +448,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", default=["seeds/"], metavar="PATH")
     p.add_argument("--dry-run", action="store_true", help="list the names, query nothing")
     p.set_defaults(func=_cmd_gazetteer_geocode)
+
+    g = sub.add_parser("db", help="store maintenance").add_subparsers(
+        dest="db_command", required=True
+    )
+    p = g.add_parser("upgrade", help="bring the store's schema to this version (keeps data)")
+    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    p.set_defaults(func=_cmd_db_upgrade)
+    p = g.add_parser("export", help="write every stored row to a file (.jsonl, .jsonl.gz)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    p.set_defaults(func=_cmd_db_export)
+    p = g.add_parser("import", help="load an export into an empty store (SQLite or PostGIS)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    p.set_defaults(func=_cmd_db_import)
     return ap
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from support import free_port, missing
 
 REPO_DIR = Path(__file__).resolve().parent.parent

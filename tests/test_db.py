@@ -1,0 +1,210 @@
+"""The storage backends: spatial queries alike on SQLite and PostGIS, schema upgrades that
+keep stored events, export/import between backends, and two servers on one PostGIS."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, closing
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from support import serve
+
+from geomap import migrations
+from geomap.cli import main
+from geomap.geojson import event_feature
+from geomap.ingest import ingest_text
+from geomap.pipeline import read_text
+from geomap.store import EventFilter, Store, events, open_store
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+LEGACY_SCHEMA = Path(__file__).resolve().parent / "data" / "store_v0_schema.sql"
+TOKEN = "db-test-token"
+NEW_ARTICLE = {
+    "title": "Shelling in Manbij",
+    "text": "Turkish artillery shelled Manbij on March 3, 2024. Residents fled the town.",
+}
+
+
+def seed(store: Store, pipeline, files: int | None = None) -> Store:
+    for path in sorted(SEEDS.glob("*.txt"))[:files]:
+        ingest_text(store, pipeline, read_text(path), source=str(path))
+    return store
+
+
+def checksum(store: Store) -> str:
+    """A digest of every event as the API serves it (GeoJSON, sources included)."""
+    feats = [event_feature(row) for row in store.iter_events(EventFilter())]
+    return hashlib.sha256(json.dumps(feats, sort_keys=True).encode()).hexdigest()
+
+
+def fresh_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if kind == "sqlite":
+        return str(tmp_path / "fresh.db")
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(scope="module")
+def seeded(pipeline, store_url) -> Store:
+    return seed(open_store(store_url), pipeline)
+
+
+BBOXES = [
+    (35.0, 32.0, 38.0, 37.0),  # western Syria
+    (36.0, 35.0, 36.0, 37.0),  # a line of longitude: points on it are inside
+    (170.0, -90.0, 40.0, 90.0),  # across the antimeridian: east of 170 or west of 40
+    (40.0, -90.0, -170.0, 90.0),  # across it the other way: east of 40
+    (-10.0, -10.0, 10.0, 10.0),  # nothing there
+]
+
+
+@pytest.mark.parametrize("bbox", BBOXES)
+def test_bbox_selects_what_a_plain_comparison_does(seeded, bbox):
+    minx, miny, maxx, maxy = bbox
+    everything = seeded.query_events(EventFilter(), limit=100_000)
+
+    def inside(e: dict) -> bool:
+        lon = minx <= e["lon"] <= maxx if minx <= maxx else e["lon"] >= minx or e["lon"] <= maxx
+        return lon and miny <= e["lat"] <= maxy
+
+    expected = sorted(e["id"] for e in everything if inside(e))
+    got = sorted(e["id"] for e in seeded.query_events(EventFilter(bbox=bbox), limit=100_000))
+    assert got == expected
+    assert seeded.count_events(EventFilter(bbox=bbox)) == len(expected)
+
+
+def test_some_bboxes_select_some_events_and_not_all(seeded):
+    n = seeded.count_events(EventFilter())
+    counts = [seeded.count_events(EventFilter(bbox=b)) for b in BBOXES]
+    assert any(0 < c < n for c in counts) and 0 in counts
+
+
+def test_postgis_has_a_point_column_under_a_gist_index(postgres, pipeline):
+    store = seed(open_store(postgres.new_database()), pipeline, files=1)
+    flt = EventFilter(bbox=(170.0, 30.0, 40.0, 40.0))
+    stmt = sa.select(events.c.id).where(*store._where(flt)).compile(store.engine)
+    with store.engine.connect() as conn:
+        kind = conn.exec_driver_sql(
+            "SELECT type, srid FROM geometry_columns WHERE f_table_name = 'events'"
+        ).one()
+        assert tuple(kind) == ("POINT", 4326)
+        lon, lat = conn.exec_driver_sql("SELECT ST_X(geom), ST_Y(geom) FROM events").first()
+        assert (lon, lat) == tuple(conn.execute(sa.select(events.c.lon, events.c.lat)).first())
+        conn.exec_driver_sql("SET enable_seqscan = off")  # a handful of rows: force the choice
+        plan = conn.exec_driver_sql(f"EXPLAIN {stmt}", stmt.params).scalars().all()
+    assert any("ix_events_geom" in line for line in plan), "\n".join(plan)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgis"])
+def test_processes_opening_a_new_store_at_once_migrate_it_once(kind, tmp_path, request):
+    url = fresh_url(kind, tmp_path, request)
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: open_store(url), range(4)))
+    assert {migrations.current(s.engine) for s in stores} == {migrations.head()}
+    assert stores[0].stats()["events"] == 0
+
+
+def test_a_store_made_before_migrations_upgrades_without_losing_events(pipeline, tmp_path):
+    """A store with the pre-Alembic schema (tests/data/store_v0_schema.sql, what
+    ``create_all`` made) and real rows is adopted: same events, new column, working bbox."""
+    source = seed(open_store(str(tmp_path / "source.db")), pipeline, files=2)
+    legacy = tmp_path / "legacy.db"
+    with closing(sqlite3.connect(legacy)) as con:
+        con.executescript(LEGACY_SCHEMA.read_text())
+        con.execute("ATTACH DATABASE ? AS source", (str(tmp_path / "source.db"),))
+        for (table,) in con.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'"):
+            if table.startswith("events_rtree_"):
+                continue  # the R*Tree's own storage: filled through events_rtree
+            cols = ", ".join(f'"{c[1]}"' for c in con.execute(f"PRAGMA main.table_info({table})"))
+            con.execute(f"INSERT INTO main.{table} ({cols}) SELECT {cols} FROM source.{table}")
+        con.commit()
+        assert "region" not in {c[1] for c in con.execute("PRAGMA table_info(events)")}
+
+    upgraded = open_store(str(legacy))
+    assert migrations.current(upgraded.engine) == migrations.head()
+    assert "region" in {c["name"] for c in sa.inspect(upgraded.engine).get_columns("events")}
+    assert upgraded.stats() == source.stats() and upgraded.stats()["events"] > 0
+    assert checksum(upgraded) == checksum(source)
+    box = EventFilter(bbox=BBOXES[0])
+    assert upgraded.count_events(box) == source.count_events(box) > 0
+    # and it takes new articles as before
+    ingest_text(upgraded, pipeline, NEW_ARTICLE["text"], title=NEW_ARTICLE["title"])
+    assert upgraded.stats()["articles"] == source.stats()["articles"] + 1
+
+
+def test_export_import_moves_a_store_between_backends_without_loss(
+    pipeline, postgres, tmp_path, capsys
+):
+    sqlite_url = str(tmp_path / "first.db")
+    first = seed(open_store(sqlite_url), pipeline)
+    pg_url = postgres.new_database()
+    files = [tmp_path / "first.jsonl", tmp_path / "pg.jsonl.gz", tmp_path / "back.jsonl"]
+    back_url = str(tmp_path / "back.db")
+
+    assert main(["db", "export", str(files[0]), "--db", sqlite_url]) == 0
+    assert main(["db", "import", str(files[0]), "--db", pg_url]) == 0
+    assert main(["db", "export", str(files[1]), "--db", pg_url]) == 0
+    assert main(["db", "import", str(files[1]), "--db", back_url]) == 0
+    assert main(["db", "export", str(files[2]), "--db", back_url]) == 0
+    capsys.readouterr()
+
+    stores = [first, open_store(pg_url), open_store(back_url)]
+    assert all(s.stats() == first.stats() for s in stores) and first.stats()["events"] > 0
+    assert len({checksum(s) for s in stores}) == 1
+    dumps = [
+        gzip.decompress(f.read_bytes()).decode() if f.suffix == ".gz" else f.read_text()
+        for f in files
+    ]
+    assert dumps[0] == dumps[1] == dumps[2]  # every row of every table, byte for byte
+    for bbox in BBOXES:  # the spatial indexes were rebuilt on both targets
+        assert len({s.count_events(EventFilter(bbox=bbox)) for s in stores}) == 1
+    for s in stores[1:]:  # ids continue after the imported ones
+        ingest_text(s, pipeline, NEW_ARTICLE["text"], title=NEW_ARTICLE["title"])
+        assert s.stats()["articles"] == first.stats()["articles"] + 1
+
+    assert main(["db", "import", str(files[0]), "--db", pg_url]) == 2  # not into a full store
+    assert "not empty" in capsys.readouterr().err
+    (tmp_path / "junk.jsonl").write_text("hello\n")
+    assert main(["db", "import", str(tmp_path / "junk.jsonl"), "--db", str(tmp_path / "j.db")]) == 2
+    assert "not a geomap store export" in capsys.readouterr().err
+
+
+def test_db_upgrade_reports_the_revision(tmp_path, capsys):
+    assert main(["db", "upgrade", "--db", str(tmp_path / "new.db")]) == 0
+    assert f"revision {migrations.head()}" in capsys.readouterr().out
+
+
+def test_two_servers_on_one_postgis_database_serve_the_same_data(postgres, pipeline, tmp_path):
+    url = postgres.new_database()
+    seed(open_store(url), pipeline, files=2)
+    env = {**os.environ, "GEOMAP_DB": url, "GEOMAP_API_TOKEN": TOKEN}
+    with ExitStack() as stack:
+        bases = [stack.enter_context(serve(env, tmp_path / f"serve{i}.log")) for i in (1, 2)]
+        clients = [
+            stack.enter_context(httpx.Client(base_url=b, trust_env=False, timeout=60))
+            for b in bases
+        ]
+
+        def items(http: httpx.Client) -> tuple[int, list[dict]]:
+            resp = http.get("/collections/events/items", params={"limit": 1000, "f": "json"})
+            assert resp.status_code == 200, resp.text
+            doc = resp.json()
+            return doc["numberMatched"], doc["features"]
+
+        before = [items(c) for c in clients]
+        assert before[0] == before[1] and before[0][0] > 0
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        resp = clients[0].post("/api/articles", json=NEW_ARTICLE, headers=auth)
+        assert resp.status_code == 201, resp.text
+        after = items(clients[1])  # asked of the other server, at once
+        assert after[0] > before[1][0]
+        titles = {a["title"] for a in clients[1].get("/api/articles").json()}
+        assert NEW_ARTICLE["title"] in titles
+        assert items(clients[0]) == after
