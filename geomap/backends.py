@@ -33,12 +33,15 @@ def is_sqlite(bind: Engine | Connection) -> bool:
 
 
 def create_engine(url: str) -> Engine:
-    """An engine tuned for the backend ``url`` names."""
-    if not url.startswith("sqlite"):
+    """An engine tuned for the backend ``url`` names (``postgresql://`` means psycopg 3)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() != "sqlite":
         # each `geomap serve` keeps a bounded share of the server's connections, so several
         # processes can sit on one database (max_connections is 100 by default)
         return sa.create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=60
+            parsed, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=60
         )
     path = Path(url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
