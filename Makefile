@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export GEOMAP_DB ?= data/geomap.db
 
-.PHONY: serve test lint assets browser ingest bench clean
+.PHONY: serve test lint assets browser postgres ingest bench clean
 
 # Runtime install: venv + package (re-run when pyproject changes).
 .stamp-venv: pyproject.toml
@@ -45,18 +45,32 @@ browser:
 		if [ "$$CI" = true ]; then exit 1; fi; \
 	fi
 
+# Debian's PostgreSQL and PostGIS for the PostGIS backend tests and bench (each run starts
+# a throwaway cluster on a free port and removes it: tests/pg_cluster.py); installed when
+# missing and root. Without them the PostGIS tests skip, or fail when CI=true.
+PG_PACKAGES ?= postgresql postgresql-15-postgis-3
+postgres:
+	@if ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian $(PG_PACKAGES) for the PostGIS tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PG_PACKAGES) >/dev/null; \
+	else \
+		echo "PostgreSQL/PostGIS is missing: run 'sudo apt-get install $(PG_PACKAGES)' to enable the PostGIS tests"; \
+		if [ "$$CI" = true ]; then exit 1; fi; \
+	fi
+
 lint: .stamp-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: .stamp-dev .stamp-assets browser lint
+test: .stamp-dev .stamp-assets browser postgres lint
 	$(BIN)/python -m pytest -q
 
 # Benchmarks: figures against the targets of the performance issue (README, "Performance").
 # They never fail on time: the exit status is non-zero only when a benchmark crashes.
 # The load test is driven by Debian's wrk, installed when missing and root (otherwise a
 # Python load generator stands in). BENCH_LONG=1 runs the full 60 s load run.
-bench: .stamp-dev .stamp-assets
+bench: .stamp-dev .stamp-assets postgres
 	@if command -v wrk >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing Debian wrk for the load benchmark"; \

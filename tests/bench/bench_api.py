@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from bench_common import (
     CORES,
@@ -40,21 +42,34 @@ def items_url(bbox: str, limit: int = 100) -> str:
     return f"/collections/events/items?bbox={bbox}&limit={limit}"
 
 
-def run() -> list[Figure]:
-    import bench_store
-    from fastapi.testclient import TestClient
-    from pyinstrument import Profiler
+@dataclass
+class ItemsRun:
+    """In-process items requests cycled through ``BBOXES``: seconds per request by box."""
 
-    from geomap.api import create_app
-    from geomap.geojson import event_feature
-    from geomap.mapview import build_map
-    from geomap.store import EventFilter, open_store
+    latencies: dict[str, list[float]]
+    matched: dict[str, int]  # numberMatched of each box
+    errors: int
+    done: int
+    capped: bool
 
-    pipe = pipeline()
-    path, build_fig = bench_store.ensure(pipe.gazetteer)
-    store = open_store(str(path))
-    n_events = store.stats()["events"]
-    client = TestClient(create_app(store=store, pipeline=pipe))
+    @property
+    def every(self) -> list[float]:
+        return [x for xs in self.latencies.values() for x in xs]
+
+    def per_box(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                "matched": self.matched[name],
+                "p50_ms": round(median(xs) * 1e3, 1),
+                "p99_ms": round(percentile(xs, 99) * 1e3, 1),
+            }
+            for name, xs in self.latencies.items()
+        }
+
+
+def measure_items(client, n_events: int) -> ItemsRun:
+    """Up to ``BENCH_REQUESTS`` items requests (capped at ``BENCH_ITEMS_SECONDS``), after
+    one warm-up request per box; the same run for every backend."""
     n = env_int("BENCH_REQUESTS", 1000)
     cap = env_int("BENCH_ITEMS_SECONDS", 45)
     matched = {}
@@ -77,7 +92,60 @@ def run() -> list[Figure]:
         lat[name].append(time.perf_counter() - t)
         errors += r.status_code != 200
         done += 1
-    every = [x for xs in lat.values() for x in xs]
+    return ItemsRun(lat, matched, errors, done, capped=done < n)
+
+
+def items_figures(
+    items: ItemsRun, n_events: int, backend: str, index: str, profile: Any = None
+) -> list[Figure]:
+    """The p50 and p99 figures of an items run; ``backend`` tags their names (the SQLite
+    figures keep their untagged names)."""
+    capped = f", capped at {env_int('BENCH_ITEMS_SECONDS', 45)} s" if items.capped else ""
+    what = (
+        f"{items.done} in-process requests (TestClient{capped}), "
+        f"limit=100, {len(BBOXES)} bboxes from a district "
+        f"to the Levant in turn, {n_events:,} events ({index}), {CORES} cores; "
+        f"errors {items.errors}"
+    )
+    tag = f", {backend}" if backend else ""
+    detail = {"per_bbox": items.per_box(), "errors": items.errors}
+    return [
+        Figure(
+            f"items bbox limit=100, p50 (in-process{tag})",
+            median(items.every) * 1e3,
+            "ms",
+            10,
+            better="lower",
+            measured=what,
+            detail=detail if profile is None else {**detail, "profile": profile},
+        ),
+        Figure(
+            f"items bbox limit=100, p99 (in-process{tag})",
+            percentile(items.every, 99) * 1e3,
+            "ms",
+            50,
+            better="lower",
+            measured=what,
+        ),
+    ]
+
+
+def run() -> list[Figure]:
+    import bench_store
+    from fastapi.testclient import TestClient
+    from pyinstrument import Profiler
+
+    from geomap.api import create_app
+    from geomap.geojson import event_feature
+    from geomap.mapview import build_map
+    from geomap.store import EventFilter, open_store
+
+    pipe = pipeline()
+    path, build_fig = bench_store.ensure(pipe.gazetteer)
+    store = open_store(str(path))
+    n_events = store.stats()["events"]
+    client = TestClient(create_app(store=store, pipeline=pipe))
+    items = measure_items(client, n_events)
     # TestClient runs the app in a worker thread, which pyinstrument (main thread) does not
     # see: profile the handler's work (count, page, features, JSON) in this thread instead
     prof = Profiler(interval=0.0005)
@@ -89,41 +157,9 @@ def run() -> list[Figure]:
         json.dumps({"type": "FeatureCollection", "features": page, "numberMatched": matched_n})
     prof.stop()
     save_profile(prof, "items")
-    items_profile = profile_summary(prof)
-    per_box = {
-        name: {
-            "matched": matched[name],
-            "p50_ms": round(median(xs) * 1e3, 1),
-            "p99_ms": round(percentile(xs, 99) * 1e3, 1),
-        }
-        for name, xs in lat.items()
-    }
-    capped = f", capped at {cap} s" if done < n else ""
-    what = (
-        f"{done} in-process requests (TestClient{capped}), "
-        f"limit=100, {len(BBOXES)} bboxes from a district "
-        f"to the Levant in turn, {n_events:,} events (R*Tree), {CORES} cores; errors {errors}"
-    )
     figs = [] if build_fig is None else [build_fig]
-    figs += [
-        Figure(
-            "items bbox limit=100, p50 (in-process)",
-            median(every) * 1e3,
-            "ms",
-            10,
-            better="lower",
-            measured=what,
-            detail={"per_bbox": per_box, "errors": errors, "profile": items_profile},
-        ),
-        Figure(
-            "items bbox limit=100, p99 (in-process)",
-            percentile(every, 99) * 1e3,
-            "ms",
-            50,
-            better="lower",
-            measured=what,
-        ),
-    ]
+    figs += items_figures(items, n_events, "", "R*Tree", profile_summary(prof))
+    matched = items.matched
 
     # /map for 10,000 events: the landing map (no filter, the default limit of 10,000),
     # end to end; the build and render alone; and the same through the Syria bbox

@@ -1,0 +1,82 @@
+"""Figure 5 on PostGIS: the items endpoint on the same 1,000,000 events, next to SQLite's.
+
+A throwaway cluster (``tests/pg_cluster.py``, Debian's PostgreSQL and PostGIS) gets its
+schema from geomap's migrations, then every row of the cached SQLite bench store of
+:mod:`bench_store` by ``COPY`` (the ``geom`` column and its GiST index are computed by the
+server); the in-process requests of :mod:`bench_api` then run against it unchanged.
+The cluster is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from bench_api import items_figures, measure_items
+from bench_common import Figure, log, pipeline
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the cluster helper
+
+from pg_cluster import Postgres, postgres_bindir
+
+
+def copy_rows(sqlite_path: Path, store) -> None:
+    """Every row of the SQLite store into the (empty, migrated) PostGIS store, by COPY."""
+    from geomap import backends
+    from geomap.store import metadata
+
+    src = sqlite3.connect(sqlite_path)
+    raw = store.engine.raw_connection()
+    try:
+        with raw.driver_connection.cursor() as cur:
+            for table in metadata.sorted_tables:
+                have = {r[1] for r in src.execute(f"PRAGMA table_info({table.name})")}
+                cols = ", ".join(f'"{c.name}"' for c in table.columns if c.name in have)
+                with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+                    for row in src.execute(f"SELECT {cols} FROM {table.name}"):
+                        copy.write_row(row)
+                log(f"postgis: copied {table.name}")
+        raw.commit()
+    finally:
+        raw.close()
+        src.close()
+    with store.engine.begin() as conn:
+        backends.after_bulk_load(conn, metadata.sorted_tables)
+        conn.exec_driver_sql("ANALYZE")
+
+
+def run() -> list[Figure]:
+    import bench_store
+    from fastapi.testclient import TestClient
+
+    from geomap.api import create_app
+    from geomap.store import open_store
+
+    name = "items bbox limit=100, p50 (in-process, PostGIS)"
+    bindir = postgres_bindir()
+    if bindir is None:
+        log("postgis: PostgreSQL/PostGIS is missing (make postgres): skipped")
+        return [Figure(name, None, "ms", measured="skipped: PostgreSQL/PostGIS is missing")]
+    pipe = pipeline()
+    path, _ = bench_store.ensure(pipe.gazetteer)
+    with Postgres(bindir) as pg:
+        store = open_store(pg.new_database())
+        log(f"postgis: loading {path.name} into a throwaway cluster")
+        t = time.perf_counter()
+        copy_rows(path, store)
+        load_s = time.perf_counter() - t
+        n_events = store.stats()["events"]
+        items = measure_items(TestClient(create_app(store=store, pipeline=pipe)), n_events)
+        store.engine.dispose()
+    return [
+        Figure(
+            "bench PostGIS load (COPY from the SQLite bench store)",
+            load_s,
+            "s",
+            measured=f"{n_events:,} events with their articles, reports and actors, into "
+            "indexed tables (B-tree and GiST), then ANALYZE",
+        ),
+        *items_figures(items, n_events, "PostGIS", "GiST on geometry(Point, 4326)"),
+    ]
