@@ -17,12 +17,12 @@ import pytest
 import sqlalchemy as sa
 from support import serve
 
-from geomap import migrations
+from geomap import backends, migrations
 from geomap.cli import main
 from geomap.geojson import event_feature
 from geomap.ingest import ingest_text
 from geomap.pipeline import read_text
-from geomap.store import EventFilter, Store, events, open_store
+from geomap.store import EventFilter, Store, events, metadata, open_store
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 LEGACY_SCHEMA = Path(__file__).resolve().parent / "data" / "store_v0_schema.sql"
@@ -135,6 +135,35 @@ def test_a_store_made_before_migrations_upgrades_without_losing_events(pipeline,
     box = EventFilter(bbox=BBOXES[0])
     assert upgraded.count_events(box) == source.count_events(box) > 0
     # and it takes new articles as before
+    ingest_text(upgraded, pipeline, NEW_ARTICLE["text"], title=NEW_ARTICLE["title"])
+    assert upgraded.stats()["articles"] == source.stats()["articles"] + 1
+
+
+def test_a_postgres_store_made_before_migrations_gains_its_point_column(
+    pipeline, postgres, tmp_path
+):
+    """Before migrations a ``postgresql://`` store was ``create_all`` of the tables (no
+    ``geom``, no ``region``): it is adopted with its rows, and bbox works on them."""
+    source = seed(open_store(str(tmp_path / "source.db")), pipeline, files=2)
+    url = postgres.new_database()
+    engine = backends.create_engine(url)
+    metadata.create_all(engine)  # what Store.init did then
+    with engine.begin() as conn, source.engine.connect() as src:
+        conn.exec_driver_sql("ALTER TABLE events DROP COLUMN region")
+        for table in metadata.sorted_tables:
+            cols = [c for c in table.columns if c.name != "region"]
+            conn.execute(table.insert(), [dict(r._mapping) for r in src.execute(sa.select(*cols))])
+        backends.after_bulk_load(conn, metadata.sorted_tables)  # as if ingested there
+    engine.dispose()
+
+    upgraded = open_store(url)
+    assert migrations.current(upgraded.engine) == migrations.head()
+    have = {c["name"] for c in sa.inspect(upgraded.engine).get_columns("events")}
+    assert {"region", "geom"} <= have
+    assert upgraded.stats() == source.stats() and checksum(upgraded) == checksum(source)
+    for bbox in BBOXES:
+        box = EventFilter(bbox=bbox)
+        assert upgraded.count_events(box) == source.count_events(box)
     ingest_text(upgraded, pipeline, NEW_ARTICLE["text"], title=NEW_ARTICLE["title"])
     assert upgraded.stats()["articles"] == source.stats()["articles"] + 1
 
