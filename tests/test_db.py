@@ -211,11 +211,12 @@ def test_db_upgrade_reports_the_revision(tmp_path, capsys):
 
 
 def test_two_servers_on_one_postgis_database_serve_the_same_data(postgres, pipeline, tmp_path):
-    url = postgres.new_database()
-    seed(open_store(url), pipeline, files=2)
+    url = postgres.new_database()  # empty: both servers find it so and migrate it at once
     env = {**os.environ, "GEOMAP_DB": url, "GEOMAP_API_TOKEN": TOKEN}
-    with ExitStack() as stack:
-        bases = [stack.enter_context(serve(env, tmp_path / f"serve{i}.log")) for i in (1, 2)]
+    with ExitStack() as stack, ThreadPoolExecutor(2) as pool:
+        servers = [serve(env, tmp_path / f"serve{i}.log") for i in (1, 2)]
+        bases = list(pool.map(stack.enter_context, servers))
+        seed(open_store(url), pipeline, files=2)  # a third writer, while they run
         clients = [
             stack.enter_context(httpx.Client(base_url=b, trust_env=False, timeout=60))
             for b in bases
