@@ -238,3 +238,13 @@ def test_two_servers_on_one_postgis_database_serve_the_same_data(postgres, pipel
         titles = {a["title"] for a in clients[1].get("/api/articles").json()}
         assert NEW_ARTICLE["title"] in titles
         assert items(clients[0]) == after
+
+
+def test_a_store_from_a_newer_geomap_is_refused_clearly(tmp_path):
+    url = str(tmp_path / "newer.db")
+    open_store(url).engine.dispose()
+    with closing(sqlite3.connect(url)) as con:
+        con.execute("UPDATE alembic_version SET version_num = 'ffff'")
+        con.commit()
+    with pytest.raises(RuntimeError, match="revision ffff, which this geomap does not know"):
+        open_store(url)

@@ -33,6 +33,10 @@ def head() -> str:
     return rev
 
 
+def _known() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
 def current(engine: Engine) -> str | None:
     """The revision a store is at (None: a new store, or one made before migrations)."""
     with engine.connect() as conn:
@@ -46,8 +50,14 @@ def upgrade(engine: Engine) -> str:
     by the first revision, which only adds what it lacks. Concurrent callers (two servers
     starting on one database) migrate one after the other."""
     target = head()
-    if current(engine) == target:
+    at = current(engine)
+    if at == target:
         return target
+    if at is not None and at not in _known():
+        raise RuntimeError(
+            f"the store is at schema revision {at}, which this geomap does not know "
+            f"(its newest is {target}): run a geomap at least as new as the one that wrote it"
+        )
     mig = migration_engine(engine)
     try:
         with mig.begin() as conn:
