@@ -99,6 +99,7 @@ def test_an_older_store_gains_new_columns_and_keeps_its_events(tmp_path, pipelin
     ingest_text(open_store(str(db)), pipeline, "Turkish drones struck Amuda.", title="Old")
     with sqlite3.connect(db) as conn:  # make it look like a store from before actor roles
         conn.execute("ALTER TABLE events DROP COLUMN roles")
+        conn.execute("DROP TABLE alembic_version")  # (and from before migrations, then)
     assert "roles" not in [r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(events)")]
     store = open_store(str(db))
     [event] = store.query_events(EventFilter())
