@@ -25,6 +25,7 @@ geom = sa.literal_column("events.geom", Geometry("POINT", srid=SRID))
 table definition)."""
 
 _MIGRATION_LOCK = 0x67656F6D  # "geom": the advisory lock two migrating processes share
+_WRITE_LOCK = 0x67656F77  # "geow": the advisory lock every article write holds
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:
@@ -89,6 +90,14 @@ def lock_for_migration(conn: Connection) -> None:
     (SQLite's ``BEGIN IMMEDIATE`` already holds the write lock)."""
     if not is_sqlite(conn):
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+
+
+def lock_for_write(conn: Connection) -> None:
+    """One article write at a time, as on SQLite (whose write lock the first INSERT takes):
+    merging reads the events it may merge with, and two writers reading at once would
+    both miss each other's event. Readers never wait."""
+    if not is_sqlite(conn):
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK)))
 
 
 def bbox_condition(

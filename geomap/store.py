@@ -227,6 +227,7 @@ class Store:
             "ingested_at": _now(),
         }
         with self.engine.begin() as conn:
+            backends.lock_for_write(conn)
             # insert-or-ignore on the content hash, atomically: two writers posting the same
             # article at once store it once, and the second learns it was already there
             inserted = conn.execute(self._insert_new_article(row)).first()
@@ -273,6 +274,7 @@ class Store:
             ]
         results = [(row["id"], *analyse(row)) for row in rows]
         with self.engine.begin() as conn:
+            backends.lock_for_write(conn)
             for table in (event_actors, reports, mentions):
                 conn.execute(table.delete())
             if self.sqlite:

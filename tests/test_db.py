@@ -248,3 +248,34 @@ def test_a_store_from_a_newer_geomap_is_refused_clearly(tmp_path):
         con.commit()
     with pytest.raises(RuntimeError, match="revision ffff, which this geomap does not know"):
         open_store(url)
+
+
+SAME_EVENT = [  # one happening, told by five outlets in their own words
+    "Turkish drones struck Amuda on March 3, 2024, killing two fighters.",
+    "On March 3, 2024, Turkish drones struck Amuda and killed two fighters.",
+    "Two fighters were killed when Turkish drones struck Amuda on March 3, 2024.",
+    "Turkish drones struck Amuda on March 3, 2024; two fighters were killed.",
+    "Turkish drones struck the town of Amuda on March 3, 2024, killing two fighters.",
+]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgis"])
+def test_reports_of_one_event_written_at_once_merge_as_when_written_in_turn(
+    kind, tmp_path, request, pipeline
+):
+    one_by_one = open_store(str(tmp_path / "sequential.db"))
+    for k, text in enumerate(SAME_EVENT):
+        ingest_text(one_by_one, pipeline, text, title=f"Outlet {k}")
+    expected = sorted(e["source_count"] for e in one_by_one.query_events(EventFilter()))
+    assert max(expected) > 1  # the texts do merge
+
+    store = open_store(fresh_url(kind, tmp_path, request))
+    with ThreadPoolExecutor(len(SAME_EVENT)) as pool:
+        list(
+            pool.map(
+                lambda k: ingest_text(store, pipeline, SAME_EVENT[k], title=f"Outlet {k}"),
+                range(len(SAME_EVENT)),
+            )
+        )
+    got = sorted(e["source_count"] for e in store.query_events(EventFilter()))
+    assert got == expected
