@@ -53,7 +53,7 @@ def fresh_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def seeded(pipeline, store_url) -> Store:
-    return seed(open_store(store_url), pipeline)
+    return seed(open_store(store_url), pipeline, files=3)
 
 
 BBOXES = [
@@ -172,7 +172,7 @@ def test_export_import_moves_a_store_between_backends_without_loss(
     pipeline, postgres, tmp_path, capsys
 ):
     sqlite_url = str(tmp_path / "first.db")
-    first = seed(open_store(sqlite_url), pipeline)
+    first = seed(open_store(sqlite_url), pipeline, files=3)
     pg_url = postgres.new_database()
     files = [tmp_path / "first.jsonl", tmp_path / "pg.jsonl.gz", tmp_path / "back.jsonl"]
     back_url = str(tmp_path / "back.db")
