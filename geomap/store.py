@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from geopy.distance import geodesic
 from sqlalchemy.engine import Connection, Engine
 
 from geomap.events import Event, same_event
 from geomap.geoparse import Mention
 
 DEFAULT_DB = "data/geomap.db"
+DEFAULT_MERGE_KM = 2.0
+"""Reports of one happening merge when their places lie within this geodesic distance
+(``GEOMAP_MERGE_KM`` overrides it): half the spacing of neighbouring towns in western Syria
+(4-5 km), and well above the few hundred metres by which two gazetteer layers place the same
+town, so a town named after one source and a GeoNames point after another still merge."""
+KM_PER_DEGREE = 111.32  # of latitude (and of longitude at the equator)
 
 metadata = sa.MetaData()
 articles = sa.Table(
@@ -171,6 +179,20 @@ def db_url(value: str | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser()}"
 
 
+def merge_distance_km(value: str | None = None) -> float:
+    """``GEOMAP_MERGE_KM`` (kilometres, >= 0) or :data:`DEFAULT_MERGE_KM`."""
+    value = os.environ.get("GEOMAP_MERGE_KM", "") if value is None else value
+    if not value.strip():
+        return DEFAULT_MERGE_KM
+    try:
+        km = float(value)
+    except ValueError:
+        km = -1.0
+    if not km >= 0 or math.isinf(km):
+        raise ValueError(f"GEOMAP_MERGE_KM={value!r} is not a distance in km (e.g. 2 or 0.5)")
+    return km
+
+
 def content_hash(title: str, body: str) -> str:
     """Identity of an article: its title and whitespace-normalised body."""
     norm = " ".join(body.split())
@@ -296,7 +318,8 @@ class Store:
     def _add_analysis(
         self, conn: Connection, aid: int, found: list[Mention], article_events: list[Event]
     ) -> None:
-        """Insert an article's mentions and events (merging reports of known events)."""
+        """Insert an article's mentions and events (merging reports of known events); the
+        rows of each table go in with one ``executemany``."""
         if found:
             conn.execute(
                 mentions.insert(),
@@ -319,12 +342,40 @@ class Store:
                     for m in found
                 ],
             )
+        touched: set[int] = set()  # events this article reports (its reports are written last)
+        actor_rows: list[dict[str, Any]] = []
+        report_rows: list[dict[str, Any]] = []
         for ev in article_events:
-            self._add_event(conn, aid, ev)
+            eid, new_actors = self._add_event(conn, aid, ev, touched)
+            touched.add(eid)
+            actor_rows += [{"event_id": eid, "actor": a} for a in sorted(new_actors)]
+            report_rows += [
+                {
+                    "event_id": eid,
+                    "article_id": aid,
+                    "sentence": r.sentence,
+                    "sentence_start": r.sentence_start,
+                    "sentence_end": r.sentence_end,
+                    "mention_start": r.mention.start,
+                    "mention_end": r.mention.end,
+                    "actors": json.dumps(r.actors),
+                    "date": r.date,
+                }
+                for r in ev.reports
+            ]
+        if actor_rows:
+            conn.execute(event_actors.insert(), actor_rows)
+        if report_rows:
+            conn.execute(reports.insert(), report_rows)
 
-    def _add_event(self, conn: Connection, aid: int, ev: Event) -> None:
+    def _add_event(
+        self, conn: Connection, aid: int, ev: Event, touched: set[int]
+    ) -> tuple[int, set[str]]:
+        """Insert ``ev`` or merge it into an event another article reported; returns the
+        event id and the actors it gains. A merged event gains one source: its target never
+        holds a report of this article (see :meth:`_merge_target`)."""
         m = ev.mention
-        target = self._merge_target(conn, aid, ev)
+        target = self._merge_target(conn, aid, ev, touched)
         if target is None:
             eid = conn.execute(
                 events.insert().values(
@@ -352,89 +403,107 @@ class Store:
                 conn.execute(
                     _rtree.insert().values(id=eid, minx=m.lon, maxx=m.lon, miny=m.lat, maxy=m.lat)
                 )
-            actors = set(ev.actors)
-        else:
-            eid, old_actors, old_date, old_prec, old_roles = target
-            actors = set(old_actors) | set(ev.actors)
-            date, prec = old_date, old_prec
-            if ev.date and (not old_date or len(ev.date) > len(old_date)):
-                date, prec = ev.date, ev.date_precision
-            conn.execute(
-                events.update()
-                .where(events.c.id == eid)
-                .values(
-                    actors=json.dumps(sorted(actors)),
-                    date=date,
-                    date_precision=prec,
-                    roles=json.dumps({**ev.roles, **old_roles}),
-                )
-            )
-            actors -= set(old_actors)
-        if actors:
-            conn.execute(event_actors.insert(), [{"event_id": eid, "actor": a} for a in actors])
+            return eid, set(ev.actors)
+        eid, old_actors, old_date, old_prec, old_roles = target
+        actors = set(old_actors) | set(ev.actors)
+        date, prec = old_date, old_prec
+        if ev.date and (not old_date or len(ev.date) > len(old_date)):
+            date, prec = ev.date, ev.date_precision
         conn.execute(
-            reports.insert(),
-            [
-                {
-                    "event_id": eid,
-                    "article_id": aid,
-                    "sentence": r.sentence,
-                    "sentence_start": r.sentence_start,
-                    "sentence_end": r.sentence_end,
-                    "mention_start": r.mention.start,
-                    "mention_end": r.mention.end,
-                    "actors": json.dumps(r.actors),
-                    "date": r.date,
-                }
-                for r in ev.reports
-            ],
-        )
-        n = conn.execute(
-            sa.select(sa.func.count(sa.distinct(reports.c.article_id))).where(
-                reports.c.event_id == eid
+            events.update()
+            .where(events.c.id == eid)
+            .values(
+                actors=json.dumps(sorted(actors)),
+                date=date,
+                date_precision=prec,
+                roles=json.dumps({**ev.roles, **old_roles}),
+                source_count=events.c.source_count + 1,
             )
-        ).scalar_one()
-        conn.execute(events.update().where(events.c.id == eid).values(source_count=n))
+        )
+        return eid, actors - set(old_actors)
 
-    def _merge_target(self, conn: Connection, aid: int, ev: Event):
-        """An event of another article that reports the same happening, if any."""
-        rows = conn.execute(
-            sa.select(
-                events.c.id,
-                events.c.actors,
-                events.c.date,
-                events.c.date_precision,
-                events.c.event_type,
-                events.c.place_id,
-                events.c.roles,
-            ).where(events.c.place_id == ev.mention.place_id, events.c.event_type == ev.event_type)
-        ).all()
-        for row in rows:
-            sents = conn.execute(
-                sa.select(reports.c.sentence, reports.c.article_id).where(
-                    reports.c.event_id == row.id
+    def _merge_target(self, conn: Connection, aid: int, ev: Event, touched: set[int]):
+        """An event of another article that reports the same happening, if any.
+
+        Candidates are the events of the same type whose place lies within
+        :func:`merge_distance_km` of this one (a box through the R*Tree, then the geodesic
+        distance) and whose date is compatible; they and their reports come from one query.
+        :func:`geomap.events.same_event` decides, with two places that near counted as one.
+        Events this article already reports (``touched``) stay distinct.
+        """
+        m = ev.mention
+        km = merge_distance_km()
+        e = events.c
+        conds = [e.event_type == ev.event_type, *self._near(m.lat, m.lon, km)]
+        if ev.date:  # same_event's dates_compatible, as a prefilter: one is a prefix of the other
+            d = sa.literal(ev.date)
+            conds.append(
+                sa.or_(
+                    e.date.is_(None),
+                    e.date == sa.func.substr(d, 1, sa.func.length(e.date)),
+                    d == sa.func.substr(e.date, 1, len(ev.date)),
                 )
-            ).all()
-            if any(s.article_id == aid for s in sents):
+            )
+        if touched:
+            conds.append(e.id.not_in(touched))
+        q = (
+            sa.select(
+                e.id,
+                e.actors,
+                e.date,
+                e.date_precision,
+                e.place_id,
+                e.roles,
+                e.lat,
+                e.lon,
+                reports.c.sentence,
+                reports.c.article_id,
+            )
+            .join(reports, reports.c.event_id == e.id)
+            .where(*conds)
+            .order_by(e.id, reports.c.id)
+        )
+        candidates: dict[int, list] = {}
+        for row in conn.execute(q):
+            candidates.setdefault(row.id, []).append(row)
+        for eid, rows in candidates.items():
+            row = rows[0]
+            if any(r.article_id == aid for r in rows):
                 continue  # within one article, distinct sentences stay distinct events
+            if row.place_id != m.place_id and geodesic((row.lat, row.lon), (m.lat, m.lon)).km > km:
+                continue
             old = json.loads(row.actors)
             if any(
                 same_event(
                     row.place_id,
-                    row.event_type,
+                    ev.event_type,  # the query selects this type only
                     old,
                     row.date,
-                    s.sentence,
-                    ev.mention.place_id,
+                    r.sentence,
+                    row.place_id,  # within the merge distance: the same place
                     ev.event_type,
                     ev.actors,
                     ev.date,
                     ev.sentence,
                 )
-                for s in sents
+                for r in rows
             ):
-                return row.id, old, row.date, row.date_precision, json.loads(row.roles)
+                return eid, old, row.date, row.date_precision, json.loads(row.roles)
         return None
+
+    def _near(self, lat: float, lon: float, km: float) -> list:
+        """Conditions on ``events`` for a lat/lon box that holds every point within ``km``
+        of (``lat``, ``lon``): the R*Tree on SQLite, the columns elsewhere."""
+        dlat = km / KM_PER_DEGREE
+        dlon = min(180.0, km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 1e-6)))
+        miny, maxy, minx, maxx = lat - dlat, lat + dlat, lon - dlon, lon + dlon
+        if self.sqlite:
+            r = _rtree.c
+            box = sa.select(r.id).where(
+                r.minx <= maxx, r.maxx >= minx, r.miny <= maxy, r.maxy >= miny
+            )
+            return [events.c.id.in_(box)]
+        return [events.c.lon.between(minx, maxx), events.c.lat.between(miny, maxy)]
 
     # -- reads -------------------------------------------------------------
     def _where(self, f: EventFilter) -> list:
