@@ -37,13 +37,14 @@ def cache_entries(value: str | None = None) -> int:
 
 class ResponseCache:
     """The LRU described in the module docstring; thread-safe (FastAPI runs sync routes in
-    a thread pool). Two threads missing the same key at once both render: no lock is held
-    while rendering."""
+    a thread pool). Requests that miss the same key at once wait for one of them to render
+    it: ten clients opening the same /map cost one render, not ten at once."""
 
     def __init__(self, entries: int) -> None:
         self.entries = entries
         self._items: OrderedDict[Hashable, tuple[int, object]] = OrderedDict()
         self._lock = threading.Lock()
+        self._rendering: dict[Hashable, threading.Lock] = {}
 
     def get(self, request: Request, svc: Services, make: Callable[[], T]) -> T:
         """The answer cached for ``request`` at the store's current version, or ``make()``'s
@@ -53,18 +54,32 @@ class ResponseCache:
         if version is None:
             return make()
         key = (request.url.path, request.url.query, id(svc.pipeline_))
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and hit[0] == version:
+        while True:
+            with self._lock:
+                hit = self._items.get(key)
+                if hit is not None and hit[0] == version:
+                    self._items.move_to_end(key)
+                    return hit[1]  # type: ignore[return-value]
+                busy = self._rendering.get(key)
+                if busy is None:
+                    busy = self._rendering[key] = threading.Lock()
+                    busy.acquire()
+                    break
+            with busy:  # another request renders it: wait, then look again
+                pass
+            version = svc.store.data_version()
+        try:
+            value = make()
+            with self._lock:
+                self._items[key] = (version, value)
                 self._items.move_to_end(key)
-                return hit[1]  # type: ignore[return-value]
-        value = make()
-        with self._lock:
-            self._items[key] = (version, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
-        return value
+                while len(self._items) > self.entries:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._rendering[key]
+            busy.release()
 
 
 def response_cache(request: Request) -> ResponseCache:
