@@ -639,7 +639,7 @@ class Store:
         Number and page come from one statement (or the page holds every match)."""
         with self.engine.connect() as conn:
             rows, matched, more = self._page(conn, f, limit, offset, sort, count=count_up_to)
-            if matched is None and not more and (rows or offset == 0):
+            if not more and (rows or offset == 0):  # the last page: the total is known
                 matched = offset + len(rows)
             elif matched is not None and matched > count_up_to:
                 matched = None
