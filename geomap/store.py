@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +245,47 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_MERGE_UPDATE = (
+    events.update()
+    .where(events.c.id == sa.bindparam("eid"))
+    .values(source_count=events.c.source_count + 1)
+)
+"""A report joins an event: its merged fields come as parameters, and one more source."""
+
+
+@cache
+def _candidates(sqlite: bool, dated: bool) -> sa.Select:
+    """The merge candidates of an event (see :meth:`Store._merge_target`), built once per
+    kind: parameters ``type``, the box ``minx``..``maxy``, ``touched`` and ``date``."""
+    e, b = events.c, sa.bindparam
+    if sqlite:
+        r = _rtree.c
+        box = sa.select(r.id).where(
+            r.minx <= b("maxx"), r.maxx >= b("minx"), r.miny <= b("maxy"), r.maxy >= b("miny")
+        )
+        near = [e.id.in_(box)]
+    else:
+        near = [e.lon.between(b("minx"), b("maxx")), e.lat.between(b("miny"), b("maxy"))]
+    conds = [e.event_type == b("type"), *near, e.id.not_in(b("touched", expanding=True))]
+    if dated:  # same_event's dates_compatible as a prefilter: one is a prefix of the other
+        d = b("date", type_=sa.String)
+        conds.append(
+            sa.or_(
+                e.date.is_(None),
+                e.date == sa.func.substr(d, 1, sa.func.length(e.date)),
+                d == sa.func.substr(e.date, 1, sa.func.length(d)),
+            )
+        )
+    cols = (e.id, e.actors, e.date, e.date_precision, e.place_id, e.roles, e.lat, e.lon)
+    return (
+        sa.select(*cols, reports.c.sentence)
+        .distinct()
+        .join(reports, reports.c.event_id == e.id)
+        .where(*conds)
+        .order_by(e.id)
+    )
+
+
 class Store:
     """The event store (see module docstring); create with :func:`open_store`."""
 
@@ -417,101 +458,76 @@ class Store:
         event id and the actors it gains. A merged event gains one source: its target never
         holds a report of this article (see :meth:`_merge_target`)."""
         m = ev.mention
-        target = self._merge_target(conn, aid, ev, touched)
+        target = self._merge_target(conn, ev, touched)
         if target is None:
-            eid = conn.execute(
-                events.insert().values(
-                    place_id=m.place_id,
-                    place_name=m.name,
-                    place_kind=m.kind,
-                    country=m.country,
-                    admin1=m.admin1,
-                    lat=m.lat,
-                    lon=m.lon,
-                    geo_precision=m.geo_precision,
-                    event_type=ev.event_type,
-                    date=ev.date,
-                    date_precision=ev.date_precision,
-                    actors=json.dumps(ev.actors),
-                    roles=json.dumps(ev.roles),
-                    confidence=m.confidence,
-                    source_count=1,
-                    article_id=aid,
-                    sentence=ev.sentence,
-                    mention=m.text,
-                )
-            ).inserted_primary_key[0]
+            row = {
+                "place_id": m.place_id,
+                "place_name": m.name,
+                "place_kind": m.kind,
+                "country": m.country,
+                "admin1": m.admin1,
+                "lat": m.lat,
+                "lon": m.lon,
+                "geo_precision": m.geo_precision,
+                "event_type": ev.event_type,
+                "date": ev.date,
+                "date_precision": ev.date_precision,
+                "actors": json.dumps(ev.actors),
+                "roles": json.dumps(ev.roles),
+                "confidence": m.confidence,
+                "source_count": 1,
+                "article_id": aid,
+                "sentence": ev.sentence,
+                "mention": m.text,
+            }
+            eid = conn.execute(events.insert(), row).inserted_primary_key[0]
             if self.sqlite:
-                conn.execute(
-                    _rtree.insert().values(id=eid, minx=m.lon, maxx=m.lon, miny=m.lat, maxy=m.lat)
-                )
+                box = {"id": eid, "minx": m.lon, "maxx": m.lon, "miny": m.lat, "maxy": m.lat}
+                conn.execute(_rtree.insert(), box)
             return eid, set(ev.actors)
         eid, old_actors, old_date, old_prec, old_roles = target
         actors = set(old_actors) | set(ev.actors)
         date, prec = old_date, old_prec
         if ev.date and (not old_date or len(ev.date) > len(old_date)):
             date, prec = ev.date, ev.date_precision
-        conn.execute(
-            events.update()
-            .where(events.c.id == eid)
-            .values(
-                actors=json.dumps(sorted(actors)),
-                date=date,
-                date_precision=prec,
-                roles=json.dumps({**ev.roles, **old_roles}),
-                source_count=events.c.source_count + 1,
-            )
-        )
+        merged = {
+            "eid": eid,
+            "actors": json.dumps(sorted(actors)),
+            "date": date,
+            "date_precision": prec,
+            "roles": json.dumps({**ev.roles, **old_roles}),
+        }
+        conn.execute(_MERGE_UPDATE, merged)
         return eid, actors - set(old_actors)
 
-    def _merge_target(self, conn: Connection, aid: int, ev: Event, touched: set[int]):
+    def _merge_target(self, conn: Connection, ev: Event, touched: set[int]):
         """An event of another article that reports the same happening, if any.
 
         Candidates are the events of the same type whose place lies within
         :func:`merge_distance_km` of this one (a box through the R*Tree, then the geodesic
-        distance) and whose date is compatible; they and their reports come from one query.
-        :func:`geomap.events.same_event` decides, with two places that near counted as one.
-        Events this article already reports (``touched``) stay distinct.
+        distance) and whose date is compatible; they and the distinct sentences of their
+        reports come from one query. :func:`geomap.events.same_event` decides, with two
+        places that near counted as one. Events this article already reports (``touched``:
+        every report of an article is written by one :meth:`_add_analysis`) stay distinct.
         """
         m = ev.mention
         km = merge_distance_km()
-        e = events.c
-        conds = [e.event_type == ev.event_type, *self._near(m.lat, m.lon, km)]
-        if ev.date:  # same_event's dates_compatible, as a prefilter: one is a prefix of the other
-            d = sa.literal(ev.date)
-            conds.append(
-                sa.or_(
-                    e.date.is_(None),
-                    e.date == sa.func.substr(d, 1, sa.func.length(e.date)),
-                    d == sa.func.substr(e.date, 1, len(ev.date)),
-                )
-            )
-        if touched:
-            conds.append(e.id.not_in(touched))
-        q = (
-            sa.select(
-                e.id,
-                e.actors,
-                e.date,
-                e.date_precision,
-                e.place_id,
-                e.roles,
-                e.lat,
-                e.lon,
-                reports.c.sentence,
-                reports.c.article_id,
-            )
-            .join(reports, reports.c.event_id == e.id)
-            .where(*conds)
-            .order_by(e.id, reports.c.id)
-        )
+        dlat = km / KM_PER_DEGREE
+        dlon = min(180.0, km / (KM_PER_DEGREE * max(math.cos(math.radians(m.lat)), 1e-6)))
+        params = {
+            "type": ev.event_type,
+            "minx": m.lon - dlon,
+            "maxx": m.lon + dlon,
+            "miny": m.lat - dlat,
+            "maxy": m.lat + dlat,
+            "touched": sorted(touched),
+            "date": ev.date,
+        }
         candidates: dict[int, list] = {}
-        for row in conn.execute(q):
+        for row in conn.execute(_candidates(self.sqlite, bool(ev.date)), params):
             candidates.setdefault(row.id, []).append(row)
         for eid, rows in candidates.items():
             row = rows[0]
-            if any(r.article_id == aid for r in rows):
-                continue  # within one article, distinct sentences stay distinct events
             if row.place_id != m.place_id and geodesic((row.lat, row.lon), (m.lat, m.lon)).km > km:
                 continue
             old = json.loads(row.actors)
@@ -532,20 +548,6 @@ class Store:
             ):
                 return eid, old, row.date, row.date_precision, json.loads(row.roles)
         return None
-
-    def _near(self, lat: float, lon: float, km: float) -> list:
-        """Conditions on ``events`` for a lat/lon box that holds every point within ``km``
-        of (``lat``, ``lon``): the R*Tree on SQLite, the columns elsewhere."""
-        dlat = km / KM_PER_DEGREE
-        dlon = min(180.0, km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 1e-6)))
-        miny, maxy, minx, maxx = lat - dlat, lat + dlat, lon - dlon, lon + dlon
-        if self.sqlite:
-            r = _rtree.c
-            box = sa.select(r.id).where(
-                r.minx <= maxx, r.maxx >= minx, r.miny <= maxy, r.maxy >= miny
-            )
-            return [events.c.id.in_(box)]
-        return [events.c.lon.between(minx, maxx), events.c.lat.between(miny, maxy)]
 
     # -- reads -------------------------------------------------------------
     def _where(self, f: EventFilter) -> list:
