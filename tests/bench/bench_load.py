@@ -8,10 +8,12 @@ keep-alive ``http.client`` connections; the figure says which ran).
 
 1. items: 50 connections for 20 s on ``/collections/events/items?bbox=...&limit=100``,
    the bounding boxes of :mod:`bench_api` in turn: requests/s, latency, errors.
-2. load run (issue 7): 50 clients at once, 40 on the items URLs and 10 on ``/map``,
+2. reference: 50 connections for 10 s on ``/conformance`` (no store): what the HTTP stack
+   alone serves on this machine.
+3. load run (issue 7): 50 clients at once, 40 on the items URLs and 10 on ``/map``,
    for ``BENCH_LOAD_SECONDS`` (30 s by default, 60 s with ``BENCH_LONG=1``): error
    count and p99 of each.
-3. memory: the RSS high-water mark (``VmHWM`` in ``/proc/PID/status``) of each server
+4. memory: the RSS high-water mark (``VmHWM`` in ``/proc/PID/status``) of each server
    process (uvicorn's supervisor and workers) after each phase, so the last one is the
    peak over the whole test: the largest process, and the sum.
 
@@ -348,6 +350,10 @@ def _measure(
     items["errors"] = max(items["errors"], _count(errs_items))
     after_items = vm(server.pid)
 
+    log(f"load: reference, /conformance, 50 connections, 10 s ({tool})")
+    floor = load(base, ["/conformance"], 50, 10)  # the framework alone: no store, 338 bytes
+    drain(base)
+
     long_s = env_int("BENCH_LOAD_SECONDS", 60 if LONG else 30)
     log(f"load: mixed run, 40 clients on items + 10 on /map, {long_s} s ({tool})")
     mixed: dict[str, dict] = {}
@@ -400,6 +406,17 @@ def _measure(
             f"drained {items['drain_s']} s after the client stopped",
         ),
     ]
+    figs.append(
+        Figure(
+            "reference: /conformance under load",
+            floor["ok_rps"],
+            "requests/s",
+            measured=f"{what}, 50 connections, 10 s: the smallest route (no store), the "
+            f"ceiling of the HTTP stack on this machine; errors {floor['errors']}, p50 "
+            f"{floor['p50_ms']} ms, {p99_text(floor)}",
+            detail=floor,
+        )
+    )
     for name, label in (("items", "items"), ("map", "/map (10,000 events)")):
         r = mixed[name]
         figs.append(
