@@ -33,9 +33,10 @@ from geomap.geoparse import Mention
 DEFAULT_DB = "data/geomap.db"
 DEFAULT_MERGE_KM = 2.0
 """Reports of one happening merge when their places lie within this geodesic distance
-(``GEOMAP_MERGE_KM`` overrides it): half the spacing of neighbouring towns in western Syria
-(4-5 km), and well above the few hundred metres by which two gazetteer layers place the same
-town, so a town named after one source and a GeoNames point after another still merge."""
+(``GEOMAP_MERGE_KM`` overrides it). In the gazetteer, a Syrian city, town or village has its
+nearest neighbour 7.0 km away (median of 365; 10th percentile 2.6 km): 2 km keeps nine in ten
+neighbouring places apart, while a place and a point inside it (a neighbourhood, a base by
+its town) or two sources' points for one town merge."""
 KM_PER_DEGREE = 111.32  # of latitude (and of longitude at the equator)
 
 metadata = sa.MetaData()
