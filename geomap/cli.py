@@ -14,6 +14,8 @@ from pathlib import Path
 
 from geomap.pipeline import default_pipeline, read_text
 
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+
 
 def _cmd_parse(args: argparse.Namespace) -> int:
     pipe = default_pipeline()
@@ -80,11 +82,33 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from geomap.api import create_app
     from geomap.store import open_store
 
-    store = open_store(args.db)
-    default_pipeline()  # load the gazetteer before the first request
-    print(f"geomap serving on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(create_app(store), host=args.host, port=args.port, log_level="warning")
+    store = open_store(args.db)  # creates the store (once, before any worker starts)
+    print(
+        f"geomap serving on http://{args.host}:{args.port}/ ({args.workers} worker(s))", flush=True
+    )
+    if args.workers == 1:
+        default_pipeline()  # load the gazetteer before the first request
+        uvicorn.run(create_app(store), host=args.host, port=args.port, log_level="warning")
+        return 0
+    store.engine.dispose()
+    if args.db:  # each worker opens the store itself, from the environment
+        os.environ["GEOMAP_DB"] = args.db
+    uvicorn.run(
+        "geomap.api.app:serve_app",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+    )
     return 0
+
+
+def _workers(value: str) -> int:
+    """``--workers``: a whole number of processes, at least 1."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return int(value)
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
@@ -385,6 +409,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=DEFAULT_WORKERS,
+        help="server processes, each with its own gazetteer (~200 MB) and store connections; "
+        f"default {DEFAULT_WORKERS}: one per core up to two (reads are CPU-bound; a third "
+        "process on two cores only adds memory). POST /api/gazetteer/reload re-geocodes the "
+        "store for every worker but swaps the gazetteer of the worker that answers it only: "
+        "restart a server of several workers after editing the gazetteer",
+    )
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser(

@@ -13,14 +13,19 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import math
 import os
+import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from geopy.distance import geodesic
 from sqlalchemy.engine import Connection, Engine
 
 from geomap import backends, migrations
@@ -28,6 +33,13 @@ from geomap.events import Event, same_event
 from geomap.geoparse import Mention
 
 DEFAULT_DB = "data/geomap.db"
+DEFAULT_MERGE_KM = 2.0
+"""Reports of one happening merge when their places lie within this geodesic distance
+(``GEOMAP_MERGE_KM`` overrides it). In the gazetteer, a Syrian city, town or village has its
+nearest neighbour 7.0 km away (median of 365; 10th percentile 2.6 km): 2 km keeps nine in ten
+neighbouring places apart, while a place and a point inside it (a neighbourhood, a base by
+its town) or two sources' points for one town merge."""
+KM_PER_DEGREE = 111.32  # of latitude (and of longitude at the equator)
 
 metadata = sa.MetaData()
 articles = sa.Table(
@@ -126,6 +138,15 @@ SORTABLE = (
 Sort = Sequence[tuple[str, bool]]
 """An ordering: ``(column, descending)`` pairs, most significant first."""
 
+COUNT_UP_TO = 4_000
+"""The items endpoint's numberMatched is exact up to this many matches and left out beyond:
+counting reads every match, a page only ~``limit`` rows (OGC API Features makes the member
+optional)."""
+SELECTIVE_BOX = 4_000
+"""A bbox holding at most this many points is read through the R*Tree (then sorted);
+a larger one by scanning events in page order. Measured on 1,000,000 events: the two cost
+the same (~10 ms) near 4,000 points for a page of 100."""
+
 _rtree = backends.rtree
 
 
@@ -140,6 +161,35 @@ class EventFilter:
     type: list[str] = field(default_factory=list)
     place: list[str] = field(default_factory=list)
     max_geo_precision: int | None = None
+
+
+@dataclass
+class Page:
+    """A page of events (see :meth:`Store.items_page`)."""
+
+    matched: int | None  # None: more than the count goes up to
+    rows: list[dict]
+    more: bool  # whether the next page holds any event
+
+
+def _in_bbox(bbox: tuple[float, float, float, float]) -> list:
+    """The exact bbox test on the event's coordinates (across the antimeridian when
+    minLon > maxLon)."""
+    minx, miny, maxx, maxy = bbox
+    in_lon = sa.or_(*[events.c.lon.between(a, b) for a, b in backends.lon_ranges(minx, maxx)])
+    return [in_lon, events.c.lat.between(miny, maxy)]
+
+
+class _VersionReader:
+    """The connection :meth:`Store.data_version` reads, shared by the threads of a process."""
+
+    def __init__(self, path: str) -> None:
+        self._con = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._lock = threading.Lock()
+
+    def read(self) -> int:
+        with self._lock:
+            return self._con.execute("PRAGMA data_version").fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -174,6 +224,20 @@ def db_url(value: str | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser()}"
 
 
+def merge_distance_km(value: str | None = None) -> float:
+    """``GEOMAP_MERGE_KM`` (kilometres, >= 0) or :data:`DEFAULT_MERGE_KM`."""
+    value = os.environ.get("GEOMAP_MERGE_KM", "") if value is None else value
+    if not value.strip():
+        return DEFAULT_MERGE_KM
+    try:
+        km = float(value)
+    except ValueError:
+        km = -1.0
+    if not km >= 0 or math.isinf(km):
+        raise ValueError(f"GEOMAP_MERGE_KM={value!r} is not a distance in km (e.g. 2 or 0.5)")
+    return km
+
+
 def content_hash(title: str, body: str) -> str:
     """Identity of an article: its title and whitespace-normalised body."""
     norm = " ".join(body.split())
@@ -182,6 +246,47 @@ def content_hash(title: str, body: str) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_MERGE_UPDATE = (
+    events.update()
+    .where(events.c.id == sa.bindparam("eid"))
+    .values(source_count=events.c.source_count + 1)
+)
+"""A report joins an event: its merged fields come as parameters, and one more source."""
+
+
+@cache
+def _candidates(sqlite: bool, dated: bool) -> sa.Select:
+    """The merge candidates of an event (see :meth:`Store._merge_target`), built once per
+    kind: parameters ``type``, the box ``minx``..``maxy``, ``touched`` and ``date``."""
+    e, b = events.c, sa.bindparam
+    if sqlite:
+        r = _rtree.c
+        box = sa.select(r.id).where(
+            r.minx <= b("maxx"), r.maxx >= b("minx"), r.miny <= b("maxy"), r.maxy >= b("miny")
+        )
+        near = [e.id.in_(box)]
+    else:
+        near = [e.lon.between(b("minx"), b("maxx")), e.lat.between(b("miny"), b("maxy"))]
+    conds = [e.event_type == b("type"), *near, e.id.not_in(b("touched", expanding=True))]
+    if dated:  # same_event's dates_compatible as a prefilter: one is a prefix of the other
+        d = b("date", type_=sa.String)
+        conds.append(
+            sa.or_(
+                e.date.is_(None),
+                e.date == sa.func.substr(d, 1, sa.func.length(e.date)),
+                d == sa.func.substr(e.date, 1, sa.func.length(d)),
+            )
+        )
+    cols = (e.id, e.actors, e.date, e.date_precision, e.place_id, e.roles, e.lat, e.lon)
+    return (
+        sa.select(*cols, reports.c.sentence)
+        .distinct()
+        .join(reports, reports.c.event_id == e.id)
+        .where(*conds)
+        .order_by(e.id)
+    )
 
 
 class Store:
@@ -287,7 +392,8 @@ class Store:
     def _add_analysis(
         self, conn: Connection, aid: int, found: list[Mention], article_events: list[Event]
     ) -> None:
-        """Insert an article's mentions and events (merging reports of known events)."""
+        """Insert an article's mentions and events (merging reports of known events); the
+        rows of each table go in with one ``executemany``."""
         if found:
             conn.execute(
                 mentions.insert(),
@@ -310,62 +416,14 @@ class Store:
                     for m in found
                 ],
             )
+        touched: set[int] = set()  # events this article reports (its reports are written last)
+        actor_rows: list[dict[str, Any]] = []
+        report_rows: list[dict[str, Any]] = []
         for ev in article_events:
-            self._add_event(conn, aid, ev)
-
-    def _add_event(self, conn: Connection, aid: int, ev: Event) -> None:
-        m = ev.mention
-        target = self._merge_target(conn, aid, ev)
-        if target is None:
-            eid = conn.execute(
-                events.insert().values(
-                    place_id=m.place_id,
-                    place_name=m.name,
-                    place_kind=m.kind,
-                    country=m.country,
-                    admin1=m.admin1,
-                    lat=m.lat,
-                    lon=m.lon,
-                    geo_precision=m.geo_precision,
-                    event_type=ev.event_type,
-                    date=ev.date,
-                    date_precision=ev.date_precision,
-                    actors=json.dumps(ev.actors),
-                    roles=json.dumps(ev.roles),
-                    confidence=m.confidence,
-                    source_count=1,
-                    article_id=aid,
-                    sentence=ev.sentence,
-                    mention=m.text,
-                )
-            ).inserted_primary_key[0]
-            if self.sqlite:
-                conn.execute(
-                    _rtree.insert().values(id=eid, minx=m.lon, maxx=m.lon, miny=m.lat, maxy=m.lat)
-                )
-            actors = set(ev.actors)
-        else:
-            eid, old_actors, old_date, old_prec, old_roles = target
-            actors = set(old_actors) | set(ev.actors)
-            date, prec = old_date, old_prec
-            if ev.date and (not old_date or len(ev.date) > len(old_date)):
-                date, prec = ev.date, ev.date_precision
-            conn.execute(
-                events.update()
-                .where(events.c.id == eid)
-                .values(
-                    actors=json.dumps(sorted(actors)),
-                    date=date,
-                    date_precision=prec,
-                    roles=json.dumps({**ev.roles, **old_roles}),
-                )
-            )
-            actors -= set(old_actors)
-        if actors:
-            conn.execute(event_actors.insert(), [{"event_id": eid, "actor": a} for a in actors])
-        conn.execute(
-            reports.insert(),
-            [
+            eid, new_actors = self._add_event(conn, aid, ev, touched)
+            touched.add(eid)
+            actor_rows += [{"event_id": eid, "actor": a} for a in sorted(new_actors)]
+            report_rows += [
                 {
                     "event_id": eid,
                     "article_id": aid,
@@ -378,53 +436,108 @@ class Store:
                     "date": r.date,
                 }
                 for r in ev.reports
-            ],
-        )
-        n = conn.execute(
-            sa.select(sa.func.count(sa.distinct(reports.c.article_id))).where(
-                reports.c.event_id == eid
-            )
-        ).scalar_one()
-        conn.execute(events.update().where(events.c.id == eid).values(source_count=n))
+            ]
+        if actor_rows:
+            conn.execute(event_actors.insert(), actor_rows)
+        if report_rows:
+            conn.execute(reports.insert(), report_rows)
 
-    def _merge_target(self, conn: Connection, aid: int, ev: Event):
-        """An event of another article that reports the same happening, if any."""
-        rows = conn.execute(
-            sa.select(
-                events.c.id,
-                events.c.actors,
-                events.c.date,
-                events.c.date_precision,
-                events.c.event_type,
-                events.c.place_id,
-                events.c.roles,
-            ).where(events.c.place_id == ev.mention.place_id, events.c.event_type == ev.event_type)
-        ).all()
-        for row in rows:
-            sents = conn.execute(
-                sa.select(reports.c.sentence, reports.c.article_id).where(
-                    reports.c.event_id == row.id
-                )
-            ).all()
-            if any(s.article_id == aid for s in sents):
-                continue  # within one article, distinct sentences stay distinct events
+    def _add_event(
+        self, conn: Connection, aid: int, ev: Event, touched: set[int]
+    ) -> tuple[int, set[str]]:
+        """Insert ``ev`` or merge it into an event another article reported; returns the
+        event id and the actors it gains. A merged event gains one source: its target never
+        holds a report of this article (see :meth:`_merge_target`)."""
+        m = ev.mention
+        target = self._merge_target(conn, ev, touched)
+        if target is None:
+            row = {
+                "place_id": m.place_id,
+                "place_name": m.name,
+                "place_kind": m.kind,
+                "country": m.country,
+                "admin1": m.admin1,
+                "lat": m.lat,
+                "lon": m.lon,
+                "geo_precision": m.geo_precision,
+                "event_type": ev.event_type,
+                "date": ev.date,
+                "date_precision": ev.date_precision,
+                "actors": json.dumps(ev.actors),
+                "roles": json.dumps(ev.roles),
+                "confidence": m.confidence,
+                "source_count": 1,
+                "article_id": aid,
+                "sentence": ev.sentence,
+                "mention": m.text,
+            }
+            eid = conn.execute(events.insert(), row).inserted_primary_key[0]
+            if self.sqlite:
+                box = {"id": eid, "minx": m.lon, "maxx": m.lon, "miny": m.lat, "maxy": m.lat}
+                conn.execute(_rtree.insert(), box)
+            return eid, set(ev.actors)
+        eid, old_actors, old_date, old_prec, old_roles = target
+        actors = set(old_actors) | set(ev.actors)
+        date, prec = old_date, old_prec
+        if ev.date and (not old_date or len(ev.date) > len(old_date)):
+            date, prec = ev.date, ev.date_precision
+        merged = {
+            "eid": eid,
+            "actors": json.dumps(sorted(actors)),
+            "date": date,
+            "date_precision": prec,
+            "roles": json.dumps({**ev.roles, **old_roles}),
+        }
+        conn.execute(_MERGE_UPDATE, merged)
+        return eid, actors - set(old_actors)
+
+    def _merge_target(self, conn: Connection, ev: Event, touched: set[int]):
+        """An event of another article that reports the same happening, if any.
+
+        Candidates are the events of the same type whose place lies within
+        :func:`merge_distance_km` of this one (a box through the R*Tree, then the geodesic
+        distance) and whose date is compatible; they and the distinct sentences of their
+        reports come from one query. :func:`geomap.events.same_event` decides, with two
+        places that near counted as one. Events this article already reports (``touched``:
+        every report of an article is written by one :meth:`_add_analysis`) stay distinct.
+        """
+        m = ev.mention
+        km = merge_distance_km()
+        dlat = km / KM_PER_DEGREE
+        dlon = min(180.0, km / (KM_PER_DEGREE * max(math.cos(math.radians(m.lat)), 1e-6)))
+        params = {
+            "type": ev.event_type,
+            "minx": m.lon - dlon,
+            "maxx": m.lon + dlon,
+            "miny": m.lat - dlat,
+            "maxy": m.lat + dlat,
+            "touched": sorted(touched),
+            "date": ev.date,
+        }
+        candidates: dict[int, list] = {}
+        for row in conn.execute(_candidates(self.sqlite, bool(ev.date)), params):
+            candidates.setdefault(row.id, []).append(row)
+        for eid, rows in candidates.items():
+            row = rows[0]
+            if row.place_id != m.place_id and geodesic((row.lat, row.lon), (m.lat, m.lon)).km > km:
+                continue
             old = json.loads(row.actors)
             if any(
                 same_event(
                     row.place_id,
-                    row.event_type,
+                    ev.event_type,  # the query selects this type only
                     old,
                     row.date,
-                    s.sentence,
-                    ev.mention.place_id,
+                    r.sentence,
+                    row.place_id,  # within the merge distance: the same place
                     ev.event_type,
                     ev.actors,
                     ev.date,
                     ev.sentence,
                 )
-                for s in sents
+                for r in rows
             ):
-                return row.id, old, row.date, row.date_precision, json.loads(row.roles)
+                return eid, old, row.date, row.date_precision, json.loads(row.roles)
         return None
 
     # -- reads -------------------------------------------------------------
@@ -474,38 +587,117 @@ class Store:
     ) -> list[dict]:
         """Matching events (with their sources), ordered by ``sort`` then id (so pages are
         stable); nulls sort last either way. An unknown sort column is a ValueError."""
-        return self.page_events(f, limit, offset, sort)[1]
+        with self.engine.connect() as conn:
+            return self._page(conn, f, limit, offset, sort, count=False)[0]
 
     def page_events(
         self, f: EventFilter, limit: int = 100, offset: int = 0, sort: Sort = ()
     ) -> tuple[int, list[dict]]:
         """``(number matched, one page)`` read by one statement, so the count and the page
-        agree even while articles are being ingested."""
+        agree even while articles are being ingested. The count reads every match: see
+        :meth:`items_page` for a page of a large selection."""
+        with self.engine.connect() as conn:
+            rows, matched, _ = self._page(conn, f, limit, offset, sort, count=True)
+            if matched is None:  # past the last page: count on its own
+                matched = conn.execute(
+                    sa.select(sa.func.count()).select_from(events).where(*self._where(f))
+                ).scalar_one()
+            return matched, rows
+
+    def items_page(
+        self,
+        f: EventFilter,
+        limit: int = 100,
+        offset: int = 0,
+        sort: Sort = (),
+        count_up_to: int = COUNT_UP_TO,
+    ) -> Page:
+        """One page of events, reading about ``limit`` rows however many match: the number
+        matched is exact up to ``count_up_to`` matches and None beyond (counting a million
+        matches reads a million rows), and :attr:`Page.more` says whether a next page has any.
+        Number and page come from one statement (or the page holds every match)."""
+        with self.engine.connect() as conn:
+            rows, matched, more = self._page(conn, f, limit, offset, sort, count=count_up_to)
+            if not more and (rows or offset == 0):  # the last page: the total is known
+                matched = offset + len(rows)
+            elif matched is not None and matched > count_up_to:
+                matched = None
+            return Page(matched, rows, more)
+
+    def _page(
+        self,
+        conn: Connection,
+        f: EventFilter,
+        limit: int,
+        offset: int,
+        sort: Sort,
+        count: bool | int,
+    ) -> tuple[list[dict], int | None, bool]:
+        """``(rows with sources, number matched or None, whether more rows follow)``.
+
+        ``count`` True counts every match (a window over them all), an int counts up to one
+        more than that (in the same statement; not for a large bbox, where that would scan
+        too), False not at all. A bbox on SQLite reads the
+        R*Tree only when it holds at most :data:`SELECTIVE_BOX` points; a larger box scans the
+        events in page order and checks their coordinates, which finds a page after about
+        ``limit`` × (events / matches) rows instead of sorting every match. Either way the
+        bbox is exact (the R*Tree keeps 32-bit floats rounded outwards)."""
         order = []
         for name, desc in sort:
             if name not in SORTABLE:
                 raise ValueError(f"cannot sort events by {name!r}; one of {', '.join(SORTABLE)}")
             col = events.c[name]
             order.append((col.desc() if desc else col.asc()).nulls_last())
-        with self.engine.connect() as conn:
-            q = (
-                sa.select(events, sa.func.count().over().label("_matched"))
-                .where(*self._where(f))
-                .order_by(*order, events.c.id)
-                .limit(limit)
-                .offset(offset)
+        conds = self._where(f)
+        if f.bbox and self.sqlite:
+            if self._box_points(conn, f.bbox, SELECTIVE_BOX + 1) > SELECTIVE_BOX:
+                conds = self._where(replace(f, bbox=None))
+                if count is not True:  # a bounded count would scan as far as the bound
+                    count = False
+            conds += _in_bbox(f.bbox)
+        columns: list = [events]
+        if count is True:
+            columns.append(sa.func.count().over().label("_matched"))
+        elif count is not False:
+            upto = sa.select(events.c.id).where(*conds).limit(count + 1).subquery()
+            columns.append(
+                sa.select(sa.func.count()).select_from(upto).scalar_subquery().label("_matched")
             )
-            rows = [dict(r._mapping) for r in conn.execute(q)]
-            if rows:
-                matched = rows[0]["_matched"]
-            else:  # past the last page: count on its own
-                matched = conn.execute(
-                    sa.select(sa.func.count()).select_from(events).where(*self._where(f))
-                ).scalar_one()
-            for r in rows:
-                del r["_matched"]
-            self._attach_sources(conn, rows)
-            return matched, rows
+        q = (
+            sa.select(*columns)
+            .where(*conds)
+            .order_by(*order, events.c.id)
+            .limit(limit + 1)
+            .offset(offset)
+        )
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+        more = len(rows) > limit
+        del rows[limit:]
+        matched = rows[0].pop("_matched") if rows and count is not False else None
+        for r in rows:
+            r.pop("_matched", None)
+        self._attach_sources(conn, rows)
+        return rows, matched, more
+
+    def _box_points(self, conn: Connection, bbox: tuple[float, ...], up_to: int) -> int:
+        """How many points the R*Tree holds in ``bbox``, counting no further than ``up_to``."""
+        hits = backends.rtree_ids(bbox).limit(up_to).subquery()
+        return conn.execute(sa.select(sa.func.count()).select_from(hits)).scalar_one()
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever any connection of any process commits to the store,
+        for caches of rendered answers; None when there is none (not SQLite).
+
+        SQLite's ``PRAGMA data_version``, read on a connection of its own that never writes
+        (the pragma ignores the reading connection's own commits)."""
+        path = self.engine.url.database if self.sqlite else None
+        if not path or path == ":memory:":  # a new connection would see another database
+            return None
+        return self._version_reader.read()
+
+    @cached_property
+    def _version_reader(self) -> _VersionReader:
+        return _VersionReader(str(self.engine.url.database))
 
     def iter_events(
         self,

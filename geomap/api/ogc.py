@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from geomap.api import exports
+from geomap.api.cache import response_cache
 from geomap.api.deps import Svc
 from geomap.api.params import (
     MAX_INT,
@@ -189,26 +190,35 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
-def _reply(request: Request, doc: BaseModel, media_type: str = JSON) -> Response:
-    """``doc`` as JSON with an ETag (a 304 when If-None-Match holds it); ``timeStamp``, when
-    the document has one, is left out of the hash and set on the way out."""
+def _render(doc: BaseModel) -> tuple[bytes, str]:
+    """``doc`` as JSON without ``timeStamp``, and its weak ETag (a hash of those bytes)."""
     body = doc.model_dump_json(exclude={"timeStamp"}).encode()
-    etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return body, 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _send(request: Request, rendered: tuple[bytes, str], media_type: str, stamp: bool) -> Response:
+    """A rendered body with its ETag (a 304 when If-None-Match holds it) and, with ``stamp``,
+    the ``timeStamp`` of this answer appended as the object's last member."""
+    body, etag = rendered
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    if isinstance(doc, OGCFeatureCollection):
-        doc.timeStamp = _now()
-        body = doc.model_dump_json().encode()
+    if stamp:
+        body = body[:-1] + b',"timeStamp":"' + _now().encode() + b'"}'
     return Response(body, media_type=media_type, headers=headers)
 
 
-def _page_links(
-    request: Request, offset: int, limit: int, returned: int, matched: int
-) -> list[Link]:
+def _reply(request: Request, doc: BaseModel, media_type: str = JSON) -> Response:
+    """``doc`` as JSON with an ETag (a 304 when If-None-Match holds it); ``timeStamp``, when
+    the document has one, is left out of the hash and set on the way out."""
+    return _send(request, _render(doc), media_type, isinstance(doc, OGCFeatureCollection))
+
+
+def _page_links(request: Request, offset: int, limit: int, more: bool) -> list[Link]:
+    """``self``, and ``next`` when ``more`` features follow, and ``prev`` after the first."""
     url = request.url
     links = [Link(href=str(url), rel="self", type=GEOJSON)]
-    if offset + returned < matched:
+    if more:
         links.append(
             Link(
                 href=str(url.include_query_params(offset=offset + limit)), rel="next", type=GEOJSON
@@ -326,7 +336,7 @@ def _listing(
         features=page,
         numberMatched=len(feats),
         numberReturned=len(page),
-        links=_page_links(request, offset, limit, len(page), len(feats)),
+        links=_page_links(request, offset, limit, offset + len(page) < len(feats)),
     )
     return _reply(request, doc, GEOJSON)
 
@@ -519,15 +529,19 @@ def event_items(
         response.headers["Cache-Control"] = CACHE_CONTROL
         return response
     limit = limit or DEFAULT_LIMIT
-    matched, rows = svc.store.page_events(flt, limit=limit, offset=offset, sort=sort)
-    doc = EventCollection(
-        type="FeatureCollection",
-        features=[event_feature(r) for r in rows],
-        numberMatched=matched,
-        numberReturned=len(rows),
-        links=_page_links(request, offset, limit, len(rows), matched),
-    )
-    return _reply(request, doc, GEOJSON)
+
+    def render() -> tuple[bytes, str]:
+        page = svc.store.items_page(flt, limit=limit, offset=offset, sort=sort)
+        doc = EventCollection(
+            type="FeatureCollection",
+            features=[event_feature(r) for r in page.rows],
+            numberMatched=page.matched,  # left out when counting would read too many rows
+            numberReturned=len(page.rows),
+            links=_page_links(request, offset, limit, page.more),
+        )
+        return _render(doc)
+
+    return _send(request, response_cache(request).get(request, svc, render), GEOJSON, True)
 
 
 @router.get(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
+from geomap.api.cache import response_cache
 from geomap.api.deps import Svc
 from geomap.api.params import MAX_INT, Filter, Offset, param
 from geomap.geojson import event_feature
@@ -23,6 +24,7 @@ MAX_MAP_EVENTS = 100_000
     response_class=HTMLResponse,
 )
 def map_page(
+    request: Request,
     svc: Svc,
     flt: Filter,
     limit: Annotated[
@@ -30,9 +32,12 @@ def map_page(
     ] = 10_000,
     offset: Offset = 0,
 ):
-    rows = svc.store.query_events(flt, limit=limit, offset=offset)
-    fmap = build_map([event_feature(r) for r in rows], svc.pipeline.actors)
-    return HTMLResponse(fmap.get_root().render())
+    def render() -> str:
+        rows = svc.store.query_events(flt, limit=limit, offset=offset)
+        fmap = build_map([event_feature(r) for r in rows], svc.pipeline.actors)
+        return fmap.get_root().render()
+
+    return HTMLResponse(response_cache(request).get(request, svc, render))
 
 
 @router.get(

@@ -1,0 +1,90 @@
+"""Answers rendered once per store version: a small LRU of finished bodies per process.
+
+A map client asks for the same views again and again (the landing view, a region, the
+permalink someone shared); rendering a page of 100 events costs ~20 ms of CPU, serving the
+bytes kept from last time well under one. An entry is keyed on the request (path and query)
+and the gazetteer/actor pipeline it was made with, and holds for one version of the store
+(:meth:`geomap.store.Store.data_version`, which changes on any commit by any process), so an
+ingest, a delete or a re-geocoding is seen by the next request. A store with no version
+(not SQLite) is never cached.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from fastapi import Request
+
+from geomap.api.deps import Services
+
+T = TypeVar("T")
+DEFAULT_ENTRIES = 128  # ~15 MB at most: a page of 100 events is ~120 kB, a /map ~1 MB
+
+
+def cache_entries(value: str | None = None) -> int:
+    """``GEOMAP_RESPONSE_CACHE``: how many answers each process keeps (0 turns it off)."""
+    value = os.environ.get("GEOMAP_RESPONSE_CACHE", "") if value is None else value
+    if not value.strip():
+        return DEFAULT_ENTRIES
+    if not value.strip().isdigit():
+        raise ValueError(f"GEOMAP_RESPONSE_CACHE={value!r} is not a number of entries (e.g. 128)")
+    return int(value)
+
+
+class ResponseCache:
+    """The LRU described in the module docstring; thread-safe (FastAPI runs sync routes in
+    a thread pool). Requests that miss the same key at once wait for one of them to render
+    it: ten clients opening the same /map cost one render, not ten at once."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._items: OrderedDict[Hashable, tuple[int, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._rendering: dict[Hashable, threading.Lock] = {}
+
+    def get(self, request: Request, svc: Services, make: Callable[[], T]) -> T:
+        """The answer cached for ``request`` at the store's current version, or ``make()``'s
+        (kept for later). The version is read before rendering, so an answer is never kept
+        under a version older than the data it shows."""
+        version = svc.store.data_version() if self.entries else None
+        if version is None:
+            return make()
+        key = (request.url.path, request.url.query, id(svc.pipeline_))
+        while True:
+            with self._lock:
+                hit = self._items.get(key)
+                if hit is not None and hit[0] == version:
+                    self._items.move_to_end(key)
+                    return hit[1]  # type: ignore[return-value]
+                busy = self._rendering.get(key)
+                if busy is None:
+                    busy = self._rendering[key] = threading.Lock()
+                    busy.acquire()
+                    break
+            with busy:  # another request renders it: wait, then look again
+                pass
+            version = svc.store.data_version()
+        try:
+            value = make()
+            with self._lock:
+                self._items[key] = (version, value)
+                self._items.move_to_end(key)
+                while len(self._items) > self.entries:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._rendering[key]
+            busy.release()
+
+
+def response_cache(request: Request) -> ResponseCache:
+    """The app's cache (made on first use, sized by ``GEOMAP_RESPONSE_CACHE``)."""
+    state = request.app.state
+    if getattr(state, "response_cache", None) is None:
+        state.response_cache = ResponseCache(cache_entries())
+    return state.response_cache

@@ -1,0 +1,44 @@
+"""`geomap serve` with its default worker processes: every worker sees a write at once
+(each keeps its own response cache, valid for one version of the store)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import httpx
+import pytest
+from support import serve
+
+from geomap.cli import _workers
+
+TOKEN = "serve-token"
+ARTICLE = {
+    "title": "Shelling in Daraa",
+    "text": "Government forces shelled Daraa on Monday, killing three civilians.",
+}
+
+
+def test_workers_option():
+    assert _workers("1") == 1 and _workers("3") == 3
+    for bad in ("0", "-1", "two", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="number of processes"):
+            _workers(bad)
+
+
+def test_every_worker_answers_with_the_latest_write(tmp_path, pipeline):
+    # ``pipeline`` has built the gazetteer cache the workers load (not each its own, at once)
+    env = {**os.environ, "GEOMAP_DB": str(tmp_path / "serve.db"), "GEOMAP_API_TOKEN": TOKEN}
+    env.pop("GEOMAP_RESPONSE_CACHE", None)
+    items = "/collections/events/items?limit=100"
+    with serve(env, tmp_path / "serve.log") as url, httpx.Client(base_url=url) as http:
+        # new connections spread over the workers: each one caches the empty answer
+        for _ in range(8):
+            with httpx.Client(base_url=url) as one:
+                assert one.get(items).json()["numberReturned"] == 0
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        assert http.post("/api/articles", json=ARTICLE, headers=auth).status_code == 201
+        for _ in range(8):
+            with httpx.Client(base_url=url) as one:
+                page = one.get(items).json()
+                assert page["numberReturned"] == page["numberMatched"] >= 1
