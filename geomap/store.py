@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from geomap import spatial
 from geomap.events import Event, same_event
 from geomap.geoparse import Mention
 
@@ -50,6 +51,7 @@ events = sa.Table(
     sa.Column("place_kind", sa.String(32), nullable=False),
     sa.Column("country", sa.String(2)),
     sa.Column("admin1", sa.Text),
+    sa.Column("region", sa.String(64), index=True),
     sa.Column("lat", sa.Float, nullable=False),
     sa.Column("lon", sa.Float, nullable=False),
     sa.Column("geo_precision", sa.Integer, nullable=False),
@@ -137,6 +139,8 @@ class EventFilter:
     type: list[str] = field(default_factory=list)
     place: list[str] = field(default_factory=list)
     max_geo_precision: int | None = None
+    near: spatial.Near | None = None  # geodesic circle
+    intersects: spatial.Area | None = None  # polygon or multipolygon
 
 
 @dataclass(frozen=True)
@@ -333,6 +337,7 @@ class Store:
                     place_kind=m.kind,
                     country=m.country,
                     admin1=m.admin1,
+                    region=spatial.event_region(m.lon, m.lat, m.geo_precision),
                     lat=m.lat,
                     lon=m.lon,
                     geo_precision=m.geo_precision,
@@ -484,7 +489,40 @@ class Store:
             )
         if f.max_geo_precision:
             conds.append(events.c.geo_precision <= f.max_geo_precision)
+        if f.near or f.intersects:
+            conds.append(events.c.id.in_(self._spatial_ids(f)))
         return conds
+
+    def _spatial_ids(self, f: EventFilter) -> sa.BindParameter:
+        """The ids of the events inside ``f``'s circle and polygon: candidates from the bbox
+        filter (the spatial index) and the other filters, then the exact test in Python
+        (:mod:`geomap.spatial`), the same on every backend. The ids go into the statement
+        as literals (an SQLite statement holds at most 32,766 parameters), so counts and
+        pages stay one consistent query."""
+        shapes = [s for s in (f.near, f.intersects) if s is not None]
+        conds = self._where(replace(f, near=None, intersects=None))
+        for s in shapes:
+            conds += self._where(EventFilter(bbox=s.bounds))
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(events.c.id, events.c.lon, events.c.lat).where(*conds))
+            ids = spatial.matching(rows, shapes)
+        return sa.bindparam("spatial_ids", ids, expanding=True, literal_execute=True, unique=True)
+
+    def region_counts(self, f: EventFilter) -> dict[str, int]:
+        """Governorate -> how many events match ``f`` there (events outside Syria left out)."""
+        q = (
+            sa.select(events.c.region, sa.func.count())
+            .where(events.c.region.is_not(None), *self._where(f))
+            .group_by(events.c.region)
+        )
+        with self.engine.connect() as conn:
+            return {r: n for r, n in conn.execute(q)}
+
+    def event_points(self, f: EventFilter) -> list[tuple[float, float]]:
+        """The distinct ``(lon, lat)`` of the events matching ``f``."""
+        q = sa.select(events.c.lon, events.c.lat).distinct().where(*self._where(f))
+        with self.engine.connect() as conn:
+            return [(lon, lat) for lon, lat in conn.execute(q)]
 
     def count_events(self, f: EventFilter) -> int:
         """How many events match the filter."""
