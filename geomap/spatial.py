@@ -18,7 +18,7 @@ import csv
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from geopy.distance import geodesic
-from shapely.geometry import MultiPoint, shape
+from shapely.geometry import MultiPoint, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -211,6 +211,26 @@ def region_at(lon: float, lat: float) -> str | None:
     if not len(hits):
         hits = tree.query_nearest(point, max_distance=COAST_TOLERANCE_DEG)
     return regions()[int(min(hits))].name if len(hits) else None
+
+
+def regions_bounds() -> Bounds:
+    """The bbox of every governorate (the regions collection's extent)."""
+    minx, miny, maxx, maxy = shapely.union_all([r.geometry for r in regions()]).bounds
+    return (minx, miny, maxx, maxy)
+
+
+def region_features(counts: Mapping[str, int], tolerance: float = 0.0) -> list[dict]:
+    """Every governorate as a GeoJSON Feature with its event count from ``counts``; a
+    ``tolerance`` in degrees simplifies the outline (lighter map pages)."""
+    return [
+        {
+            "type": "Feature",
+            "id": r.name,
+            "geometry": mapping(r.geometry.simplify(tolerance) if tolerance else r.geometry),
+            "properties": {"name": r.name, "codes": list(r.codes), "events": counts.get(r.name, 0)},
+        }
+        for r in regions()
+    ]
 
 
 def event_region(lon: float, lat: float, geo_precision: int) -> str | None:
