@@ -252,3 +252,19 @@ def activity_area(points: Iterable[tuple[float, float]]) -> BaseGeometry | None:
         return None
     hull = MultiPoint(distinct).convex_hull
     return hull if hull.geom_type == "Polygon" else hull.buffer(MIN_AREA_BUFFER_DEG)
+
+
+def area_feature(
+    code: str, name: str, colour: str, points: Iterable[tuple[float, float]]
+) -> dict | None:
+    """An actor's area of activity as a GeoJSON Feature (None without point events)."""
+    points = set(points)
+    area = activity_area(points)
+    if area is None:
+        return None
+    return {
+        "type": "Feature",
+        "id": code,
+        "geometry": mapping(area),
+        "properties": {"code": code, "name": name, "colour": colour, "places": len(points)},
+    }
