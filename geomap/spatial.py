@@ -62,6 +62,12 @@ class Near:
     lon: float
     radius_km: float
 
+    def __post_init__(self) -> None:
+        if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+            raise GeometryError("near is out of range: lat in [-90, 90], lon in [-180, 180]")
+        if not 0 < self.radius_km <= MAX_RADIUS_KM:  # also refuses nan
+            raise GeometryError(f"radius_km must be more than 0 and at most {MAX_RADIUS_KM:g}")
+
     @property
     def bounds(self) -> Bounds:
         """A bbox that holds the whole circle (``minx > maxx`` across the antimeridian):

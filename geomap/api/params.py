@@ -130,11 +130,10 @@ def parse_near(near: str | None, radius_km: float | None) -> spatial.Near | None
         lat, lon = (float(v) for v in near.split(","))
     except ValueError:
         raise bad("near must be two numbers: lat,lon") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise bad("near is out of range: lat in [-90, 90], lon in [-180, 180]")
-    if not 0 < radius_km <= spatial.MAX_RADIUS_KM:  # also refuses nan
-        raise bad(f"radius_km must be more than 0 and at most {spatial.MAX_RADIUS_KM:g}")
-    return spatial.Near(lat, lon, radius_km)
+    try:
+        return spatial.Near(lat, lon, radius_km)
+    except spatial.GeometryError as exc:
+        raise bad(str(exc)) from None
 
 
 def parse_intersects(value: str | None) -> spatial.Area | None:
