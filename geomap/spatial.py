@@ -232,11 +232,18 @@ def region_features(counts: Mapping[str, int], tolerance: float = 0.0) -> list[d
         {
             "type": "Feature",
             "id": r.name,
-            "geometry": mapping(r.geometry.simplify(tolerance) if tolerance else r.geometry),
+            "geometry": region_outline(r.name, tolerance),
             "properties": {"name": r.name, "codes": list(r.codes), "events": counts.get(r.name, 0)},
         }
         for r in regions()
     ]
+
+
+@cache
+def region_outline(name: str, tolerance: float = 0.0) -> dict | None:
+    """A governorate's (simplified) outline as a GeoJSON geometry, None if unknown."""
+    found = [r.geometry for r in regions() if r.name == name]
+    return mapping(found[0].simplify(tolerance)) if found else None
 
 
 def event_region(lon: float, lat: float, geo_precision: int) -> str | None:
