@@ -163,7 +163,8 @@ class RegionProperties(BaseModel):
 
 
 class RegionFeature(Feature[Polygon | MultiPolygon, RegionProperties]):
-    """A governorate outline (Natural Earth admin-1) with its event count."""
+    """A governorate outline (Natural Earth admin-1) with its event count; its id is its
+    first ISO 3166-2 code."""
 
     id: str
 

@@ -231,7 +231,7 @@ def region_features(counts: Mapping[str, int], tolerance: float = 0.0) -> list[d
     return [
         {
             "type": "Feature",
-            "id": r.name,
+            "id": r.codes[0],
             "geometry": region_outline(r.name, tolerance),
             "properties": {"name": r.name, "codes": list(r.codes), "events": counts.get(r.name, 0)},
         }

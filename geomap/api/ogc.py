@@ -45,6 +45,7 @@ from geomap.geojson import (
     PlaceCollection,
     PlaceFeature,
     RegionCollection,
+    RegionFeature,
     event_feature,
 )
 from geomap.spatial import region_features, regions, regions_bounds
@@ -784,3 +785,25 @@ def region_items(
     sort = parse_sortby(sortby, REGION_SORTABLE)
     feats = region_features(svc.store.region_counts(flt))
     return _listing(request, RegionCollection, feats, sort, limit, offset)
+
+
+@router.get(
+    "/collections/regions/items/{region_id}",
+    summary="One governorate with how many events the event filters select in it",
+    response_model=RegionFeature,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses={**ERRORS, **NOT_FOUND},
+)
+def region_item(
+    request: Request,
+    svc: Svc,
+    flt: Filter,
+    region_id: Annotated[str, param("an ISO 3166-2 code", "SY-DR", where=Path)],
+    f: Format = None,
+):
+    feats = region_features(svc.store.region_counts(flt))
+    feat = next((r for r in feats if r["id"] == region_id), None)
+    if feat is None:
+        raise HTTPException(404, f"no region {region_id!r}; see /collections/regions/items")
+    return _reply(request, RegionFeature.model_validate(feat), GEOJSON)
