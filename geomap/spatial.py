@@ -40,8 +40,8 @@ GOVERNORATES_CSV = DATA_DIR / "governorates.csv"
 # governorate within this many degrees (about 5 km), and stays untagged beyond.
 COAST_TOLERANCE_DEG = 0.05
 MAX_RADIUS_KM = 2000.0
-# Areas of activity: an actor whose distinct points do not span a polygon (one or two
-# points, or points on a line) gets them buffered by this much, so the layer still shows.
+# Areas of activity: an actor whose distinct points span no visible polygon (one or two
+# points, points on a line) gets them buffered by this much, so the layer still shows.
 MIN_AREA_BUFFER_DEG = 0.05
 POINT_PRECISION = 2  # events at district level or finer are points; coarser ones are areas
 COUNTRY_PRECISION = 4
@@ -258,13 +258,14 @@ def event_region(lon: float, lat: float, geo_precision: int) -> str | None:
 def activity_area(points: Iterable[tuple[float, float]]) -> BaseGeometry | None:
     """The convex hull of an actor's distinct ``(lon, lat)`` points: it contains every one
     of them and says "active around here" without inventing a shape (a concave hull would
-    depend on a tuning ratio). Fewer than three non-collinear points are buffered by
-    ``MIN_AREA_BUFFER_DEG`` so they stay visible; no point, no area."""
+    depend on a tuning ratio). A hull smaller than a square of ``MIN_AREA_BUFFER_DEG``
+    (one or two points, points on a line, a tight cluster) is buffered by that much so it
+    stays visible; no point, no area."""
     distinct = sorted(set(points))
     if not distinct:
         return None
     hull = MultiPoint(distinct).convex_hull
-    return hull if hull.geom_type == "Polygon" else hull.buffer(MIN_AREA_BUFFER_DEG)
+    return hull if hull.area >= MIN_AREA_BUFFER_DEG**2 else hull.buffer(MIN_AREA_BUFFER_DEG)
 
 
 def area_feature(
