@@ -144,6 +144,27 @@ def test_near_circle_bounds_hold_the_circle():
             assert in_lon, (lat, lon, km, bearing)
 
 
+@given(
+    centre=st.tuples(st.floats(-89, 89), st.floats(-180, 180)),
+    radius=st.floats(0.5, 2000),
+    points=st.lists(st.tuples(st.floats(-1, 1), st.floats(-1, 1)), min_size=1, max_size=20),
+)
+@settings(max_examples=80, derandomize=True, database=None, deadline=None)
+def test_near_agrees_with_geopy_everywhere(centre, radius, points):
+    """The quick great-circle pass never changes geopy's geodesic answer, near the edge
+    included: points are scattered around the circle's edge (scaled offsets)."""
+    near = spatial.Near(centre[0], centre[1], radius)
+    lats, lons = [], []
+    for bearing_f, scale in points:
+        p = geodesic(kilometers=radius * (1 + 0.02 * scale)).destination(centre, 180 * bearing_f)
+        lats.append(p.latitude)
+        lons.append(p.longitude)
+    expected = [
+        geodesic(centre, (lat, lon)).km <= radius for lat, lon in zip(lats, lons, strict=True)
+    ]
+    assert near.contains(lons, lats).tolist() == expected
+
+
 @pytest.mark.parametrize(
     ("params", "says"),
     [
