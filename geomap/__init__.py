@@ -12,17 +12,17 @@ The library API (no server needed)::
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Any
 
 from geomap.events import Event, extract_events
 from geomap.gazetteer import Gazetteer, GazetteerError, Place
-from geomap.geojson import event_feature
 from geomap.geoparse import Mention
 from geomap.pipeline import Pipeline, default_pipeline
-from geomap.spatial import Near, parse_geometry
-from geomap.store import EventFilter, Store, open_store
+
+if TYPE_CHECKING:  # the store and shapely load on the first query, not on `import geomap`
+    from shapely.geometry.base import BaseGeometry
+
+    from geomap.store import Store
 
 __all__ = [
     "Event",
@@ -61,13 +61,17 @@ def query(
     other fields of :class:`geomap.store.EventFilter` (``bbox``, ``datetime``, ``actor``...).
     A bad shape or radius is a ``ValueError`` that says why.
     """
+    from geomap.geojson import event_feature
+    from geomap.spatial import Near, parse_geometry
+    from geomap.store import EventFilter, Store, open_store
+
     store = db if isinstance(db, Store) else open_store(db)
     if (near is None) != (radius_km is None):
         raise ValueError("near=(lat, lon) and radius_km go together")
-    if isinstance(intersects, BaseGeometry):
-        intersects = intersects.wkt
-    elif isinstance(intersects, dict):
+    if isinstance(intersects, dict):
         intersects = json.dumps(intersects)
+    elif intersects is not None and not isinstance(intersects, str):  # a shapely geometry
+        intersects = intersects.wkt
     flt = EventFilter(
         near=Near(near[0], near[1], radius_km) if near is not None else None,
         intersects=parse_geometry(intersects) if intersects is not None else None,

