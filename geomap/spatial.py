@@ -144,11 +144,17 @@ def parse_geometry(text: str) -> Area:
             geom = shapely.from_wkt(text)
     except GeometryError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        # json, shapely's GEOS reader and shape() report malformed input in these types
-        raise GeometryError(f"not WKT or GeoJSON: {str(exc).splitlines()[0][:200]}") from None
-    except shapely.errors.ShapelyError as exc:
-        raise GeometryError(f"not WKT or GeoJSON: {str(exc).splitlines()[0][:200]}") from None
+    except (
+        ValueError,  # json's decode errors too
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RecursionError,  # nesting deeper than json will read
+        shapely.errors.ShapelyError,  # the GEOS WKT reader
+    ) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise GeometryError(f"not WKT or GeoJSON: {reason}") from None
     if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
         kind = geom.geom_type if geom is not None else "nothing"
         raise GeometryError(f"the geometry must be a Polygon or MultiPolygon, not {kind}")
