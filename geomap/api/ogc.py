@@ -428,7 +428,10 @@ def _queryables(svc: Svc, cid: str) -> dict[str, dict[str, Any]]:
     geometry = {"format": "geometry-point", "description": "filter with bbox="}
     if cid == "events":
         return {
-            "geometry": geometry,
+            "geometry": {
+                **geometry,
+                "description": "filter with bbox=, intersects= (a polygon) or near= and radius_km=",
+            },
             "date": {"type": "string", "description": "ISO date or prefix; filter with datetime="},
             "event_type": {
                 "type": "string",
