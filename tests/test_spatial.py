@@ -131,6 +131,24 @@ def test_near_combines_with_filters_and_pages(client):
     assert seen == [f["id"] for f in everything]
 
 
+def test_exports_select_what_the_pages_select(client):
+    """Exports resolve the spatial test once for every page they stream."""
+    near = {"near": f"{TAFAS[0]},{TAFAS[1]}", "radius_km": 25}
+    resp = client.get("/collections/events/items", params={**near, "f": "geojsonseq"})
+    assert resp.status_code == 200
+    streamed = [json.loads(line.lstrip("\x1e"))["id"] for line in resp.text.splitlines() if line]
+    assert streamed == [f["id"] for f in _all(client, **near)]
+
+
+def test_paged_iteration_keeps_the_spatial_selection(store):
+    flt = EventFilter(near=spatial.Near(*TAFAS, 25), actor=["ISR"])
+    pages = [e["id"] for e in store.iter_events(flt, page_size=3, sort=[("place_id", True)])]
+    assert pages == [
+        e["id"] for e in store.query_events(flt, limit=1000, sort=[("place_id", True)])
+    ]
+    assert len(pages) == len(BEARINGS) * 2
+
+
 def test_near_circle_bounds_hold_the_circle():
     """The index pre-filter's bbox holds every point of the circle, poles and antimeridian
     included (a bbox too small would silently drop events)."""
