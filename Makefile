@@ -27,7 +27,7 @@ export GEOMAP_DB ?= data/geomap.db
 
 assets: .stamp-assets
 
-ingest: .stamp-venv
+ingest: .stamp-venv .stamp-assets
 	mkdir -p $(dir $(GEOMAP_DB))
 	$(BIN)/geomap ingest seeds/
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Generic
 
-from geojson_pydantic import Feature, FeatureCollection, Point
+from geojson_pydantic import Feature, FeatureCollection, MultiPolygon, Point, Polygon
 from geojson_pydantic.features import Feat
 from pydantic import AfterValidator, BaseModel, Field, model_serializer
 
@@ -69,6 +69,11 @@ class EventProperties(BaseModel):
     place_kind: str
     country: str | None = Field(description="ISO 3166-1 alpha-2")
     admin1: str | None
+    region: str | None = Field(
+        default=None,
+        description="the governorate whose polygon holds the event (see "
+        "/collections/regions/items); null outside Syria and for country-level events",
+    )
     geo_precision: int = Field(
         ge=1, le=4, description="1 settlement or base, 2 district, 3 governorate/region, 4 country"
     )
@@ -149,6 +154,36 @@ class ActorFeature(Feature[None, ActorProperties]):
     id: str
 
 
+class RegionProperties(BaseModel):
+    """A governorate and how many events the request's filters select in it."""
+
+    name: str = Field(description="the gazetteer's admin1 spelling")
+    codes: list[str] = Field(description="ISO 3166-2 codes of the boundary polygons")
+    events: int
+
+
+class RegionFeature(Feature[Polygon | MultiPolygon, RegionProperties]):
+    """A governorate outline (Natural Earth admin-1) with its event count; its id is its
+    first ISO 3166-2 code."""
+
+    id: str
+
+
+class AreaProperties(BaseModel):
+    """Whose area of activity a hull is, and how many distinct places it spans."""
+
+    code: str
+    name: str
+    colour: str
+    places: int = Field(description="distinct event points the hull is built from")
+
+
+class AreaFeature(Feature[Polygon, AreaProperties]):
+    """An actor's area of activity: the convex hull of its point events."""
+
+    id: str
+
+
 class OGCFeatureCollection(FeatureCollection[Feat], Generic[Feat]):
     """A FeatureCollection with the OGC API – Features members (which the base drops)."""
 
@@ -179,6 +214,14 @@ class ArticleCollection(OGCFeatureCollection[ArticleFeature]):
 
 class ActorCollection(OGCFeatureCollection[ActorFeature]):
     """A page of actors."""
+
+
+class RegionCollection(OGCFeatureCollection[RegionFeature]):
+    """Governorates with their event counts."""
+
+
+class AreaCollection(FeatureCollection[AreaFeature]):
+    """An actor's area of activity (no feature when it has no point event)."""
 
 
 def event_feature(row: dict[str, Any]) -> dict[str, Any]:

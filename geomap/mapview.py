@@ -43,6 +43,7 @@ from geomap.assets import (
     use_local_assets,
     vendor_file,
 )
+from geomap.spatial import POINT_PRECISION, area_feature, region_features, region_outline
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ICON_DIR = "@fortawesome/fontawesome-free/svgs/solid/"
@@ -51,6 +52,10 @@ CENTER = (35.0, 38.5)  # Syria, when there is nothing to fit
 DETAILS_URL = "/map/events/"  # + event id: the popup sentence of a served map
 MAX_ARTICLE_LAYERS = 50  # the articles with most events get a layer; the rest share one
 LAYER_GROUP = "Map layers"
+AREA_GROUP = "Areas of activity"
+GOVERNORATE = "governorate"  # the place kind whose events are drawn as an outline
+OUTLINE_TOLERANCE_DEG = 0.01  # governorate outlines on a map page, simplified (~1 km)
+CHOROPLETH = ("#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000")  # few -> many events
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -140,8 +145,17 @@ class _Table:
         return at
 
 
-def _place_row(p: dict[str, Any], lon: float, lat: float) -> list[Any]:
-    return [p["place_id"], p["place_name"], p["place_kind"], round(lon, 5), round(lat, 5)]
+def _place_row(p: dict[str, Any], lon: float, lat: float, outline: int | None) -> list[Any]:
+    return [p["place_id"], p["place_name"], p["place_kind"], round(lon, 5), round(lat, 5), outline]
+
+
+def _outline(p: dict[str, Any], outlines: _Table) -> int | None:
+    """The outline row of a governorate-level event's governorate (None for the rest, and
+    when no boundary data is installed)."""
+    if p.get("place_kind") != GOVERNORATE or not p.get("region"):
+        return None
+    geometry = region_outline(p["region"], OUTLINE_TOLERANCE_DEG)
+    return outlines.add(p["region"], lambda: geometry) if geometry else None
 
 
 def _actor_row(code: str, actors: ActorIndex) -> list[Any]:
@@ -161,12 +175,13 @@ def compact_events(
     per event. With ``details`` every popup sentence comes too (a file has no server)."""
     styles = event_styles()
     types = {t: i for i, t in enumerate(styles)}
-    places, actor_table, articles = _Table(), _Table(), _Table()
+    places, actor_table, articles, outlines = _Table(), _Table(), _Table(), _Table()
     events, sentences = [], []
     for f in features:
         p = f["properties"]
         lon, lat = f["geometry"]["coordinates"]
-        place = places.add((p["place_id"], lon, lat), _place_row, p, lon, lat)
+        outline = _outline(p, outlines)
+        place = places.add((p["place_id"], lon, lat), _place_row, p, lon, lat, outline)
         acts = [actor_table.add(c, _actor_row, c, actors) for c in p.get("actors") or []]
         sources = p.get("sources") or [
             {"article_id": p.get("article_id"), "article_title": p.get("article_title")}
@@ -184,6 +199,7 @@ def compact_events(
         "articles": articles.rows,
         "places": places.rows,
         "events": events,
+        "outlines": outlines.rows,
     }
     if details:
         blob["details"] = sentences
@@ -255,6 +271,56 @@ def _layers(blob: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, list[i
         ("Actors", "actor", by_actor),
         ("Event types", "type", by_type),
     ]
+
+
+def _choropleth(features: list[dict[str, Any]]) -> folium.GeoJson | None:
+    """Governorates shaded by how many of the map's events lie in each (the map's
+    filters are the request's), None without boundary data."""
+    counts = Counter(f["properties"].get("region") for f in features)
+    regions = region_features(counts, OUTLINE_TOLERANCE_DEG)
+    if not regions:
+        return None
+    most = max(r["properties"]["events"] for r in regions) or 1
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        n = feature["properties"]["events"]
+        colour = CHOROPLETH[min(len(CHOROPLETH) - 1, (len(CHOROPLETH) * n) // (most + 1))]
+        opacity = 0.6 if n else 0.0
+        return {"color": "#7f2704", "weight": 1, "fillColor": colour, "fillOpacity": opacity}
+
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": regions},
+        name="Events per governorate",
+        show=False,
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(["name", "events"], aliases=["Governorate", "Events"]),
+    )
+
+
+def _areas(features: list[dict[str, Any]], actors: ActorIndex) -> list[folium.GeoJson]:
+    """One toggleable layer per actor: the hull of its point events on this map."""
+    points: dict[str, set[tuple[float, float]]] = {}
+    for f in features:
+        if (f["properties"].get("geo_precision") or 1) <= POINT_PRECISION:
+            for code in f["properties"].get("actors") or []:
+                points.setdefault(code, set()).add(tuple(f["geometry"]["coordinates"]))
+    layers = []
+    for code in sorted(points, key=lambda c: actor_name(c, actors)):
+        name, colour = actor_name(code, actors), actors.colour(code)
+        feature = area_feature(code, name, colour, points[code])
+        if feature is None:
+            continue
+        style = {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.15}
+        layers.append(
+            folium.GeoJson(
+                feature,
+                name=f"{_swatch(colour)} {html.escape(name)}",
+                show=False,
+                style_function=lambda _, style=style: style,
+                tooltip=folium.GeoJsonTooltip(["name", "places"], aliases=["Area of", "Places"]),
+            )
+        )
+    return layers
 
 
 class _RawScript(Element):
@@ -383,7 +449,13 @@ def build_map(
     places.add_to(fmap)
     events = _EventLayers(fmap, cluster, heat, places, blob, None if standalone else DETAILS_URL)
     events.add_to(fmap)
-    groups = {**events.groups, LAYER_GROUP: [cluster, heat, places, tiles]}
+    choropleth = _choropleth(features)
+    areas = _areas(features, actors)
+    for layer in [choropleth, *areas]:
+        if layer is not None:
+            layer.add_to(fmap)
+    overlays = [cluster, heat, places, *([choropleth] if choropleth else []), tiles]
+    groups = {**events.groups, LAYER_GROUP: overlays, **({AREA_GROUP: areas} if areas else {})}
     control = _GroupedLayers(
         groups, exclusive_groups=False, collapsed=False, groupCheckboxes=True
     ).add_to(fmap)

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from geopy.distance import geodesic
 from sqlalchemy.engine import Connection, Engine
 
-from geomap import backends, migrations
+from geomap import backends, migrations, spatial
 from geomap.events import Event, same_event
 from geomap.geoparse import Mention
 
@@ -161,6 +161,9 @@ class EventFilter:
     type: list[str] = field(default_factory=list)
     place: list[str] = field(default_factory=list)
     max_geo_precision: int | None = None
+    near: spatial.Near | None = None  # geodesic circle
+    intersects: spatial.Area | None = None  # polygon or multipolygon
+    ids: list[int] | None = None  # only these events (a spatial selection resolved once)
 
 
 @dataclass
@@ -457,6 +460,7 @@ class Store:
                 "place_kind": m.kind,
                 "country": m.country,
                 "admin1": m.admin1,
+                "region": spatial.event_region(m.lon, m.lat, m.geo_precision),
                 "lat": m.lat,
                 "lon": m.lon,
                 "geo_precision": m.geo_precision,
@@ -574,7 +578,39 @@ class Store:
             )
         if f.max_geo_precision:
             conds.append(events.c.geo_precision <= f.max_geo_precision)
+        if f.near or f.intersects:
+            conds.append(events.c.id.in_(_literal_ids(self._spatial_ids(f))))
+        if f.ids is not None:
+            conds.append(events.c.id.in_(_literal_ids(f.ids)))
         return conds
+
+    def _spatial_ids(self, f: EventFilter) -> list[int]:
+        """The ids of the events inside ``f``'s circle and polygon: candidates from the bbox
+        filter (the spatial index) and the other filters, then the exact test in Python
+        (:mod:`geomap.spatial`), the same on every backend."""
+        shapes = [s for s in (f.near, f.intersects) if s is not None]
+        conds = self._where(replace(f, near=None, intersects=None))
+        for s in shapes:
+            conds += self._where(EventFilter(bbox=s.bounds))
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(events.c.id, events.c.lon, events.c.lat).where(*conds))
+            return spatial.matching(rows, shapes)
+
+    def region_counts(self, f: EventFilter) -> dict[str, int]:
+        """Governorate -> how many events match ``f`` there (events outside Syria left out)."""
+        q = (
+            sa.select(events.c.region, sa.func.count())
+            .where(events.c.region.is_not(None), *self._where(f))
+            .group_by(events.c.region)
+        )
+        with self.engine.connect() as conn:
+            return {r: n for r, n in conn.execute(q)}
+
+    def event_points(self, f: EventFilter) -> list[tuple[float, float]]:
+        """The distinct ``(lon, lat)`` of the events matching ``f``."""
+        q = sa.select(events.c.lon, events.c.lat).distinct().where(*self._where(f))
+        with self.engine.connect() as conn:
+            return [(lon, lat) for lon, lat in conn.execute(q)]
 
     def count_events(self, f: EventFilter) -> int:
         """How many events match the filter."""
@@ -710,6 +746,8 @@ class Store:
         """Like :meth:`query_events` over the whole selection (or ``limit`` rows), fetched a
         page at a time so an export of any size holds one page in memory and no connection
         between pages."""
+        if f.near or f.intersects:  # the exact spatial test once, not once a page
+            f = replace(f, near=None, intersects=None, ids=self._spatial_ids(f))
         while limit is None or limit > 0:
             n = page_size if limit is None else min(page_size, limit)
             rows = self.query_events(f, limit=n, offset=offset, sort=sort)
@@ -872,6 +910,12 @@ class Store:
                     ("reports", reports),
                 )
             }
+
+
+def _literal_ids(ids: list[int]) -> sa.BindParameter:
+    """Event ids rendered into the statement as literals: an SQLite statement holds at most
+    32,766 parameters, and one statement keeps a count and its page consistent."""
+    return sa.bindparam("ids", ids, expanding=True, literal_execute=True, unique=True)
 
 
 def open_store(url: str | None = None) -> Store:

@@ -42,7 +42,7 @@ def test_landing_html_and_ogc_json(client):
     conf = client.get("/conformance").json()["conformsTo"]
     assert any(c.endswith("/conf/core") for c in conf)
     ids = [c["id"] for c in client.get("/collections").json()["collections"]]
-    assert ids == ["events", "places", "articles", "actors"]
+    assert ids == ["events", "places", "articles", "actors", "regions"]
     assert client.get("/collections/events").json()["id"] == "events"
     assert client.get("/collections/nope").status_code == 404
 

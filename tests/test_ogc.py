@@ -33,7 +33,7 @@ EVIL_TEXT = (
     "Fighters shelled the town."
 )
 KML = "{http://www.opengis.net/kml/2.2}"
-COLLECTION_IDS = ["events", "places", "articles", "actors"]
+COLLECTION_IDS = ["events", "places", "articles", "actors", "regions"]
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from geomap.api.deps import Svc, Writer
-from geomap.api.ogc import actor_properties
-from geomap.api.params import MAX_INT, bad, param
+from geomap.api.ogc import ERRORS, NOT_FOUND, GeoJSONResponse, actor_properties
+from geomap.api.params import MAX_INT, Filter, bad, param
 from geomap.gazetteer import GazetteerError
+from geomap.geojson import AreaCollection
 from geomap.ingest import ingest_text
 from geomap.reload import reload_gazetteer
+from geomap.spatial import POINT_PRECISION, area_feature
 
 router = APIRouter()
 
@@ -104,6 +106,27 @@ def list_actors(
 ) -> list[dict]:
     out = actor_properties(svc)
     return [a for a in out if a["events"]] if used else out
+
+
+@router.get(
+    "/api/actors/{code}/area",
+    summary="An actor's area of activity: the convex hull of its point events under the "
+    "event filters (actor= is the path's code), buffered when they do not span a polygon; "
+    "no feature when it has no point event",
+    response_model=AreaCollection,
+    response_class=GeoJSONResponse,
+    responses={**ERRORS, **NOT_FOUND},
+)
+def actor_area(
+    code: Annotated[str, param("an actor code", "TUR", where=Path)], svc: Svc, flt: Filter
+) -> dict:
+    actor = svc.pipeline.actors.actors.get(code)
+    if actor is None:
+        raise HTTPException(404, f"no actor {code!r}; see /api/actors")
+    finest = min(flt.max_geo_precision or POINT_PRECISION, POINT_PRECISION)
+    points = svc.store.event_points(replace(flt, actor=[code], max_geo_precision=finest))
+    feature = area_feature(actor.code, actor.name, actor.colour, points)
+    return {"type": "FeatureCollection", "features": [feature] if feature else []}
 
 
 @router.post("/api/parse", summary="Geoparse text without storing it")

@@ -45,8 +45,11 @@ from geomap.geojson import (
     OGCFeatureCollection,
     PlaceCollection,
     PlaceFeature,
+    RegionCollection,
+    RegionFeature,
     event_feature,
 )
+from geomap.spatial import region_features, regions, regions_bounds
 from geomap.store import SORTABLE
 
 GEOJSON = "application/geo+json"
@@ -68,10 +71,12 @@ COLLECTIONS = {
     "places": "Gazetteer places",
     "articles": "Articles, at the centroid of the events they report",
     "actors": "Actors (attributes only)",
+    "regions": "Syrian governorates with event counts (filters as for events)",
 }
 PLACE_SORTABLE = ("id", "name", "kind", "country", "admin1", "population", "geo_precision")
 ARTICLE_SORTABLE = ("id", "title", "outlet", "published", "events", "mentions")
 ACTOR_SORTABLE = ("id", "code", "name", "country", "events")
+REGION_SORTABLE = ("id", "name", "events")
 
 router = APIRouter()
 
@@ -262,6 +267,8 @@ def _extent(svc: Svc, cid: str) -> Extent | None:
         days = sorted(a["published"] for a in svc.store.list_articles() if a["published"])
         temporal = _interval(days[0], days[-1]) if days else None
         return Extent(spatial=_bbox_of(corners), temporal=temporal)
+    if cid == "regions" and regions():
+        return Extent(spatial=SpatialExtent(bbox=[regions_bounds()]))
     return None
 
 
@@ -431,7 +438,10 @@ def _queryables(svc: Svc, cid: str) -> dict[str, dict[str, Any]]:
     geometry = {"format": "geometry-point", "description": "filter with bbox="}
     if cid == "events":
         return {
-            "geometry": geometry,
+            "geometry": {
+                **geometry,
+                "description": "filter with bbox=, intersects= (a polygon) or near= and radius_km=",
+            },
             "date": {"type": "string", "description": "ISO date or prefix; filter with datetime="},
             "event_type": {
                 "type": "string",
@@ -460,6 +470,11 @@ def _queryables(svc: Svc, cid: str) -> dict[str, dict[str, Any]]:
         }
     if cid == "articles":
         return {"geometry": geometry}
+    if cid == "regions":
+        return {
+            "geometry": {"format": "geometry-polygon"},
+            "events": {"type": "integer", "description": "counted under the event filters"},
+        }
     return {}
 
 
@@ -762,3 +777,50 @@ def actor_item(
     if feat is None:
         raise HTTPException(404, f"no actor {code!r}; see /collections/actors/items")
     return _reply(request, ActorFeature.model_validate(feat), GEOJSON)
+
+
+# -- regions -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/collections/regions/items",
+    summary="Governorates (polygons) with how many events the event filters select in each",
+    response_model=RegionCollection,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses=ERRORS,
+)
+def region_items(
+    request: Request,
+    svc: Svc,
+    flt: Filter,
+    sortby: SortBy = None,
+    limit: Annotated[int, param("page size", DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Offset = 0,
+    f: Format = None,
+):
+    sort = parse_sortby(sortby, REGION_SORTABLE)
+    feats = region_features(svc.store.region_counts(flt))
+    return _listing(request, RegionCollection, feats, sort, limit, offset)
+
+
+@router.get(
+    "/collections/regions/items/{region_id}",
+    summary="One governorate with how many events the event filters select in it",
+    response_model=RegionFeature,
+    response_class=GeoJSONResponse,
+    dependencies=[Known],
+    responses={**ERRORS, **NOT_FOUND},
+)
+def region_item(
+    request: Request,
+    svc: Svc,
+    flt: Filter,
+    region_id: Annotated[str, param("an ISO 3166-2 code", "SY-DR", where=Path)],
+    f: Format = None,
+):
+    feats = region_features(svc.store.region_counts(flt))
+    feat = next((r for r in feats if r["id"] == region_id), None)
+    if feat is None:
+        raise HTTPException(404, f"no region {region_id!r}; see /collections/regions/items")
+    return _reply(request, RegionFeature.model_validate(feat), GEOJSON)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.dependencies.models import Dependant
 
+from geomap import spatial
 from geomap.api.deps import Svc
 from geomap.events import EVENT_TYPES
 from geomap.store import EventFilter
@@ -119,6 +120,32 @@ def parse_sortby(value: str | None, allowed: Collection[str]) -> list[tuple[str,
     return out
 
 
+def parse_near(near: str | None, radius_km: float | None) -> spatial.Near | None:
+    """``near=lat,lon`` with ``radius_km`` (both or neither) as a geodesic circle."""
+    if near is None and radius_km is None:
+        return None
+    if near is None or radius_km is None:
+        raise bad("near=lat,lon and radius_km go together")
+    try:
+        lat, lon = (float(v) for v in near.split(","))
+    except ValueError:
+        raise bad("near must be two numbers: lat,lon") from None
+    try:
+        return spatial.Near(lat, lon, radius_km)
+    except spatial.GeometryError as exc:
+        raise bad(str(exc)) from None
+
+
+def parse_intersects(value: str | None) -> spatial.Area | None:
+    """``intersects=`` as a valid polygon; what is wrong with it is the 400's message."""
+    if value is None:
+        return None
+    try:
+        return spatial.parse_geometry(value)
+    except spatial.GeometryError as exc:
+        raise bad(f"intersects: {exc}") from None
+
+
 BBox = Annotated[
     str | None,
     param(
@@ -173,6 +200,25 @@ def event_filter(
             le=4,
         ),
     ] = None,
+    near: Annotated[
+        str | None,
+        param("lat,lon of a point; with radius_km, events within that distance", "32.74,35.97"),
+    ] = None,
+    radius_km: Annotated[
+        float | None,
+        param(
+            f"geodesic radius around near= in km (more than 0, at most {spatial.MAX_RADIUS_KM:g})",
+            20,
+        ),
+    ] = None,
+    intersects: Annotated[
+        str | None,
+        param(
+            "a Polygon or MultiPolygon as WKT or GeoJSON (lon lat, WGS84): events inside it "
+            "or on its edge; an invalid shape is a 400 saying why",
+            "POLYGON((35.9 32.6, 36.3 32.6, 36.3 32.9, 35.9 32.9, 35.9 32.6))",
+        ),
+    ] = None,
     _known: Annotated[None, Known] = None,
 ) -> EventFilter:
     """The event filter of a request (a FastAPI dependency); unknown parameters are a 400."""
@@ -199,6 +245,8 @@ def event_filter(
         type=types,
         place=split_csv(place),
         max_geo_precision=max_geo_precision,
+        near=parse_near(near, radius_km),
+        intersects=parse_intersects(intersects),
     )
 
 

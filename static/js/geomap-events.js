@@ -11,7 +11,9 @@
  *   types    [code, label, iconWidth, iconHeight, iconPath]   (every event type)
  *   actors   [code, name, colour]
  *   articles [id, title, outlet, url, published]
- *   places   [id, name, kind, lon, lat]
+ *   places   [id, name, kind, lon, lat, outline]   (outline: index into outlines, or null)
+ *   outlines (optional) GeoJSON geometries: a governorate-level event is drawn as the
+ *            outline of its governorate, not as a point at its centroid
  *   events   [id, place, type, geoPrecision, date, [actor...], [article...]]
  *   details  (optional, standalone maps) [sentence, [[start, end, actorCode|null]...]]
  *            per event; otherwise fetched from options.detailsUrl + id when a popup opens.
@@ -187,7 +189,10 @@
       var self = this;
       if (this.markers[i]) return this.markers[i];
       var e = this.data.events[i], place = this.data.places[e[EV_PLACE]];
-      var marker = L.marker([place[4], place[3]], { icon: this.icon(e), keyboard: false });
+      var outline = place[5] != null && this.data.outlines ? this.data.outlines[place[5]] : null;
+      var marker = outline
+        ? this.outline(e, outline)
+        : L.marker([place[4], place[3]], { icon: this.icon(e), keyboard: false });
       marker.gmIndex = i;
       marker.bindPopup(function () { return self.popup(i); }, { maxWidth: 420, minWidth: 240 });
       marker.bindTooltip(function () {
@@ -196,6 +201,18 @@
       marker.on("add", function () { marker.getElement().setAttribute("data-event", e[EV_ID]); });
       this.markers[i] = marker;
       return marker;
+    },
+
+    /** A governorate outline in the first actor's colour (dashed: an area, not a spot);
+     * the cluster group keeps it apart from the markers it clusters. */
+    outline: function (e, geometry) {
+      var colour = e[EV_ACTORS].length ? safeColour(this.data.actors[e[EV_ACTORS][0]][2]) : NEUTRAL;
+      return L.geoJSON(geometry, {
+        style: {
+          color: colour, weight: 2, dashArray: "6 4", fillColor: colour, fillOpacity: 0.06,
+          className: "gm-marker gm-outline",
+        },
+      }).getLayers()[0];
     },
 
     /** A round badge: the actors' colours as a ring, the first one as the fill (white
@@ -445,6 +462,12 @@
       var self = this;
       var i = this.data.events.findIndex(function (e) { return e[EV_ID] === id; });
       if (i < 0 || !this.shown[i]) return Promise.resolve(false);
+      var layer = self.marker(i);
+      if (!layer.getLatLng) { // an outline: frame it
+        this.map.fitBounds(layer.getBounds(), { maxZoom: 9 });
+        layer.openPopup();
+        return Promise.resolve(true);
+      }
       return new Promise(function (resolve) {
         self.cluster.zoomToShowLayer(self.marker(i), function () {
           self.marker(i).openPopup();
