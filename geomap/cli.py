@@ -415,9 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_WORKERS,
         help="server processes, each with its own gazetteer (~200 MB) and store connections; "
         f"default {DEFAULT_WORKERS}: one per core up to two (reads are CPU-bound; a third "
-        "process on two cores only adds memory). POST /api/gazetteer/reload re-geocodes the "
-        "store for every worker but swaps the gazetteer of the worker that answers it only: "
-        "restart a server of several workers after editing the gazetteer",
+        "process on two cores only adds memory). A gazetteer reload (API or CLI) reaches "
+        "every worker at its next request",
     )
     p.set_defaults(func=_cmd_serve)
 

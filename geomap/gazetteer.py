@@ -280,7 +280,8 @@ def default_paths() -> list[Path]:
     return paths
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where the gazetteer build caches live: ``GEOMAP_CACHE``, or the user's cache folder."""
     base = os.environ.get("GEOMAP_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "geomap"
     )
@@ -290,7 +291,7 @@ def _cache_dir() -> Path:
 def _cached_world(stopwords: frozenset[str]) -> tuple[list[Place], dict[str, str]]:
     """The GeoNames layer and the transliteration keys of its names, cached on disk apart
     from the curated files: editing a gazetteer file then rebuilds in a second or two."""
-    cache_file = _cache_dir() / f"world-{_fingerprint([])}.pickle"
+    cache_file = cache_dir() / f"world-{_fingerprint([])}.pickle"
     try:
         with cache_file.open("rb") as fh:
             return pickle.load(fh)
@@ -348,7 +349,7 @@ class Gazetteer:
         """Load curated files (default: :func:`default_paths`) over the world layer."""
         files = [Path(p) for p in paths] if paths is not None else default_paths()
         key = _fingerprint(files) + ("w" if world else "c")
-        cache_file = _cache_dir() / f"gazetteer-{key}.pickle"
+        cache_file = cache_dir() / f"gazetteer-{key}.pickle"
         if cache and cache_file.exists():
             try:
                 with cache_file.open("rb") as fh:

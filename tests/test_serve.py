@@ -42,3 +42,35 @@ def test_every_worker_answers_with_the_latest_write(tmp_path, pipeline):
             with httpx.Client(base_url=url) as one:
                 page = one.get(items).json()
                 assert page["numberReturned"] == page["numberMatched"] >= 1
+
+
+def test_a_gazetteer_reload_reaches_every_worker(tmp_path, pipeline):
+    """The reload is answered by one worker; the others follow at their next request."""
+    header = "id,name,aliases,lat,lon,kind,country,admin1,population,geonameid,source\n"
+    place = "test.zubaydiya,Khirbet Zubaydiya,,35.5,36.9,village,SY,Idlib Governorate,,,test\n"
+    text = {"text": "Government shelling hit Khirbet Zubaydiya on Monday."}
+    user_file = tmp_path / "extra.csv"
+    user_file.write_text(header, encoding="utf-8")
+    env = {
+        **os.environ,
+        "GEOMAP_DB": str(tmp_path / "serve.db"),
+        "GEOMAP_API_TOKEN": TOKEN,
+        "GEOMAP_GAZETTEER": str(user_file),
+        "GEOMAP_CACHE": str(tmp_path / "cache"),  # this test's reloads stay its own
+    }
+
+    def names(url: str) -> set[tuple[str, ...]]:
+        """What the workers answer, over new connections (spread over the workers)."""
+        out = set()
+        for _ in range(8):
+            with httpx.Client(base_url=url, timeout=60) as one:
+                parsed = one.post("/api/parse", json=text).json()
+                out.add(tuple(m["name"] for m in parsed["mentions"]))
+        return out
+
+    with serve(env, tmp_path / "serve.log") as url, httpx.Client(base_url=url) as http:
+        assert names(url) == {()}  # every worker has loaded the gazetteer without the village
+        user_file.write_text(header + place, encoding="utf-8")
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        assert http.post("/api/gazetteer/reload", headers=auth, timeout=120).status_code == 200
+        assert names(url) == {("Khirbet Zubaydiya",)}

@@ -53,7 +53,7 @@ class ResponseCache:
         version = svc.store.data_version() if self.entries else None
         if version is None:
             return make()
-        key = (request.url.path, request.url.query, id(svc.pipeline_))
+        key = (request.url.path, request.url.query, id(svc.pipeline))
         while True:
             with self._lock:
                 hit = self._items.get(key)

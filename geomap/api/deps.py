@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from geomap import reload
+from geomap.gazetteer import Gazetteer, GazetteerError
 from geomap.pipeline import Pipeline, default_pipeline
 from geomap.store import Store, open_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    """The store and the pipeline of one app, opened on first use."""
+    """The store and the pipeline of one app, opened on first use.
+
+    The pipeline follows gazetteer reloads made by other processes (the other workers of
+    ``geomap serve``, the CLI): when the reload generation changes it is rebuilt from the
+    gazetteer cache, and an invalid gazetteer leaves the current one in use."""
 
     store_: Store | None = None
     pipeline_: Pipeline | None = None
+    generation: int = field(default_factory=reload.generation)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def store(self) -> Store:
@@ -30,7 +42,24 @@ class Services:
     def pipeline(self) -> Pipeline:
         if self.pipeline_ is None:
             self.pipeline_ = default_pipeline()
+        if reload.generation() != self.generation:
+            self._follow_reload()
         return self.pipeline_
+
+    def use(self, pipeline: Pipeline) -> None:
+        """Serve ``pipeline`` from now on (this process has just reloaded the gazetteer)."""
+        self.pipeline_, self.generation = pipeline, reload.generation()
+
+    def _follow_reload(self) -> None:
+        with self._lock:
+            gen = reload.generation()
+            if gen == self.generation:
+                return  # another request of this process got there first
+            try:
+                self.pipeline_ = Pipeline(Gazetteer.load(), self.pipeline_.actors)
+            except GazetteerError as exc:
+                log.error("gazetteer reload ignored, the previous one stays in use: %s", exc)
+            self.generation = gen
 
 
 def services(request: Request) -> Services:

@@ -93,7 +93,7 @@ def reload(svc: Svc) -> dict:
                 "errors": exc.errors,
             },
         ) from None
-    svc.pipeline_ = done.pipeline  # requests already running finish with the old one
+    svc.use(done.pipeline)  # requests already running finish with the old one
     return {"places": done.places, "articles": done.articles, "events": done.events}
 
 

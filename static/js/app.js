@@ -216,7 +216,8 @@
   function loadTotal(key) {
     var seq = ++state.countSeq;
     state.total = { key: key, n: null };
-    getJson("/collections/events/items?" + query({ limit: 1 }))
+    // /map/events counts every match; the items endpoint stops counting past a bound
+    getJson("/map/events?" + query({ limit: 1 }))
       .then(function (page) {
         if (seq !== state.countSeq) return;
         state.total.n = page.numberMatched;
