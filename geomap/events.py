@@ -121,14 +121,35 @@ def _cues() -> list[tuple[re.Pattern[str], str, int]]:
 VIOLENT = frozenset({"battle", "airstrike_shelling", "violence_against_civilians"})
 
 
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=1)
+def _cue_leads() -> tuple[dict[str, tuple[int, ...]], int, int]:
+    """Cue numbers by the first word of the cue (a match can only start at a word of the
+    text that begins with it), and the shortest and longest such first word."""
+    leads: dict[str, list[int]] = {}
+    for n, (pattern, _, _) in enumerate(_cues()):
+        lead = _WORD.match(pattern.pattern.removeprefix(r"\b")).group()
+        leads.setdefault(lead, []).append(n)
+    return {k: tuple(v) for k, v in leads.items()}, min(map(len, leads)), max(map(len, leads))
+
+
 def _cue_hits(clause: str) -> list[tuple[int, str, int]]:
-    """Every event cue in a clause as (position, event type, weight)."""
+    """Every event cue in a clause as (position of its first match, event type, weight),
+    in cue-file order. One pass over the clause's words instead of one search per cue:
+    only cues whose first word starts a word of the clause are tried there."""
     low = clause.lower()
-    return [
-        (m.start(), etype, weight)
-        for pattern, etype, weight in _cues()
-        if (m := pattern.search(low))
-    ]
+    cues = _cues()
+    leads, shortest, longest = _cue_leads()
+    first: dict[int, int] = {}
+    for w in _WORD.finditer(low):
+        word, pos = w.group(), w.start()
+        for k in range(shortest, min(len(word), longest) + 1):
+            for n in leads.get(word[:k], ()):
+                if n not in first and cues[n][0].match(low, pos):
+                    first[n] = pos
+    return [(first[n], cues[n][1], cues[n][2]) for n in sorted(first)]
 
 
 def actor_roles(clause: str, hits: list[tuple[int, str]], etype: str) -> dict[str, str]:
