@@ -29,6 +29,7 @@ _LAZY = {
     "Place": "geomap.gazetteer",
     "Mention": "geomap.geoparse",
     "Pipeline": "geomap.pipeline",
+    "default_pipeline": "geomap.pipeline",
 }
 
 __all__ = [

@@ -160,9 +160,8 @@ class PlaceTable(Sequence[Place]):
     def __len__(self) -> int:
         return len(self._made)
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def __getitem__(self, i: int) -> Place:  # type: ignore[override]
+        """The place at index ``i`` (an int: the geoparser's hottest call, so no slices)."""
         p = self._made[i]
         if p is None:
             p = self._made[i] = _decode(self._rows[i])

@@ -339,9 +339,10 @@ class Geoparser:
                     for i in idxs
                     if places[i].layer == "curated" or _primary(places[i], text[s:e])
                 )
+            nearby = _countries_near(country_at, s, 250)
             for i in idxs:
                 p = places[i]
-                near = p.country in _countries_near(country_at, s, 250)
+                near = p.country in nearby
                 score = (
                     (1.5 if p.layer == "curated" else 0.0)
                     + (1.0 if p.country in self._region else 0.0)
@@ -552,6 +553,7 @@ class _Suffixes:
     def __init__(self, phrases: list[str]):
         self.phrases = frozenset(" ".join(p.lower().split()) for p in phrases)
         self.longest = max((len(p.split()) for p in self.phrases), default=0)
+        self.last_words = frozenset(p.rsplit(" ", 1)[-1] for p in self.phrases)
 
     def match(self, before: str) -> int:
         """How many words the longest cue ending ``before`` has (0: none)."""
@@ -562,6 +564,8 @@ class _Suffixes:
             return 0
         if words[-1] == "the" and len(words) > 1:
             words.pop()
+        if words[-1] not in self.last_words:  # most text ends in no cue: skip the joins
+            return 0
         for n in range(min(self.longest, len(words)), 0, -1):
             if " ".join(words[-n:]) in self.phrases:
                 return n
