@@ -118,6 +118,11 @@ class Geoparser:
 
     # -- data derived once -------------------------------------------------
     @cached_property
+    def _priors(self) -> dict[int, float]:
+        """Place index -> :meth:`_prior`, filled as places come up."""
+        return {}
+
+    @cached_property
     def _organisations(self):
         lines = (DATA_DIR / "organisations.txt").read_text(encoding="utf-8").splitlines()
         names = [ln.split("#", 1)[0].strip() for ln in lines]
@@ -255,11 +260,13 @@ class Geoparser:
         reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end so far
         for m in _CAP_PHRASE.finditer(text):
             s, e = m.span()
+            # a phrase a longer-or-equal exact hit already covers needs no second look
+            i = bisect.bisect_right(starts, s)
+            if i and reach[i - 1] >= e:
+                continue  # covered even before a possessive is cut off (the common case)
             possessive = _POSSESSIVE_END.search(m.group())  # "Raqqa's": look at "Raqqa"
             if possessive:
                 e = s + possessive.start()
-            # a phrase a longer-or-equal exact hit already covers needs no second look
-            i = bisect.bisect_right(starts, s)
             if not inside(s, e) or (i and reach[i - 1] >= e):
                 continue
             if _sentence_initial(text, s):
@@ -340,15 +347,15 @@ class Geoparser:
                     if places[i].layer == "curated" or _primary(places[i], text[s:e])
                 )
             nearby = _countries_near(country_at, s, 250)
+            priors = self._priors
             for i in idxs:
                 p = places[i]
+                prior = priors.get(i)
+                if prior is None:
+                    prior = priors[i] = self._prior(p)
                 near = p.country in nearby
                 score = (
-                    (1.5 if p.layer == "curated" else 0.0)
-                    + (1.0 if p.country in self._region else 0.0)
-                    + (1.0 if p.country == self._home else 0.0)
-                    + 0.6 * math.log10(p.population + 1)
-                    + (4.0 if p.kind == "country" else 0.0)
+                    prior
                     + (3.0 if near else 0.0)
                     + 2.0 * focus[p.country] / total
                     + (1.5 if p.admin1 in admin_focus else 0.0)
@@ -439,6 +446,17 @@ class Geoparser:
             ):
                 return "governorate"
         return ""
+
+    def _prior(self, p: Place) -> float:
+        """The context-free part of a candidate's score (the first terms of the sum in
+        :meth:`_resolve`, added in the same order, so the total is bit-identical)."""
+        return (
+            (1.5 if p.layer == "curated" else 0.0)
+            + (1.0 if p.country in self._region else 0.0)
+            + (1.0 if p.country == self._home else 0.0)
+            + 0.6 * math.log10(p.population + 1)
+            + (4.0 if p.kind == "country" else 0.0)
+        )
 
     @staticmethod
     def _kind_bonus(p: Place, cue: str) -> float:
@@ -557,15 +575,23 @@ class _Suffixes:
 
     def match(self, before: str) -> int:
         """How many words the longest cue ending ``before`` has (0: none)."""
-        if not before[-1:].isspace():
+        if not before[-1:].isspace() or not before.rstrip()[-1:].isalnum():
             return 0
-        words = _CUE_WORD.findall(before[-60:].lower())
-        if not words or not before.rstrip()[-1:].isalnum():
+        window = before[-60:].lower()
+        # the last word, read backwards: most text ends in no cue, and then the window
+        # need not be tokenised at all
+        tail = window.rstrip()
+        i = len(tail)
+        while i and (tail[i - 1].isalnum() or tail[i - 1] in "_'’"):
+            i -= 1
+        last = tail[i:]
+        if last and last != "the" and last not in self.last_words:
+            return 0
+        words = _CUE_WORD.findall(window)
+        if not words:
             return 0
         if words[-1] == "the" and len(words) > 1:
             words.pop()
-        if words[-1] not in self.last_words:  # most text ends in no cue: skip the joins
-            return 0
         for n in range(min(self.longest, len(words)), 0, -1):
             if " ".join(words[-n:]) in self.phrases:
                 return n
