@@ -28,8 +28,8 @@ from geomap.matching import build_automaton, iter_hits, longest_first, padded, p
 from geomap.normalize import ARTICLES, name_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-_CAP_PHRASE = re.compile(
-    r"(?:\b(?:[Aa]l|[Ee]l)[-‐ ]|\b(?:[Aa][rstdzn]|[Aa]sh)[-‐])?\b[A-Z][\w’'ʼ-]*"
+_CAP_PHRASE = re.compile(  # the lookahead (implied by the rest) lets re skip ahead fast
+    r"(?=[A-Zae])(?:\b(?:[Aa]l|[Ee]l)[-‐ ]|\b(?:[Aa][rstdzn]|[Aa]sh)[-‐])?\b[A-Z][\w’'ʼ-]*"
     r"(?:[ -](?:(?:al|el|ad|as|ash|az|ar|at|an|ez|es|ed|bin|ibn|de)[- ])?[A-Z][\w’'ʼ-]*){0,3}"
 )
 _POSSESSIVE_END = re.compile(r"[’']s?$")
