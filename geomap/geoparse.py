@@ -298,7 +298,8 @@ class Geoparser:
         places = self.gaz.places
         # the article's country focus: countries named as territory, and the countries of
         # unambiguous places ("US officials" names an actor, not where things happen)
-        country_at = self._territories(text, hits)
+        told: dict = {}  # _names_territory answers, shared by _territories and _literal
+        country_at = self._territories(text, hits, told)
         focus: Counter[str] = Counter(c for _, c in country_at)
         for _, _, (_, idxs) in hits:
             countries = {places[i].country for i in idxs if places[i].kind != "country"}
@@ -374,7 +375,7 @@ class Geoparser:
                     geo_precision=p.geo_precision,
                 )
             )
-        self._literal(text, mentions)
+        self._literal(text, mentions, told)
         return [
             m
             for m in mentions
@@ -388,7 +389,7 @@ class Geoparser:
         location cue places something at it ("a meeting at the Kremlin")."""
         return bool(self._before["landmark_before"].match(text[max(0, m.start - 30) : m.start]))
 
-    def _territories(self, text: str, hits: list) -> list[tuple[int, str | None]]:
+    def _territories(self, text: str, hits: list, told: dict) -> list[tuple[int, str | None]]:
         """Where the text names a country as territory ("in Libya", not "US officials"):
         a nearby one is evidence for a same-country reading of an ambiguous name."""
         out = []
@@ -398,7 +399,7 @@ class Geoparser:
             c = next((p for p in places if p.kind == "country"), places[0])
             m = Mention(s, e, text[s:e], c.id, c.name, c.kind, c.country, c.lat, c.lon)
             if c.kind == "country":
-                m.literal = self._names_territory(text, m, previous)
+                m.literal = self._names_territory_once(text, m, previous, told)
                 if m.literal:
                     out.append((s, c.country))
             previous = m
@@ -446,7 +447,7 @@ class Geoparser:
             return 2.0 if p.kind in ("city", "town") else 0.0
         return -1.0 if p.kind in ("governorate", "district") else 0.0
 
-    def _literal(self, text: str, mentions: list[Mention]) -> None:
+    def _literal(self, text: str, mentions: list[Mention], told: dict) -> None:
         """Flag metonymy. Countries and seats of government name a government ("Moscow
         insists", "ties with Ankara") unless a cue says they name territory ("in Syria",
         "Syria's borders", "Kazan, Russia"); other places are literal."""
@@ -454,8 +455,20 @@ class Geoparser:
         previous: Mention | None = None
         for m in mentions:
             if m.kind == "country" or m.place_id in self._capitals or m.text.lower() in seats:
-                m.literal = self._names_territory(text, m, previous)
+                m.literal = self._names_territory_once(text, m, previous, told)
             previous = m
+
+    def _names_territory_once(
+        self, text: str, m: Mention, previous: Mention | None, told: dict
+    ) -> bool:
+        """:meth:`_names_territory` asked once per parse for the same mention and context:
+        :meth:`_territories` and :meth:`_literal` ask it about the same countries."""
+        key = (m.start, m.end, m.kind, m.country)
+        if previous is not None:
+            key += (previous.kind, previous.end, previous.literal)
+        if key not in told:
+            told[key] = self._names_territory(text, m, previous)
+        return told[key]
 
     def _names_territory(self, text: str, m: Mention, previous: Mention | None) -> bool:
         before = text[max(0, m.start - 40) : m.start].lower()
