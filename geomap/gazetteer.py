@@ -172,6 +172,14 @@ class PlaceTable(Sequence[Place]):
     def __iter__(self) -> Iterator[Place]:
         return (self[i] for i in range(len(self)))
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same places (a gazetteer's places were a list)."""
+        if not isinstance(other, PlaceTable | list | tuple):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the list it stands for
+
     def ids(self) -> list[str]:
         """Every place id, in order, without building the places."""
         if not self._rows:

@@ -423,6 +423,7 @@ def test_the_default_gazetteer_survives_its_cache_format(pipeline):
     again = pickle.loads(pickle.dumps(gaz, protocol=pickle.HIGHEST_PROTOCOL))
     assert len(again) == len(gaz) > 10_000
     assert again.places[-1] == gaz.places[-1] and again.places[0] == gaz.places[0]
+    assert again.places == list(gaz.places) and again.places == gaz.places
     assert _state(again) == _state(gaz)
     # what the cache keeps ready (it reads every place) equals a fresh computation
     assert again.capitals == Gazetteer.capitals.func(again) and len(again.capitals) > 100
