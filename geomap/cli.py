@@ -58,7 +58,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     new = old = n_events = n_unresolved = 0
     bar = tqdm(total=len(files), unit="file", disable=args.quiet or not sys.stderr.isatty())
     items = ((read_text(path), str(path)) for path in files)
-    for results in ingest_many(store, pipe, items, workers=args.workers):
+    workers = 1 if len(files) < 2 else args.workers  # one file: no pool to start
+    for results in ingest_many(store, pipe, items, workers=workers):
         for res in results:
             new += res.created
             old += not res.created
