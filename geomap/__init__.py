@@ -11,13 +11,28 @@ The library API (no server needed)::
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from geomap.events import Event, extract_events
-from geomap.gazetteer import Gazetteer, GazetteerError, Place
-from geomap.geoparse import Mention
-from geomap.pipeline import Pipeline, default_pipeline
+if TYPE_CHECKING:
+    from geomap.events import Event, extract_events
+    from geomap.gazetteer import Gazetteer, GazetteerError, Place
+    from geomap.geoparse import Mention
+    from geomap.pipeline import Pipeline
+
+# The names above are imported when first used (PEP 562), so that a process that needs
+# one module (``geomap.gazetteer`` at start-up) does not import the whole pipeline.
+_LAZY = {
+    "Event": "geomap.events",
+    "extract_events": "geomap.events",
+    "Gazetteer": "geomap.gazetteer",
+    "GazetteerError": "geomap.gazetteer",
+    "Place": "geomap.gazetteer",
+    "Mention": "geomap.geoparse",
+    "Pipeline": "geomap.pipeline",
+    "default_pipeline": "geomap.pipeline",
+}
 
 if TYPE_CHECKING:  # the store and shapely load on the first query, not on `import geomap`
     from shapely.geometry.base import BaseGeometry
@@ -38,8 +53,16 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'geomap' has no attribute {name!r}")
+
+
 def parse(text: str) -> list[Mention]:
     """Place mentions in ``text`` resolved with the default gazetteer."""
+    from geomap.pipeline import default_pipeline
+
     return default_pipeline().parse(text)
 
 

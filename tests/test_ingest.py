@@ -106,3 +106,31 @@ def test_an_older_store_gains_new_columns_and_keeps_its_events(tmp_path, pipelin
     assert event["place_name"] == "Amuda" and event["actor_roles"] == {}
     ingest_text(store, pipeline, "Turkish drones struck Qamishli.", title="New")
     assert store.stats()["events"] == 2
+
+
+def _contents(store) -> tuple:
+    """What a store holds, minus ingest times."""
+    arts = [{k: v for k, v in a.items() if k != "ingested_at"} for a in store.list_articles()]
+    evs = store.query_events(EventFilter(), limit=100_000)
+    for e in evs:
+        for s in e["sources"]:
+            s.pop("ingested_at", None)
+    mentions = [store.article_mentions(a["id"]) for a in arts]
+    return arts, evs, mentions
+
+
+def test_parallel_ingest_stores_what_serial_ingest_does(tmp_path, pipeline, seeds_dir):
+    """Worker processes parse, this process writes in input order: the same store."""
+    from geomap.ingest import ingest_many
+    from geomap.pipeline import read_text
+
+    items = [(read_text(p), str(p)) for p in sorted(seeds_dir.glob("*.txt"))]
+    items += items[:2]  # already stored: reported as such, stored once
+    serial = open_store(str(tmp_path / "serial.db"))
+    parallel = open_store(str(tmp_path / "parallel.db"))
+    one = [r for rs in ingest_many(serial, pipeline, items, workers=1) for r in rs]
+    two = [r for rs in ingest_many(parallel, pipeline, items, workers=2) for r in rs]
+    assert one == two
+    assert [r.created for r in two[-2:]] == [False, False]
+    assert serial.stats() == parallel.stats() and serial.stats()["events"] > 0
+    assert _contents(serial) == _contents(parallel)

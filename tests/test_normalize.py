@@ -141,3 +141,14 @@ def test_name_key_ignores_case_and_diacritics(name):
 def test_name_key_drops_the_article_but_not_a_bare_article():
     assert name_key("al-Bab") == name_key("Bab")
     assert name_key("Al") != "", "a name made only of an article must keep a key"
+
+
+def test_fold_is_the_same_one_character_at_a_time_on_both_paths():
+    """fold replaces a few distinct non-ASCII characters one by one and falls back to one
+    dict pass for text with many; both must give the per-character result everywhere."""
+    sample = [chr(c) for c in range(0, 0x110000, 7) if not 0xD800 <= c <= 0xDFFF]
+    many = "".join(sample)  # thousands of distinct characters: the dict pass
+    one_by_one = "".join(fold("Ab" + c + "Z")[2] for c in sample)  # the few-characters path
+    assert fold(many) == one_by_one
+    assert len(fold(many)) == len(many)
+    assert fold("Ḩasakah’s ÉTAT, Şam—") == "hasakah s etat  sam "
