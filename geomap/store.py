@@ -24,6 +24,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from geopy.distance import geodesic
 from sqlalchemy.engine import Connection, Engine
@@ -706,7 +707,7 @@ class Store:
             .limit(limit + 1)
             .offset(offset)
         )
-        rows = [dict(r._mapping) for r in conn.execute(q)]
+        rows = _dicts(conn.execute(q))
         more = len(rows) > limit
         del rows[limit:]
         matched = rows[0].pop("_matched") if rows and count is not False else None
@@ -836,22 +837,22 @@ class Store:
             .order_by(reports.c.id)
         )
         by_event: dict[int, list[dict]] = {i: [] for i in ids}
-        for r in conn.execute(q):
-            by_event[r.event_id].append(
+        for eid, aid, sentence, date, title, url, outlet, published in conn.execute(q):
+            by_event[eid].append(
                 {
-                    "article_id": r.article_id,
-                    "article_title": r.title,
-                    "url": r.url,
-                    "outlet": r.outlet,
-                    "published": r.published,
-                    "sentence": r.sentence,
-                    "date": r.date,
+                    "article_id": aid,
+                    "article_title": title,
+                    "url": url,
+                    "outlet": outlet,
+                    "published": published,
+                    "sentence": sentence,
+                    "date": date,
                 }
             )
         titles = {}
         for r in rows:
-            r["actors"] = json.loads(r["actors"])
-            r["actor_roles"] = json.loads(r.pop("roles", None) or "{}")
+            r["actors"] = orjson.loads(r["actors"])
+            r["actor_roles"] = orjson.loads(r.pop("roles", None) or "{}")
             r["sources"] = by_event[r["id"]]
             titles[r["id"]] = r["sources"][0]["article_title"] if r["sources"] else ""
             r["article_title"] = titles[r["id"]]
@@ -910,6 +911,13 @@ class Store:
                     ("reports", reports),
                 )
             }
+
+
+def _dicts(result: sa.CursorResult) -> list[dict]:
+    """A result's rows as dicts, zipped with its keys once: ``dict(row._mapping)`` costs
+    about a third of a page of events."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _literal_ids(ids: list[int]) -> sa.BindParameter:
