@@ -293,6 +293,25 @@ def _candidates(sqlite: bool, dated: bool) -> sa.Select:
     )
 
 
+_SOURCES = (
+    sa.select(
+        reports.c.event_id,
+        reports.c.article_id,
+        reports.c.sentence,
+        reports.c.date,
+        articles.c.title,
+        articles.c.url,
+        articles.c.outlet,
+        articles.c.published,
+    )
+    .join(articles, articles.c.id == reports.c.article_id)
+    .where(reports.c.event_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(reports.c.id)
+)
+"""The reports of events (parameter ``ids``) with their articles, in report order: built
+once, as building it took about a tenth of an items page."""
+
+
 class Store:
     """The event store (see module docstring); create with :func:`open_store`."""
 
@@ -685,13 +704,16 @@ class Store:
                 raise ValueError(f"cannot sort events by {name!r}; one of {', '.join(SORTABLE)}")
             col = events.c[name]
             order.append((col.desc() if desc else col.asc()).nulls_last())
-        conds = self._where(f)
         if f.bbox and self.sqlite:
             if self._box_points(conn, f.bbox, SELECTIVE_BOX + 1) > SELECTIVE_BOX:
                 conds = self._where(replace(f, bbox=None))
                 if count is not True:  # a bounded count would scan as far as the bound
                     count = False
+            else:
+                conds = self._where(f)
             conds += _in_bbox(f.bbox)
+        else:
+            conds = self._where(f)
         columns: list = [events]
         if count is True:
             columns.append(sa.func.count().over().label("_matched"))
@@ -821,23 +843,10 @@ class Store:
         if not rows:
             return
         ids = [r["id"] for r in rows]
-        q = (
-            sa.select(
-                reports.c.event_id,
-                reports.c.article_id,
-                reports.c.sentence,
-                reports.c.date,
-                articles.c.title,
-                articles.c.url,
-                articles.c.outlet,
-                articles.c.published,
-            )
-            .join(articles, articles.c.id == reports.c.article_id)
-            .where(reports.c.event_id.in_(ids))
-            .order_by(reports.c.id)
-        )
         by_event: dict[int, list[dict]] = {i: [] for i in ids}
-        for eid, aid, sentence, date, title, url, outlet, published in conn.execute(q):
+        for eid, aid, sentence, date, title, url, outlet, published in conn.execute(
+            _SOURCES, {"ids": ids}
+        ):
             by_event[eid].append(
                 {
                     "article_id": aid,
