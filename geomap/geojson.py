@@ -225,11 +225,13 @@ class AreaCollection(FeatureCollection[AreaFeature]):
 
 
 def event_feature(row: dict[str, Any]) -> dict[str, Any]:
-    """One stored event (with ``sources``) as a GeoJSON Feature."""
+    """One stored event (with ``sources``) as a GeoJSON Feature, its members in the order
+    :class:`EventFeature` writes them, so that a page written from these dicts is byte for
+    byte the page the model writes."""
     props = {k: row.get(k) for k in PROPERTIES}
     return {
         "type": "Feature",
-        "id": row["id"],
         "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
         "properties": props,
+        "id": row["id"],
     }

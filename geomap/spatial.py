@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from geopy.distance import geodesic
-from shapely.geometry import MultiPoint, mapping, shape
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -282,7 +282,7 @@ def activity_area(points: Iterable[tuple[float, float]]) -> BaseGeometry | None:
     distinct = sorted(set(points))
     if not distinct:
         return None
-    hull = MultiPoint(distinct).convex_hull
+    hull = shapely.multipoints(np.array(distinct)).convex_hull  # MultiPoint(list): 10x slower
     return hull if hull.area >= MIN_AREA_BUFFER_DEG**2 else hull.buffer(MIN_AREA_BUFFER_DEG)
 
 

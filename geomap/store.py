@@ -24,6 +24,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from geopy.distance import geodesic
 from sqlalchemy.engine import Connection, Engine
@@ -290,6 +291,25 @@ def _candidates(sqlite: bool, dated: bool) -> sa.Select:
         .where(*conds)
         .order_by(e.id)
     )
+
+
+_SOURCES = (
+    sa.select(
+        reports.c.event_id,
+        reports.c.article_id,
+        reports.c.sentence,
+        reports.c.date,
+        articles.c.title,
+        articles.c.url,
+        articles.c.outlet,
+        articles.c.published,
+    )
+    .join(articles, articles.c.id == reports.c.article_id)
+    .where(reports.c.event_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(reports.c.id)
+)
+"""The reports of events (parameter ``ids``) with their articles, in report order: built
+once, as building it took about a tenth of an items page."""
 
 
 class Store:
@@ -684,13 +704,16 @@ class Store:
                 raise ValueError(f"cannot sort events by {name!r}; one of {', '.join(SORTABLE)}")
             col = events.c[name]
             order.append((col.desc() if desc else col.asc()).nulls_last())
-        conds = self._where(f)
         if f.bbox and self.sqlite:
             if self._box_points(conn, f.bbox, SELECTIVE_BOX + 1) > SELECTIVE_BOX:
                 conds = self._where(replace(f, bbox=None))
                 if count is not True:  # a bounded count would scan as far as the bound
                     count = False
+            else:
+                conds = self._where(f)
             conds += _in_bbox(f.bbox)
+        else:
+            conds = self._where(f)
         columns: list = [events]
         if count is True:
             columns.append(sa.func.count().over().label("_matched"))
@@ -706,7 +729,7 @@ class Store:
             .limit(limit + 1)
             .offset(offset)
         )
-        rows = [dict(r._mapping) for r in conn.execute(q)]
+        rows = _dicts(conn.execute(q))
         more = len(rows) > limit
         del rows[limit:]
         matched = rows[0].pop("_matched") if rows and count is not False else None
@@ -820,38 +843,25 @@ class Store:
         if not rows:
             return
         ids = [r["id"] for r in rows]
-        q = (
-            sa.select(
-                reports.c.event_id,
-                reports.c.article_id,
-                reports.c.sentence,
-                reports.c.date,
-                articles.c.title,
-                articles.c.url,
-                articles.c.outlet,
-                articles.c.published,
-            )
-            .join(articles, articles.c.id == reports.c.article_id)
-            .where(reports.c.event_id.in_(ids))
-            .order_by(reports.c.id)
-        )
         by_event: dict[int, list[dict]] = {i: [] for i in ids}
-        for r in conn.execute(q):
-            by_event[r.event_id].append(
+        for eid, aid, sentence, date, title, url, outlet, published in conn.execute(
+            _SOURCES, {"ids": ids}
+        ):
+            by_event[eid].append(
                 {
-                    "article_id": r.article_id,
-                    "article_title": r.title,
-                    "url": r.url,
-                    "outlet": r.outlet,
-                    "published": r.published,
-                    "sentence": r.sentence,
-                    "date": r.date,
+                    "article_id": aid,
+                    "article_title": title,
+                    "url": url,
+                    "outlet": outlet,
+                    "published": published,
+                    "sentence": sentence,
+                    "date": date,
                 }
             )
         titles = {}
         for r in rows:
-            r["actors"] = json.loads(r["actors"])
-            r["actor_roles"] = json.loads(r.pop("roles", None) or "{}")
+            r["actors"] = orjson.loads(r["actors"])
+            r["actor_roles"] = orjson.loads(r.pop("roles", None) or "{}")
             r["sources"] = by_event[r["id"]]
             titles[r["id"]] = r["sources"][0]["article_title"] if r["sources"] else ""
             r["article_title"] = titles[r["id"]]
@@ -910,6 +920,13 @@ class Store:
                     ("reports", reports),
                 )
             }
+
+
+def _dicts(result: sa.CursorResult) -> list[dict]:
+    """A result's rows as dicts, zipped with its keys once: ``dict(row._mapping)`` costs
+    about a third of a page of events."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _literal_ids(ids: list[int]) -> sa.BindParameter:

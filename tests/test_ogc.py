@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from geomap.api import create_app
 from geomap.api.ogc import router as ogc_router
 from geomap.events import EVENT_TYPES
-from geomap.geojson import EventFeature, WGS84Point
+from geomap.geojson import EventCollection, EventFeature, WGS84Point
 from geomap.ingest import ingest_text
 from geomap.pipeline import read_text
 from geomap.store import EventFilter, open_store, period_end, period_start
@@ -198,6 +198,20 @@ def test_event_features_are_typed_rounded_and_in_range(client):
     for bad in [(180.5, 0), (-181, 0), (0, 91)]:
         with pytest.raises(ValueError):
             WGS84Point(type="Point", coordinates=bad)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=7", "limit=5&offset=5&sortby=-date", "bbox=35.5,32.3,42.4,37.4&limit=3", "limit=1000"],
+)
+def test_items_pages_are_the_bytes_their_model_writes(client, query):
+    """Pages are built as plain dicts and written by orjson: the same bytes (hence ETags) as
+    EventCollection, which documents them, validates and writes."""
+    r = client.get(f"/collections/events/items?{query}")
+    body, stamp = r.content.rsplit(b',"timeStamp":', 1)
+    assert stamp.startswith(b'"') and body.startswith(b'{"type":"FeatureCollection"')
+    doc = EventCollection.model_validate_json(r.content)
+    assert doc.features and doc.model_dump_json(exclude={"timeStamp"}).encode() == body + b"}"
 
 
 def test_datetime_intervals_with_open_ends(client):
