@@ -7,10 +7,13 @@ metadata given by the caller wins over what the page says.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import multiprocessing as mp
 import os
 import re
+import signal
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -211,9 +214,16 @@ def ingest_text(
 _WORKER_PIPELINE: Pipeline | None = None
 
 
-def _worker_init(pipeline: Pipeline) -> None:
+def _worker_init(pipeline: Pipeline, parent: int) -> None:
+    """Hold the pipeline, and end with the ingest process: a parsing worker outlives a
+    ``kill -9`` of its parent otherwise, blocked on the task queue for ever."""
     global _WORKER_PIPELINE
     _WORKER_PIPELINE = pipeline
+    if sys.platform == "linux":
+        PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _worker_analyse(text: str) -> list[Analysed]:
@@ -241,7 +251,9 @@ def ingest_many(
         return
     pending: deque = deque()
     ctx = mp.get_context("fork")
-    with ProcessPoolExecutor(workers, ctx, initializer=_worker_init, initargs=(pipeline,)) as pool:
+    with ProcessPoolExecutor(
+        workers, ctx, initializer=_worker_init, initargs=(pipeline, os.getpid())
+    ) as pool:
         for text, source in items:
             pending.append((pool.submit(_worker_analyse, text), source))
             while len(pending) > 4 * workers or (pending and pending[0][0].done()):

@@ -245,7 +245,7 @@ def test_the_same_article_posted_at_once_is_stored_once(tmp_path):
 def _ingest(folder: Path, db: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [str(GEOMAP), "ingest", "--quiet", str(folder)],
+            [str(GEOMAP), "ingest", "--quiet", "-j", "2", str(folder)],
             cwd=REPO,
             env=_env(db),
             stdout=out,
@@ -258,6 +258,25 @@ def _articles_so_far(db: Path) -> int:
         return _query(db, "SELECT count(*) FROM articles")[0][0]
     except sqlite3.OperationalError:  # not created yet
         return 0
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` has started (Linux /proc)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return [
+        int(c)
+        for t in tasks.iterdir()
+        for c in (t / "children").read_text().split()
+        if (t / "children").exists()
+    ]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
 
 
 def test_kill_9_half_way_through_an_ingest_loses_nothing(tmp_path, capsys):
@@ -277,8 +296,15 @@ def test_kill_9_half_way_through_an_ingest_loses_nothing(tmp_path, capsys):
             break
         time.sleep(0.02)
     assert proc.poll() is None, f"ingest ended before the kill:\n{log.read_text()[-2000:]}"
+    workers = _children(proc.pid)
+    assert workers, "geomap ingest parses in worker processes"
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
+    # the parsing workers end with their parent rather than wait on its queue for ever
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "orphaned ingest workers"
     after_kill = assert_consistent(db)
     assert 0 < after_kill["articles"] < N_FILES, after_kill
 
