@@ -259,7 +259,9 @@ def _open_popup(page: Page, event_id: int) -> None:
     """Zoom to an event out of its cluster and open its popup, as a click would."""
     page.evaluate(f"() => {{ {EVENTS}.map.closePopup(); }}")
     page.wait_for_function("() => !document.querySelector('.leaflet-popup')")  # faded out
-    assert page.evaluate(f"(id) => {EVENTS}.open(id)", event_id), f"event {event_id} not drawn"
+    assert page.evaluate(f"(id) => {EVENTS}.open(id)", event_id), (
+        f"event {event_id} not drawn, or its cluster never opened"
+    )
     page.locator(".leaflet-popup-content .gm-popup").wait_for(timeout=BROWSER_WAIT_MS)
     page.wait_for_function(  # faded in, for the screenshots
         "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"

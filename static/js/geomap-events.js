@@ -469,10 +469,21 @@
         return Promise.resolve(true);
       }
       return new Promise(function (resolve) {
-        self.cluster.zoomToShowLayer(self.marker(i), function () {
-          self.marker(i).openPopup();
+        var marker = self.marker(i), done = false, asked = 0;
+        function show() {
+          if (done) return;
+          done = true;
+          marker.openPopup();
           resolve(true);
-        });
+        }
+        // markercluster calls back on the map's moveend, which never comes when the view
+        // needs no move (or moved mid-animation): ask again once the view has settled
+        (function ask() {
+          if (done) return;
+          if (asked++ === 4) return resolve(false);
+          self.cluster.zoomToShowLayer(marker, show);
+          setTimeout(ask, 1500);
+        })();
       });
     },
   };
