@@ -332,6 +332,17 @@ def _sorted(feats: list[dict], sort: list[tuple[str, bool]]) -> list[dict]:
     return feats
 
 
+def _one(
+    request: Request, model: type[BaseModel], feats: list[dict], fid: Any, missing: str
+) -> Response:
+    """The feature of ``feats`` whose id is ``fid`` as a GeoJSON reply, or a 404 saying
+    ``missing``: the single-item route of the collections served from memory."""
+    feat = next((f for f in feats if f["id"] == fid), None)
+    if feat is None:
+        raise HTTPException(404, missing)
+    return _reply(request, model.model_validate(feat), GEOJSON)
+
+
 def _listing(
     request: Request,
     model: type[OGCFeatureCollection],
@@ -713,10 +724,8 @@ def article_item(
     article_id: Annotated[int, param("an article id", 1, where=Path, ge=1, le=MAX_INT)],
     f: Format = None,
 ):
-    feat = next((a for a in _article_features(svc) if a["id"] == article_id), None)
-    if feat is None:
-        raise HTTPException(404, f"no article {article_id}")
-    return _reply(request, ArticleFeature.model_validate(feat), GEOJSON)
+    feats = _article_features(svc)
+    return _one(request, ArticleFeature, feats, article_id, f"no article {article_id}")
 
 
 # -- actors ------------------------------------------------------------------------------
@@ -781,10 +790,8 @@ def actor_item(
     code: Annotated[str, param("an actor code", "TUR", where=Path)],
     f: Format = None,
 ):
-    feat = next((a for a in _actor_features(svc) if a["id"] == code), None)
-    if feat is None:
-        raise HTTPException(404, f"no actor {code!r}; see /collections/actors/items")
-    return _reply(request, ActorFeature.model_validate(feat), GEOJSON)
+    missing = f"no actor {code!r}; see /collections/actors/items"
+    return _one(request, ActorFeature, _actor_features(svc), code, missing)
 
 
 # -- regions -----------------------------------------------------------------------------
@@ -828,7 +835,5 @@ def region_item(
     f: Format = None,
 ):
     feats = region_features(svc.store.region_counts(flt))
-    feat = next((r for r in feats if r["id"] == region_id), None)
-    if feat is None:
-        raise HTTPException(404, f"no region {region_id!r}; see /collections/regions/items")
-    return _reply(request, RegionFeature.model_validate(feat), GEOJSON)
+    missing = f"no region {region_id!r}; see /collections/regions/items"
+    return _one(request, RegionFeature, feats, region_id, missing)
