@@ -284,13 +284,13 @@ def _candidates(sqlite: bool, dated: bool) -> sa.Select:
             )
         )
     cols = (e.id, e.actors, e.date, e.date_precision, e.place_id, e.roles, e.lat, e.lon)
-    return (
-        sa.select(*cols, reports.c.sentence)
-        .distinct()
-        .join(reports, reports.c.event_id == e.id)
-        .where(*conds)
-        .order_by(e.id)
-    )
+    return sa.select(*cols).where(*conds).order_by(e.id)
+
+
+_SENTENCES = (
+    sa.select(reports.c.sentence).distinct().where(reports.c.event_id == sa.bindparam("eid"))
+)
+"""The distinct report sentences of one event, for the wording half of the merge rule."""
 
 
 _SOURCES = (
@@ -538,30 +538,32 @@ class Store:
             "touched": sorted(touched),
             "date": ev.date,
         }
-        candidates: dict[int, list] = {}
-        for row in conn.execute(_candidates(self.sqlite, bool(ev.date)), params):
-            candidates.setdefault(row.id, []).append(row)
-        for eid, rows in candidates.items():
-            row = rows[0]
+        for row in conn.execute(_candidates(self.sqlite, bool(ev.date)), params).all():
             if row.place_id != m.place_id and geodesic((row.lat, row.lon), (m.lat, m.lon)).km > km:
                 continue
             old = json.loads(row.actors)
-            if any(
-                same_event(
+
+            def same(sentence: str, row=row, old=old) -> bool:
+                return same_event(
                     row.place_id,
                     ev.event_type,  # the query selects this type only
                     old,
                     row.date,
-                    r.sentence,
+                    sentence,
                     row.place_id,  # within the merge distance: the same place
                     ev.event_type,
                     ev.actors,
                     ev.date,
                     ev.sentence,
                 )
-                for r in rows
+
+            # the rule's actor half needs no wording (an empty sentence resembles none): the
+            # reports are read only when the wording must decide, as an event may gather
+            # thousands of them
+            if same("") or any(
+                same(s) for s in conn.execute(_SENTENCES, {"eid": row.id}).scalars()
             ):
-                return eid, old, row.date, row.date_precision, json.loads(row.roles)
+                return row.id, old, row.date, row.date_precision, json.loads(row.roles)
         return None
 
     # -- reads -------------------------------------------------------------
