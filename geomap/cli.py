@@ -392,6 +392,11 @@ def _cmd_db_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_option(p: argparse.ArgumentParser) -> None:
+    """``--db``: every command that opens a store takes it the same way."""
+    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="geomap", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -403,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="parse files or folders and store their events")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    _db_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "-j",
@@ -416,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the map and the API over HTTP")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    _db_option(p)
     p.add_argument(
         "--workers",
         type=_workers,
@@ -435,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
         "comma-separated values or repeat.",
     )
     p.add_argument("--out", required=True, metavar="FILE.html")
-    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    _db_option(p)
     p.add_argument("--actor", action="append", help="actor code(s), e.g. TUR,RUS")
     p.add_argument("--type", action="append", help="event type(s), e.g. battle")
     p.add_argument("--place", action="append", help="place id(s) or name(s)")
@@ -460,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = g.add_parser("reload", help="pick up edited gazetteer files and re-geocode the store")
     p.add_argument("--url", help="reload a running server instead (needs GEOMAP_API_TOKEN)")
-    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    _db_option(p)
     p.set_defaults(func=_cmd_gazetteer_reload)
 
     p = g.add_parser("missing", help="list place names the gazetteer lacks in texts")
@@ -494,15 +499,15 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True
     )
     p = g.add_parser("upgrade", help="bring the store's schema to this version (keeps data)")
-    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    _db_option(p)
     p.set_defaults(func=_cmd_db_upgrade)
     p = g.add_parser("export", help="write every stored row to a file (.jsonl, .jsonl.gz)")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    _db_option(p)
     p.set_defaults(func=_cmd_db_export)
     p = g.add_parser("import", help="load an export into an empty store (SQLite or PostGIS)")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--db", help="store URL or SQLite path (default: $GEOMAP_DB)")
+    _db_option(p)
     p.set_defaults(func=_cmd_db_import)
     return ap
 

@@ -9,6 +9,7 @@ import os
 import httpx
 import pytest
 from support import serve
+from test_reload import HEADER, PLACE, TEXT
 
 from geomap.cli import _workers
 
@@ -46,11 +47,9 @@ def test_every_worker_answers_with_the_latest_write(tmp_path, pipeline):
 
 def test_a_gazetteer_reload_reaches_every_worker(tmp_path, pipeline):
     """The reload is answered by one worker; the others follow at their next request."""
-    header = "id,name,aliases,lat,lon,kind,country,admin1,population,geonameid,source\n"
-    place = "test.zubaydiya,Khirbet Zubaydiya,,35.5,36.9,village,SY,Idlib Governorate,,,test\n"
-    text = {"text": "Government shelling hit Khirbet Zubaydiya on Monday."}
+    text = {"text": TEXT}
     user_file = tmp_path / "extra.csv"
-    user_file.write_text(header, encoding="utf-8")
+    user_file.write_text(HEADER, encoding="utf-8")
     env = {
         **os.environ,
         "GEOMAP_DB": str(tmp_path / "serve.db"),
@@ -70,7 +69,7 @@ def test_a_gazetteer_reload_reaches_every_worker(tmp_path, pipeline):
 
     with serve(env, tmp_path / "serve.log") as url, httpx.Client(base_url=url) as http:
         assert names(url) == {()}  # every worker has loaded the gazetteer without the village
-        user_file.write_text(header + place, encoding="utf-8")
+        user_file.write_text(HEADER + PLACE, encoding="utf-8")
         auth = {"Authorization": f"Bearer {TOKEN}"}
         assert http.post("/api/gazetteer/reload", headers=auth, timeout=120).status_code == 200
         assert names(url) == {("Khirbet Zubaydiya",)}
