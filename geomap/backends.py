@@ -108,25 +108,51 @@ def lon_ranges(minx: float, maxx: float) -> list[tuple[float, float]]:
     return [(minx, maxx)] if minx <= maxx else [(minx, 180.0), (-180.0, maxx)]
 
 
-def rtree_ids(bbox: tuple[float, float, float, float]) -> sa.Select:
-    """The ids of the events SQLite's R*Tree holds in ``bbox`` (see :func:`bbox_condition`)."""
+def box_terms(bbox: tuple[float, float, float, float], bound: bool = False) -> tuple:
+    """``(lon ranges, miny, maxy)`` of a box, as values or, with ``bound``, as the bound
+    parameters ``lo0``, ``hi0`` (``lo1``, ``hi1`` across the antimeridian), ``miny`` and
+    ``maxy`` that :func:`box_params` fills: a statement built on those is built once per
+    shape and executed with any box of that shape."""
     minx, miny, maxx, maxy = bbox
+    ranges = lon_ranges(minx, maxx)
+    if not bound:
+        return ranges, miny, maxy
+    lon = [
+        tuple(sa.bindparam(f"{end}{i}", type_=sa.Float) for end in ("lo", "hi"))
+        for i in range(len(ranges))
+    ]
+    return lon, sa.bindparam("miny", type_=sa.Float), sa.bindparam("maxy", type_=sa.Float)
+
+
+def box_params(bbox: tuple[float, float, float, float]) -> dict[str, float]:
+    """The values of the parameters :func:`box_terms` binds for ``bbox``."""
+    minx, miny, maxx, maxy = bbox
+    out = {"miny": miny, "maxy": maxy}
+    for i, (lo, hi) in enumerate(lon_ranges(minx, maxx)):
+        out[f"lo{i}"], out[f"hi{i}"] = lo, hi
+    return out
+
+
+def rtree_ids(bbox: tuple[float, float, float, float], bound: bool = False) -> sa.Select:
+    """The ids of the events SQLite's R*Tree holds in ``bbox`` (see :func:`bbox_condition`;
+    ``bound`` as in :func:`box_terms`)."""
+    ranges, miny, maxy = box_terms(bbox, bound)
     r = rtree.c
-    lon = sa.or_(*[sa.and_(r.minx <= b, r.maxx >= a) for a, b in lon_ranges(minx, maxx)])
+    lon = sa.or_(*[sa.and_(r.minx <= b, r.maxx >= a) for a, b in ranges])
     return sa.select(r.id).where(lon, r.miny <= maxy, r.maxy >= miny)
 
 
 def bbox_condition(
-    events: sa.Table, bbox: tuple[float, float, float, float], sqlite: bool
+    events: sa.Table, bbox: tuple[float, float, float, float], sqlite: bool, bound: bool = False
 ) -> sa.ColumnElement[bool]:
-    """Events inside a WGS84 ``(minx, miny, maxx, maxy)`` box, through the spatial index.
+    """Events inside a WGS84 ``(minx, miny, maxx, maxy)`` box, through the spatial index
+    (``bound`` as in :func:`box_terms`).
 
     A box with ``minx > maxx`` crosses the antimeridian: it is the union of the two boxes
     on either side of it."""
     if sqlite:
-        return events.c.id.in_(rtree_ids(bbox))
-    minx, miny, maxx, maxy = bbox
-    ranges = lon_ranges(minx, maxx)
+        return events.c.id.in_(rtree_ids(bbox, bound))
+    ranges, miny, maxy = box_terms(bbox, bound)
     return sa.or_(
         *[geom.op("&&")(sa.func.ST_MakeEnvelope(a, miny, b, maxy, SRID)) for a, b in ranges]
     )

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -176,12 +176,74 @@ class Page:
     more: bool  # whether the next page holds any event
 
 
-def _in_bbox(bbox: tuple[float, float, float, float]) -> list:
+def _in_bbox(bbox: tuple[float, float, float, float], bound: bool = False) -> list:
     """The exact bbox test on the event's coordinates (across the antimeridian when
-    minLon > maxLon)."""
-    minx, miny, maxx, maxy = bbox
-    in_lon = sa.or_(*[events.c.lon.between(a, b) for a, b in backends.lon_ranges(minx, maxx)])
+    minLon > maxLon; ``bound`` as in :func:`backends.box_terms`)."""
+    ranges, miny, maxy = backends.box_terms(bbox, bound)
+    in_lon = sa.or_(*[events.c.lon.between(a, b) for a, b in ranges])
     return [in_lon, events.c.lat.between(miny, maxy)]
+
+
+def _box_conds(bbox: tuple[float, float, float, float], sqlite: bool, scan: bool) -> list:
+    """An items page's bbox conditions, on parameters (:func:`backends.box_params`): the
+    spatial index unless ``scan`` (see :meth:`Store._page`), then, on SQLite, the exact test
+    (the R*Tree keeps 32-bit floats rounded outwards)."""
+    conds = [] if scan else [backends.bbox_condition(events, bbox, sqlite, bound=True)]
+    return conds + _in_bbox(bbox, bound=True) if sqlite else conds
+
+
+def _order(sort: Sort) -> list:
+    """The ORDER BY of ``sort`` then id (so pages are stable), nulls last either way."""
+    order = []
+    for name, desc in sort:
+        if name not in SORTABLE:
+            raise ValueError(f"cannot sort events by {name!r}; one of {', '.join(SORTABLE)}")
+        col = events.c[name]
+        order.append((col.desc() if desc else col.asc()).nulls_last())
+    return [*order, events.c.id]
+
+
+def _page_select(conds: list, order: list, count: bool | None) -> sa.Select:
+    """A page of events matching ``conds``, with parameters ``limit`` and ``offset``, and
+    a ``_matched`` column: every match counted (``count`` True), up to the parameter
+    ``upto`` (None), or none (False)."""
+    columns: list = [events]
+    if count is True:
+        columns.append(sa.func.count().over().label("_matched"))
+    elif count is None:
+        upto = sa.select(events.c.id).where(*conds).limit(sa.bindparam("upto")).subquery()
+        columns.append(
+            sa.select(sa.func.count()).select_from(upto).scalar_subquery().label("_matched")
+        )
+    return (
+        sa.select(*columns)
+        .where(*conds)
+        .order_by(*order)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+
+
+_SHAPES = {False: (-180.0, -90.0, 180.0, 90.0), True: (180.0, -90.0, -180.0, 90.0)}
+"""A box of each shape (crossing the antimeridian or not) for the statements built once:
+their values are parameters."""
+
+
+@lru_cache(maxsize=64)
+def _bbox_page(
+    sqlite: bool, crosses: bool, scan: bool, sort: tuple[tuple[str, bool], ...], count: bool | None
+) -> sa.Select:
+    """The page statement of a filter that is a bbox alone, what a map client sends on every
+    pan, built once per shape: building and keying it per request took a sixth of a page."""
+    return _page_select(_box_conds(_SHAPES[crosses], sqlite, scan), _order(sort), count)
+
+
+@cache
+def _box_count(crosses: bool) -> sa.Select:
+    """How many points the R*Tree holds in a box (parameters as in
+    :func:`backends.box_params`), counting no further than the parameter ``upto``."""
+    hits = backends.rtree_ids(_SHAPES[crosses], bound=True).limit(sa.bindparam("upto")).subquery()
+    return sa.select(sa.func.count()).select_from(hits)
 
 
 class _VersionReader:
@@ -700,38 +762,27 @@ class Store:
         events in page order and checks their coordinates, which finds a page after about
         ``limit`` × (events / matches) rows instead of sorting every match. Either way the
         bbox is exact (the R*Tree keeps 32-bit floats rounded outwards)."""
-        order = []
-        for name, desc in sort:
-            if name not in SORTABLE:
-                raise ValueError(f"cannot sort events by {name!r}; one of {', '.join(SORTABLE)}")
-            col = events.c[name]
-            order.append((col.desc() if desc else col.asc()).nulls_last())
         if f.bbox and self.sqlite:
-            if self._box_points(conn, f.bbox, SELECTIVE_BOX + 1) > SELECTIVE_BOX:
-                conds = self._where(replace(f, bbox=None))
-                if count is not True:  # a bounded count would scan as far as the bound
-                    count = False
-            else:
-                conds = self._where(f)
-            conds += _in_bbox(f.bbox)
+            scan = self._box_points(conn, f.bbox, SELECTIVE_BOX + 1) > SELECTIVE_BOX
+            if scan and count is not True:  # a bounded count would scan as far as the bound
+                count = False
         else:
-            conds = self._where(f)
-        columns: list = [events]
-        if count is True:
-            columns.append(sa.func.count().over().label("_matched"))
-        elif count is not False:
-            upto = sa.select(events.c.id).where(*conds).limit(count + 1).subquery()
-            columns.append(
-                sa.select(sa.func.count()).select_from(upto).scalar_subquery().label("_matched")
-            )
-        q = (
-            sa.select(*columns)
-            .where(*conds)
-            .order_by(*order, events.c.id)
-            .limit(limit + 1)
-            .offset(offset)
-        )
-        rows = _dicts(conn.execute(q))
+            scan = False
+        params = {"limit": limit + 1, "offset": offset}
+        if count is not True and count is not False:
+            params["upto"] = count + 1
+            count = None
+        if f.bbox:
+            params |= backends.box_params(f.bbox)
+        if f.bbox and replace(f, bbox=None) == EventFilter():
+            crosses = f.bbox[0] > f.bbox[2]
+            q = _bbox_page(self.sqlite, crosses, scan, tuple(sort), count)
+        else:
+            conds = self._where(replace(f, bbox=None))
+            if f.bbox:
+                conds += _box_conds(f.bbox, self.sqlite, scan)
+            q = _page_select(conds, _order(sort), count)
+        rows = _dicts(conn.execute(q, params))
         more = len(rows) > limit
         del rows[limit:]
         matched = rows[0].pop("_matched") if rows and count is not False else None
@@ -742,8 +793,8 @@ class Store:
 
     def _box_points(self, conn: Connection, bbox: tuple[float, ...], up_to: int) -> int:
         """How many points the R*Tree holds in ``bbox``, counting no further than ``up_to``."""
-        hits = backends.rtree_ids(bbox).limit(up_to).subquery()
-        return conn.execute(sa.select(sa.func.count()).select_from(hits)).scalar_one()
+        params = {**backends.box_params(bbox), "upto": up_to}
+        return conn.execute(_box_count(bbox[0] > bbox[2]), params).scalar_one()
 
     def data_version(self) -> int | None:
         """A number that changes whenever any connection of any process commits to the store,

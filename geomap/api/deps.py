@@ -62,8 +62,9 @@ class Services:
             self.generation = gen
 
 
-def services(request: Request) -> Services:
-    """The app's :class:`Services` (a FastAPI dependency)."""
+async def services(request: Request) -> Services:
+    """The app's :class:`Services` (a FastAPI dependency; async, as it never blocks, so
+    FastAPI calls it in the event loop rather than in its thread pool)."""
     return request.app.state.services
 
 

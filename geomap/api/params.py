@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.dependencies.models import Dependant
+from starlette.concurrency import run_in_threadpool
 
 from geomap import spatial
 from geomap.api.deps import Svc
@@ -41,9 +42,10 @@ def _declared(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown(request: Request) -> None:
+async def reject_unknown(request: Request) -> None:
     """A 400 for query parameters the route does not declare (a FastAPI dependency), so a
-    typo (``acter=TUR``) is an error rather than a silently unfiltered answer."""
+    typo (``acter=TUR``) is an error rather than a silently unfiltered answer. Async, as it
+    never blocks: a sync dependency costs a hop to FastAPI's thread pool per request."""
     known = _declared(request.scope["route"].dependant)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
@@ -165,7 +167,7 @@ SortBy = Annotated[
 Offset = Annotated[int, param("how many matching features to skip (paging)", 0, ge=0, le=MAX_INT)]
 
 
-def event_filter(
+async def event_filter(
     svc: Svc,
     bbox: BBox = None,
     datetime_: Annotated[
@@ -221,14 +223,17 @@ def event_filter(
     ] = None,
     _known: Annotated[None, Known] = None,
 ) -> EventFilter:
-    """The event filter of a request (a FastAPI dependency); unknown parameters are a 400."""
+    """The event filter of a request (a FastAPI dependency); unknown parameters are a 400.
+    Async, to spare a hop to the thread pool per request: only the actor codes need the
+    pipeline, which may reload the gazetteer (blocking), so they are checked in a thread."""
     articles = []
     for a in split_csv(article):
         if not (a.isascii() and a.isdigit()) or int(a) > MAX_INT:  # '²'.isdigit() is True
             raise bad(f"article must be article ids (integers up to {MAX_INT}), got {a!r}")
         articles.append(int(a))
     actors = split_csv(actor)
-    unknown_actors = [a for a in actors if a not in svc.pipeline.actors.actors]
+    known = await run_in_threadpool(lambda: svc.pipeline.actors.actors) if actors else {}
+    unknown_actors = [a for a in actors if a not in known]
     if unknown_actors:
         raise bad(f"unknown actor code(s) {', '.join(unknown_actors)}; see /api/actors")
     types = split_csv(type_)
