@@ -17,10 +17,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from isal import isal_zlib
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware, GZipResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geomap.api import manage, ogc, pages
@@ -29,7 +31,7 @@ from geomap.assets import STATIC_DIR, VENDOR_DIR
 from geomap.pipeline import Pipeline
 from geomap.store import Store
 
-GZIP_LEVEL = 5
+GZIP_LEVEL = 2  # ISA-L's levels go from 0 to 3
 DEFAULT_MAX_BODY = 10 * 1024 * 1024  # 10 MiB: far above any article, far below a flood
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 _FASTAPI_BODY_ERROR = "There was an error parsing the body"  # FastAPI's generic 400
@@ -115,6 +117,37 @@ class BodyLimitMiddleware:
             await self._reject(scope, receive, send)
 
 
+class _IsalGZipResponder(GZipResponder):
+    """Starlette's gzip responder deflating with ISA-L: the same gzip stream format."""
+
+    @property
+    def compressor(self) -> Any:
+        if self._compressor is None:
+            self._compressor = isal_zlib.compressobj(
+                self.compresslevel, isal_zlib.DEFLATED, 16 + isal_zlib.MAX_WBITS
+            )
+        return self._compressor
+
+
+class IsalGZipMiddleware(GZipMiddleware):
+    """Starlette's :class:`GZipMiddleware` with ISA-L's deflate (``isal``) in place of zlib:
+    a page of 100 events (119 kB) is compressed in 0.13 ms at level 2 against 1.8 ms for
+    zlib at level 5, for a body 14 % larger (18.2 kB against 16.0)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "gzip" not in Headers(scope=scope).get("Accept-Encoding", ""):
+            await super().__call__(scope, receive, send)
+            return
+        responder = _IsalGZipResponder(
+            self.app,
+            self.minimum_size,
+            compresslevel=self.compresslevel,
+            thread_minimum_size=self.thread_minimum_size,
+            exclude_content_types=self.exclude_content_types,
+        )
+        await responder(scope, receive, send)
+
+
 def _printable(value: Any) -> Any:
     """``value`` made safe to send as JSON: lone surrogates become U+FFFD and NaN or
     infinities become strings (a 422 echoes the input, which may hold either)."""
@@ -180,9 +213,8 @@ def create_app(store: Store | None = None, pipeline: Pipeline | None = None) -> 
     app.state.services = Services(store, pipeline)
     _install_error_handlers(app, limit)
     app.add_middleware(BodyLimitMiddleware, limit=limit)
-    # GeoJSON shrinks ~10x; level 5 compresses a 100-event page 3x faster than the default 9
-    # for a body ~5 % larger
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)
+    # GeoJSON shrinks ~6x at ISA-L's level 2
+    app.add_middleware(IsalGZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)
     origins = cors_origins()
     if origins:  # off by default: pages on other origins can neither read nor write
         app.add_middleware(
