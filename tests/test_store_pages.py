@@ -151,6 +151,27 @@ def test_the_cache_keeps_the_latest_entries_and_renders_a_key_once_at_a_time(tmp
     assert ResponseCache(0).get(Req("a"), svc, make("a")) == "A" and len(renders) == 5
 
 
+def test_a_peek_answers_only_what_get_would_without_rendering(tmp_path, pipeline):
+    """``peek`` (the event loop's look-up) gives the kept answer at the store's current
+    version, and None where ``get`` would render: after a write, while a reload another
+    process announced is not yet followed, and with the cache off."""
+    store = open_store(str(tmp_path / "peek.db"))
+    svc = create_app(store=store, pipeline=pipeline).state.services
+    cache = ResponseCache(4)
+    req = type("R", (), {"url": type("U", (), {"path": "/p", "query": "q"})()})()
+    assert cache.peek(req, svc) is None
+    assert cache.get(req, svc, lambda: "page") == "page"
+    assert cache.peek(req, svc) == "page"
+    ev = _event(1, 33.5, 36.3)
+    store.add_article(title="new", text=f"new {SENTENCE}", found=[], article_events=[ev])
+    assert cache.peek(req, svc) is None
+    assert cache.get(req, svc, lambda: "new page") == "new page"
+    assert cache.peek(req, svc) == "new page"
+    svc.generation -= 1  # as if another process had reloaded the gazetteer since
+    assert cache.peek(req, svc) is None
+    assert ResponseCache(0).peek(req, svc) is None
+
+
 def test_cache_size_setting():
     assert cache_entries("") == 128 and cache_entries("0") == 0 and cache_entries(" 9 ") == 9
     for bad in ("-1", "many", "1.5"):

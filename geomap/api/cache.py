@@ -18,8 +18,10 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from geomap.api.deps import Services
+from geomap.pipeline import Pipeline
 
 T = TypeVar("T")
 DEFAULT_ENTRIES = 128  # ~15 MB at most: a page of 100 events is ~120 kB, a /map ~1 MB
@@ -53,13 +55,12 @@ class ResponseCache:
         version = svc.store.data_version() if self.entries else None
         if version is None:
             return make()
-        key = (request.url.path, request.url.query, id(svc.pipeline))
+        key = _key(request, svc.pipeline)
         while True:
             with self._lock:
-                hit = self._items.get(key)
-                if hit is not None and hit[0] == version:
-                    self._items.move_to_end(key)
-                    return hit[1]  # type: ignore[return-value]
+                hit = self._hit(key, version)
+                if hit is not None:
+                    return hit  # type: ignore[return-value]
                 busy = self._rendering.get(key)
                 if busy is None:
                     busy = self._rendering[key] = threading.Lock()
@@ -80,6 +81,41 @@ class ResponseCache:
             with self._lock:
                 del self._rendering[key]
             busy.release()
+
+    def peek(self, request: Request, svc: Services) -> object | None:
+        """The answer cached for ``request`` at the store's current version, or None; never
+        waits for a render, a store or a gazetteer to open (for the event loop)."""
+        ready = svc.ready() if self.entries else None
+        version = ready[0].data_version() if ready else None
+        if version is None:
+            return None
+        with self._lock:
+            return self._hit(_key(request, ready[1]), version)
+
+    def _hit(self, key: Hashable, version: int) -> object | None:
+        """The answer kept under ``key`` for ``version`` (marked as just used), or None; the
+        caller holds the lock."""
+        hit = self._items.get(key)
+        if hit is None or hit[0] != version:
+            return None
+        self._items.move_to_end(key)
+        return hit[1]
+
+
+def _key(request: Request, pipeline: Pipeline) -> Hashable:
+    """What an answer is kept under: the request, and the gazetteer/actors that made it."""
+    return request.url.path, request.url.query, id(pipeline)
+
+
+async def cached(request: Request, svc: Services, make: Callable[[], T]) -> T:
+    """:meth:`ResponseCache.get` for an async route: a hit is answered in the event loop,
+    without the two thread switches of a sync route (most of a hit's cost under load); a
+    miss renders in the thread pool."""
+    cache = response_cache(request)
+    hit = cache.peek(request, svc)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
+    return await run_in_threadpool(cache.get, request, svc, make)
 
 
 def response_cache(request: Request) -> ResponseCache:

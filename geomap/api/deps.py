@@ -46,6 +46,13 @@ class Services:
             self._follow_reload()
         return self.pipeline_
 
+    def ready(self) -> tuple[Store, Pipeline] | None:
+        """The store and the pipeline when both are open and the pipeline follows the
+        latest reload, else None: what an async route may use without blocking."""
+        if self.store_ is None or self.pipeline_ is None or reload.generation() != self.generation:
+            return None
+        return self.store_, self.pipeline_
+
     def use(self, pipeline: Pipeline) -> None:
         """Serve ``pipeline`` from now on (this process has just reloaded the gazetteer)."""
         self.pipeline_, self.generation = pipeline, reload.generation()

@@ -16,10 +16,11 @@ import orjson
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from geomap.api import exports
-from geomap.api.cache import response_cache
-from geomap.api.deps import Svc
+from geomap.api.cache import cached
+from geomap.api.deps import Services, Svc
 from geomap.api.params import (
     MAX_INT,
     BBox,
@@ -51,7 +52,7 @@ from geomap.geojson import (
     event_feature,
 )
 from geomap.spatial import region_features, regions, regions_bounds
-from geomap.store import SORTABLE
+from geomap.store import SORTABLE, EventFilter, Sort
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -528,7 +529,7 @@ def queryables(request: Request, svc: Svc, cid: CollectionId, f: JsonFormat = No
         },
     },
 )
-def event_items(
+async def event_items(
     request: Request,
     svc: Svc,
     flt: Filter,
@@ -553,12 +554,11 @@ def event_items(
         ),
     ] = None,
 ):
+    # async: a cached page is answered in the event loop; whatever may block (opening the
+    # store or a gazetteer, queries) runs in the thread pool
     sort = parse_sortby(sortby, SORTABLE)
     if f in exports.MEDIA_TYPES:
-        rows = svc.store.iter_events(flt, sort=sort, limit=limit, offset=offset)
-        response = exports.export(f, rows, svc.pipeline.actors)
-        response.headers["Cache-Control"] = CACHE_CONTROL
-        return response
+        return await run_in_threadpool(_export, svc, flt, f, sort, limit, offset)
     limit = limit or DEFAULT_LIMIT
 
     def render() -> tuple[bytes, str]:
@@ -575,7 +575,17 @@ def event_items(
         doc["numberReturned"] = len(page.rows)
         return _tagged(orjson.dumps(doc))
 
-    return _send(request, response_cache(request).get(request, svc, render), GEOJSON, True)
+    return _send(request, await cached(request, svc, render), GEOJSON, True)
+
+
+def _export(
+    svc: Services, flt: EventFilter, fmt: str, sort: Sort, limit: int | None, offset: int
+) -> Response:
+    """The streamed export of ``f=csv|kml|geojsonseq``."""
+    rows = svc.store.iter_events(flt, sort=sort, limit=limit, offset=offset)
+    response = exports.export(fmt, rows, svc.pipeline.actors)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
 
 
 @router.get(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
-from geomap.api.cache import response_cache
+from geomap.api.cache import cached
 from geomap.api.deps import Svc
 from geomap.api.params import MAX_INT, Filter, Offset, param
 from geomap.geojson import event_feature
@@ -23,7 +23,7 @@ MAX_MAP_EVENTS = 100_000
     summary="The Folium map (same filters as the items endpoint)",
     response_class=HTMLResponse,
 )
-def map_page(
+async def map_page(
     request: Request,
     svc: Svc,
     flt: Filter,
@@ -37,7 +37,7 @@ def map_page(
         fmap = build_map([event_feature(r) for r in rows], svc.pipeline.actors)
         return fmap.get_root().render()
 
-    return HTMLResponse(response_cache(request).get(request, svc, render))
+    return HTMLResponse(await cached(request, svc, render))  # a hit in the event loop
 
 
 @router.get(
