@@ -148,6 +148,11 @@ SELECTIVE_BOX = 4_000
 a larger one by scanning events in page order. Measured on 1,000,000 events: the two cost
 the same (~10 ms) near 4,000 points for a page of 100."""
 
+ESTIMATE_MARGIN = 4
+"""On PostGIS, a box is paged by scanning in id order when the planner expects more than
+this many times :data:`SELECTIVE_BOX` points in it (its estimate of a district of the
+1,000,000-event bench store is 46,000 for 61,000)."""
+
 _rtree = backends.rtree
 
 
@@ -186,10 +191,11 @@ def _in_bbox(bbox: tuple[float, float, float, float], bound: bool = False) -> li
 
 def _box_conds(bbox: tuple[float, float, float, float], sqlite: bool, scan: bool) -> list:
     """An items page's bbox conditions, on parameters (:func:`backends.box_params`): the
-    spatial index unless ``scan`` (see :meth:`Store._page`), then, on SQLite, the exact test
-    (the R*Tree keeps 32-bit floats rounded outwards)."""
+    spatial index unless ``scan`` (see :meth:`Store._page`), then the exact test on the
+    coordinates, the same on both backends (SQLite's R*Tree keeps 32-bit floats rounded
+    outwards)."""
     conds = [] if scan else [backends.bbox_condition(events, bbox, sqlite, bound=True)]
-    return conds + _in_bbox(bbox, bound=True) if sqlite else conds
+    return conds + _in_bbox(bbox, bound=True)
 
 
 def _order(sort: Sort) -> list:
@@ -239,10 +245,21 @@ def _bbox_page(
 
 
 @cache
+def _box_hits(sqlite: bool, crosses: bool) -> sa.Select:
+    """The ids of the events in a box (parameters as in :func:`backends.box_params`) that
+    the spatial index finds."""
+    if sqlite:
+        return backends.rtree_ids(_SHAPES[crosses], bound=True)
+    return sa.select(events.c.id).where(
+        backends.bbox_condition(events, _SHAPES[crosses], False, bound=True)
+    )
+
+
+@cache
 def _box_count(crosses: bool) -> sa.Select:
-    """How many points the R*Tree holds in a box (parameters as in
-    :func:`backends.box_params`), counting no further than the parameter ``upto``."""
-    hits = backends.rtree_ids(_SHAPES[crosses], bound=True).limit(sa.bindparam("upto")).subquery()
+    """How many points the R*Tree holds in a box, counting no further than the parameter
+    ``upto``."""
+    hits = _box_hits(True, crosses).limit(sa.bindparam("upto")).subquery()
     return sa.select(sa.func.count()).select_from(hits)
 
 
@@ -355,23 +372,25 @@ _SENTENCES = (
 """The distinct report sentences of one event, for the wording half of the merge rule."""
 
 
-_SOURCES = (
-    sa.select(
-        reports.c.event_id,
-        reports.c.article_id,
-        reports.c.sentence,
-        reports.c.date,
-        articles.c.title,
-        articles.c.url,
-        articles.c.outlet,
-        articles.c.published,
+@cache
+def _sources(sqlite: bool) -> sa.Select:
+    """The reports of events (parameter ``ids``) with their articles, in report order: built
+    once, as building it took about a tenth of an items page."""
+    return (
+        sa.select(
+            reports.c.event_id,
+            reports.c.article_id,
+            reports.c.sentence,
+            reports.c.date,
+            articles.c.title,
+            articles.c.url,
+            articles.c.outlet,
+            articles.c.published,
+        )
+        .join(articles, articles.c.id == reports.c.article_id)
+        .where(backends.any_of(reports.c.event_id, "ids", sqlite))
+        .order_by(reports.c.id)
     )
-    .join(articles, articles.c.id == reports.c.article_id)
-    .where(reports.c.event_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(reports.c.id)
-)
-"""The reports of events (parameter ``ids``) with their articles, in report order: built
-once, as building it took about a tenth of an items page."""
 
 
 class Store:
@@ -762,8 +781,8 @@ class Store:
         events in page order and checks their coordinates, which finds a page after about
         ``limit`` × (events / matches) rows instead of sorting every match. Either way the
         bbox is exact (the R*Tree keeps 32-bit floats rounded outwards)."""
-        if f.bbox and self.sqlite:
-            scan = self._box_points(conn, f.bbox, SELECTIVE_BOX + 1) > SELECTIVE_BOX
+        if f.bbox:
+            scan = self._large_box(conn, f.bbox)
             if scan and count is not True:  # a bounded count would scan as far as the bound
                 count = False
         else:
@@ -790,6 +809,19 @@ class Store:
             r.pop("_matched", None)
         self._attach_sources(conn, rows)
         return rows, matched, more
+
+    def _large_box(self, conn: Connection, bbox: tuple[float, float, float, float]) -> bool:
+        """Whether ``bbox`` holds more than :data:`SELECTIVE_BOX` points, so that a page scans
+        the events in id order. SQLite counts them in its R*Tree (about 1 ms). PostGIS has no
+        cheap bounded count (4,001 matches of a district cost 20-40 ms of heap reads on
+        1,000,000 events), so there its planner's estimate decides, with a margin of
+        :data:`ESTIMATE_MARGIN`: a box it misjudges is paged all the same, and
+        only the presence of ``numberMatched`` may differ from SQLite's."""
+        if self.sqlite:
+            return self._box_points(conn, bbox, SELECTIVE_BOX + 1) > SELECTIVE_BOX
+        hits = _box_hits(self.sqlite, bbox[0] > bbox[2])
+        rows = backends.estimated_rows(conn, hits, backends.box_params(bbox))
+        return rows > SELECTIVE_BOX * ESTIMATE_MARGIN
 
     def _box_points(self, conn: Connection, bbox: tuple[float, ...], up_to: int) -> int:
         """How many points the R*Tree holds in ``bbox``, counting no further than ``up_to``."""
@@ -898,7 +930,7 @@ class Store:
         ids = [r["id"] for r in rows]
         by_event: dict[int, list[dict]] = {i: [] for i in ids}
         for eid, aid, sentence, date, title, url, outlet, published in conn.execute(
-            _SOURCES, {"ids": ids}
+            _sources(self.sqlite), {"ids": ids}
         ):
             by_event[eid].append(
                 {
