@@ -68,7 +68,8 @@ def run() -> list[Figure]:
         copy_rows(path, store)
         load_s = time.perf_counter() - t
         n_events = store.stats()["events"]
-        items = measure_items(TestClient(create_app(store=store, pipeline=pipe)), store, n_events)
+        with TestClient(create_app(store=store, pipeline=pipe)) as client:
+            items = measure_items(client, store, n_events)
         store.engine.dispose()
     return [
         Figure(
