@@ -8,7 +8,9 @@ tables, the filters, paging, merging — is the same SQLAlchemy Core on both.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
@@ -101,6 +103,40 @@ def lock_for_write(conn: Connection) -> None:
     both miss each other's event. Readers never wait."""
     if not is_sqlite(conn):
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITE_LOCK)))
+
+
+class Prepared:
+    """A statement compiled once for a dialect and run on the connection's DBAPI cursor.
+
+    An ingest runs the same few writes and merge lookups thousands of times; through
+    ``Connection.execute`` each costs about 0.25 ms of Python (statement cache, parameter
+    processing, result wrapping), more than SQLite needs to run it. The columns these
+    statements bind are ints, floats, text and booleans, which sqlite3 and psycopg take
+    as they are, so skipping SQLAlchemy's bind processing stores the same values."""
+
+    def __init__(self, stmt: sa.Executable, dialect: sa.Dialect):
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self._order = compiled.positiontup  # None for named paramstyles (psycopg)
+        # values the statement itself holds (the 1 of ``substr(x, 1, n)``)
+        self._fixed = {k: b.value for b, k in compiled.bind_names.items() if not b.required}
+
+    def _args(self, values: Mapping[str, Any]) -> Any:
+        if self._fixed:
+            values = {**self._fixed, **values}
+        return values if self._order is None else [values[k] for k in self._order]
+
+    def run(self, conn: Connection, values: Mapping[str, Any]) -> Any:
+        """Execute with ``values`` in ``conn``'s transaction; returns the DBAPI cursor."""
+        cursor = conn.connection.cursor()
+        cursor.execute(self.sql, self._args(values))
+        return cursor
+
+    def run_many(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Execute once per row (``executemany``) in ``conn``'s transaction."""
+        cursor = conn.connection.cursor()
+        cursor.executemany(self.sql, [self._args(r) for r in rows])
+        cursor.close()
 
 
 def lon_ranges(minx: float, maxx: float) -> list[tuple[float, float]]:

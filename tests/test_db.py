@@ -15,9 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from support import serve
 
 from geomap import backends, migrations
+from geomap import store as st
 from geomap.cli import main
 from geomap.geojson import event_feature
 from geomap.ingest import ingest_text
@@ -52,6 +54,17 @@ def checksum(store: Store, without: tuple[str, ...] = ()) -> str:
 def regions(store: Store) -> list[str | None]:
     with store.engine.connect() as conn:
         return conn.execute(sa.select(events.c.region).order_by(events.c.id)).scalars().all()
+
+
+def event_sentences(store: Store) -> list[tuple[int, str, str]]:
+    """The merge rule's sentence table, checked against the reports it is derived from."""
+    with store.engine.connect() as conn:
+        table = sa.select(st.event_sentences).order_by(*st.event_sentences.primary_key)
+        rows = [tuple(r) for r in conn.execute(table)]
+        pairs = conn.execute(sa.select(st.reports.c.event_id, st.reports.c.sentence).distinct())
+    assert sorted((e, s) for e, _, s in rows) == sorted(tuple(p) for p in pairs)
+    assert all(d == st.sentence_digest(s) for _, d, s in rows)
+    return rows
 
 
 def fresh_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
@@ -146,9 +159,40 @@ def test_a_store_made_before_migrations_upgrades_without_losing_events(pipeline,
     assert set(regions(upgraded)) == {None} and set(regions(source)) != {None}
     box = EventFilter(bbox=BBOXES[0])
     assert upgraded.count_events(box) == source.count_events(box) > 0
+    assert event_sentences(upgraded) == event_sentences(source)
     # and it takes new articles as before
     ingest_text(upgraded, pipeline, NEW_ARTICLE["text"], title=NEW_ARTICLE["title"])
     assert upgraded.stats()["articles"] == source.stats()["articles"] + 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgis"])
+def test_a_store_at_the_first_revision_gains_the_sentences_of_its_reports(
+    kind, tmp_path, request, pipeline
+):
+    """Revision 0002 fills ``event_sentences`` from the stored reports: the upgraded
+    store holds what writing the same articles at the head revision does, and merges
+    the next report of a stored event as that store would."""
+    url = fresh_url(kind, tmp_path, request)
+    store = seed(open_store(url), pipeline, files=3)
+    expected = event_sentences(store)
+    assert expected
+    cfg = migrations._config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    assert not sa.inspect(store.engine).has_table("event_sentences")
+    store.engine.dispose()
+
+    upgraded = open_store(url)
+    assert migrations.current(upgraded.engine) == migrations.head()
+    assert event_sentences(upgraded) == expected
+    before = upgraded.stats()
+    sentence = next(s for _, _, s in expected if len(s) > 80)  # a stored report, re-reported
+    assert ingest_text(upgraded, pipeline, sentence, title="Again")[0].events
+    after = upgraded.stats()
+    assert after["articles"] == before["articles"] + 1
+    assert after["events"] == before["events"]  # merged by its wording
+    assert after["reports"] > before["reports"]
 
 
 def test_a_postgres_store_made_before_migrations_gains_its_point_column(
@@ -159,10 +203,11 @@ def test_a_postgres_store_made_before_migrations_gains_its_point_column(
     source = seed(open_store(str(tmp_path / "source.db")), pipeline, files=2)
     url = postgres.new_database()
     engine = backends.create_engine(url)
-    metadata.create_all(engine)  # what Store.init did then
+    then = [t for t in metadata.sorted_tables if t.name != "event_sentences"]  # since 0002
+    metadata.create_all(engine, tables=then)  # what Store.init did then
     with engine.begin() as conn, source.engine.connect() as src:
         conn.exec_driver_sql("ALTER TABLE events DROP COLUMN region")
-        for table in metadata.sorted_tables:
+        for table in then:
             cols = [c for c in table.columns if c.name != "region"]
             conn.execute(table.insert(), [dict(r._mapping) for r in src.execute(sa.select(*cols))])
         backends.after_bulk_load(conn, metadata.sorted_tables)  # as if ingested there
@@ -177,6 +222,7 @@ def test_a_postgres_store_made_before_migrations_gains_its_point_column(
     for bbox in BBOXES:
         box = EventFilter(bbox=bbox)
         assert upgraded.count_events(box) == source.count_events(box)
+    assert event_sentences(upgraded) == event_sentences(source)
     ingest_text(upgraded, pipeline, NEW_ARTICLE["text"], title=NEW_ARTICLE["title"])
     assert upgraded.stats()["articles"] == source.stats()["articles"] + 1
 

@@ -94,6 +94,7 @@ def build(path: Path, n_events: int, gaz) -> None:
         "events": set(_EVENT_COLS),
         "reports": set(_REPORT_COLS),
         "event_actors": {"event_id", "actor"},
+        "event_sentences": {"event_id", "digest", "sentence"},
     }
     for name, wanted in known.items():
         extra = [c for c in cols[name] if c not in wanted]
@@ -188,6 +189,11 @@ def build(path: Path, n_events: int, gaz) -> None:
             _flush(con, st, ev_rows, rep_rows, act_rows, rtree)
             log(f"store: {e:,} of {n_events:,} events ({time.perf_counter() - t0:.0f} s)")
     _flush(con, st, ev_rows, rep_rows, act_rows, rtree)
+    con.create_function("digest", 1, st.sentence_digest, deterministic=True)
+    con.execute(
+        "INSERT INTO event_sentences (event_id, digest, sentence) "
+        "SELECT DISTINCT event_id, digest(sentence), sentence FROM reports"
+    )
     con.commit()
     con.execute("ANALYZE")
     con.commit()
