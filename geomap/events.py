@@ -67,6 +67,7 @@ _DATES = [
         "y",
     ),
 ]
+_YEAR = re.compile(r"(?:19|20)\d\d")
 MERGE_SIMILARITY = 85  # token-set similarity (0-100) that makes two reports the same event
 
 
@@ -247,6 +248,8 @@ def find_date(sentence: str, published: dt.date | None = None) -> tuple[str | No
 
 
 def _explicit_date(sentence: str) -> tuple[str | None, str | None]:
+    if not _YEAR.search(sentence):  # every form has a year; most sentences have none
+        return None, None
     for pattern, form in _DATES:
         m = pattern.search(sentence)
         if not m:
@@ -297,11 +300,14 @@ def article_events(
                 date, precision = _truncate(anchor[0], same[1].lower())
             elif date:
                 anchor = (date, precision)
+            clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
             for m in ms:
                 if not _worth_a_point(m, ms):
                     continue
                 cs, ce = _clause(text, s, e, m)
-                cues = _cue_hits(text[cs:ce])
+                cues = clause_cues.get((cs, ce))
+                if cues is None:  # places of one clause share its cues
+                    cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce])
                 etype = event_type(text[cs:ce], cues)
                 hits = [
                     (h.start - cs, h.code)
