@@ -252,6 +252,7 @@ def ingest_many(
         for text, source in items:
             yield ingest_text(store, pipeline, text, source=source)
         return
+    pipeline.gazetteer.unpack()
     pending: deque = deque()
     ctx = mp.get_context("fork")
     with ProcessPoolExecutor(
