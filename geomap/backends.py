@@ -12,9 +12,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import shapely
 import sqlalchemy as sa
-from geoalchemy2 import Geometry
+from geoalchemy2 import Geography, Geometry
 from sqlalchemy.engine import Connection, Engine
+
+from geomap import spatial
 
 SRID = 4326
 """WGS84: the coordinates of every stored point."""
@@ -64,6 +67,8 @@ def create_engine(url: str) -> Engine:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+        # the exact test of near= and intersects= (see shape_condition)
+        dbapi_conn.create_function("geomap_covers", 3, spatial.sql_covers, deterministic=True)
 
     return engine
 
@@ -166,6 +171,42 @@ def bbox_condition(
     return sa.or_(
         *[geom.op("&&")(sa.func.ST_MakeEnvelope(a, miny, b, maxy, SRID)) for a, b in ranges]
     )
+
+
+def shape_condition(
+    events: sa.Table, shape: spatial.Shape, sqlite: bool, *, index: bool = True
+) -> list[sa.ColumnElement[bool]]:
+    """Events inside a :class:`~geomap.spatial.Near` circle or an
+    :class:`~geomap.spatial.Area`: the shape's bbox (through the spatial index unless not
+    ``index``: the caller then scans in its own order), then the exact test, which the
+    database applies as it reads. SQLite calls :meth:`Near.covers`/:meth:`Area.covers`;
+    PostGIS runs ``ST_DWithin`` on the spheroid (a geodesic, as geopy's) or
+    ``ST_Intersects`` (edges included, as shapely's)."""
+    e = events.c
+    conds = [bbox_condition(events, shape.bounds, sqlite)] if index else []
+    conds += coordinates_in(events, shape.bounds)
+    if sqlite:
+        conds.append(sa.func.geomap_covers(spatial.sql_key(shape), e.lon, e.lat) == 1)
+    elif isinstance(shape, spatial.Near):
+        centre = sa.func.ST_SetSRID(sa.func.ST_MakePoint(shape.lon, shape.lat), SRID)
+        conds.append(
+            sa.func.ST_DWithin(
+                sa.cast(geom, Geography), sa.cast(centre, Geography), shape.radius_km * 1000
+            )
+        )
+    else:
+        area = sa.func.ST_GeomFromWKB(shapely.to_wkb(shape.geometry), SRID)
+        conds.append(sa.func.ST_Intersects(geom, area))
+    return conds
+
+
+def coordinates_in(events: sa.Table, bbox: tuple[float, float, float, float]) -> list:
+    """The exact bbox test on the events' coordinates (across the antimeridian when
+    minLon > maxLon): exact where the R*Tree rounds to 32-bit floats, and cheap on rows
+    read anyway."""
+    minx, miny, maxx, maxy = bbox
+    in_lon = sa.or_(*[events.c.lon.between(a, b) for a, b in lon_ranges(minx, maxx)])
+    return [in_lon, events.c.lat.between(miny, maxy)]
 
 
 def after_bulk_load(conn: Connection, tables: list[sa.Table]) -> None:

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -183,14 +183,6 @@ class Page:
     matched: int | None  # None: more than the count goes up to
     rows: list[dict]
     more: bool  # whether the next page holds any event
-
-
-def _in_bbox(bbox: tuple[float, float, float, float]) -> list:
-    """The exact bbox test on the event's coordinates (across the antimeridian when
-    minLon > maxLon)."""
-    minx, miny, maxx, maxy = bbox
-    in_lon = sa.or_(*[events.c.lon.between(a, b) for a, b in backends.lon_ranges(minx, maxx)])
-    return [in_lon, events.c.lat.between(miny, maxy)]
 
 
 class _VersionReader:
@@ -641,10 +633,17 @@ class Store:
         return None
 
     # -- reads -------------------------------------------------------------
-    def _where(self, f: EventFilter) -> list:
+    def _where(self, f: EventFilter, index: bool = True) -> list:
+        """The conditions of ``f``; its boxes and shapes go through the spatial index
+        unless not ``index`` (a caller that scans in its own order, see :meth:`_page`)."""
         conds = []
         if f.bbox:
-            conds.append(backends.bbox_condition(events, f.bbox, self.sqlite))
+            if index:
+                conds.append(backends.bbox_condition(events, f.bbox, self.sqlite))
+            conds += backends.coordinates_in(events, f.bbox)
+        for shape in (f.near, f.intersects):
+            if shape is not None:
+                conds += backends.shape_condition(events, shape, self.sqlite, index=index)
         if f.datetime:
             lo, hi = f.datetime
             conds.append(events.c.date.is_not(None))
@@ -674,23 +673,9 @@ class Store:
             )
         if f.max_geo_precision:
             conds.append(events.c.geo_precision <= f.max_geo_precision)
-        if f.near or f.intersects:
-            conds.append(events.c.id.in_(_literal_ids(self._spatial_ids(f))))
         if f.ids is not None:
             conds.append(events.c.id.in_(_literal_ids(f.ids)))
         return conds
-
-    def _spatial_ids(self, f: EventFilter) -> list[int]:
-        """The ids of the events inside ``f``'s circle and polygon: candidates from the bbox
-        filter (the spatial index) and the other filters, then the exact test in Python
-        (:mod:`geomap.spatial`), the same on every backend."""
-        shapes = [s for s in (f.near, f.intersects) if s is not None]
-        conds = self._where(replace(f, near=None, intersects=None))
-        for s in shapes:
-            conds += self._where(EventFilter(bbox=s.bounds))
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(events.c.id, events.c.lon, events.c.lat).where(*conds))
-            return spatial.matching(rows, shapes)
 
     def region_counts(self, f: EventFilter) -> dict[str, int]:
         """Governorate -> how many events match ``f`` there (events outside Syria left out)."""
@@ -769,25 +754,27 @@ class Store:
 
         ``count`` True counts every match (a window over them all), an int counts up to one
         more than that (in the same statement; not for a large bbox, where that would scan
-        too), False not at all. A bbox on SQLite reads the
-        R*Tree only when it holds at most :data:`SELECTIVE_BOX` points; a larger box scans the
-        events in page order and checks their coordinates, which finds a page after about
-        ``limit`` × (events / matches) rows instead of sorting every match. Either way the
-        bbox is exact (the R*Tree keeps 32-bit floats rounded outwards)."""
+        too), False not at all. A bbox on SQLite (or the bbox of a ``near``/``intersects``
+        shape) reads the R*Tree only when it holds at most :data:`SELECTIVE_BOX` points; a
+        larger box scans the events in page order and checks their coordinates (and the
+        shape's exact test), which finds a page after about ``limit`` × (events / matches)
+        rows instead of sorting every match."""
         order = []
         for name, desc in sort:
             if name not in SORTABLE:
                 raise ValueError(f"cannot sort events by {name!r}; one of {', '.join(SORTABLE)}")
             col = events.c[name]
             order.append((col.desc() if desc else col.asc()).nulls_last())
-        if f.bbox and self.sqlite:
-            if self._box_points(conn, f.bbox, SELECTIVE_BOX + 1) > SELECTIVE_BOX:
-                conds = self._where(replace(f, bbox=None))
-                if count is not True:  # a bounded count would scan as far as the bound
-                    count = False
-            else:
-                conds = self._where(f)
-            conds += _in_bbox(f.bbox)
+        boxes = [f.bbox] if f.bbox else []
+        boxes += [s.bounds for s in (f.near, f.intersects) if s is not None]
+        if (
+            boxes
+            and self.sqlite
+            and all(self._box_points(conn, b, SELECTIVE_BOX + 1) > SELECTIVE_BOX for b in boxes)
+        ):
+            conds = self._where(f, index=False)
+            if count is not True:  # a bounded count would scan as far as the bound
+                count = False
         else:
             conds = self._where(f)
         columns: list = [events]
@@ -845,8 +832,6 @@ class Store:
         """Like :meth:`query_events` over the whole selection (or ``limit`` rows), fetched a
         page at a time so an export of any size holds one page in memory and no connection
         between pages."""
-        if f.near or f.intersects:  # the exact spatial test once, not once a page
-            f = replace(f, near=None, intersects=None, ids=self._spatial_ids(f))
         while limit is None or limit > 0:
             n = page_size if limit is None else min(page_size, limit)
             rows = self.query_events(f, limit=n, offset=offset, sort=sort)

@@ -16,9 +16,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from geopy.distance import geodesic
+from shapely.geometry import Point
 from support import serve
 
-from geomap import backends, migrations
+from geomap import backends, migrations, spatial
 from geomap import store as st
 from geomap.cli import main
 from geomap.geojson import event_feature
@@ -100,6 +102,58 @@ def test_bbox_selects_what_a_plain_comparison_does(seeded, bbox):
     got = sorted(e["id"] for e in seeded.query_events(EventFilter(bbox=bbox), limit=100_000))
     assert got == expected
     assert seeded.count_events(EventFilter(bbox=bbox)) == len(expected)
+
+
+SHAPES = [
+    spatial.Near(33.51, 36.29, 30),  # Damascus, 30 km
+    spatial.Near(32.74, 36.07, 80),  # Tafas, 80 km: Daraa, Sweida, Damascus's south
+    spatial.Near(36.2, 37.16, 1500),  # Aleppo, 1,500 km: the Levant and beyond
+    spatial.Near(33.51, 36.29, 1),  # one city's centre
+    spatial.parse_geometry(
+        "POLYGON((35.8 32.3, 36.9 32.3, 36.9 33.7, 35.8 33.7, 35.8 32.3),"
+        "(36.2 33.4, 36.4 33.4, 36.4 33.6, 36.2 33.6, 36.2 33.4))"  # Damascus cut out
+    ),
+    spatial.parse_geometry(
+        "MULTIPOLYGON(((35.5 35.0, 38.0 35.0, 38.0 36.7, 35.5 36.7, 35.5 35.0)),"
+        "((39.5 34.3, 41.0 34.3, 41.0 35.8, 39.5 35.8, 39.5 34.3)))"
+    ),
+]
+
+
+def shape_filter(shape: spatial.Shape) -> EventFilter:
+    if isinstance(shape, spatial.Near):
+        return EventFilter(near=shape)
+    return EventFilter(intersects=shape)
+
+
+def inside(shape: spatial.Shape, e: dict) -> bool:
+    """geopy's or shapely's answer, independent of geomap's own test."""
+    if isinstance(shape, spatial.Near):
+        return geodesic((shape.lat, shape.lon), (e["lat"], e["lon"])).km <= shape.radius_km
+    return shape.geometry.intersects(Point(e["lon"], e["lat"]))
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: type(s).__name__)
+def test_near_and_intersects_select_what_geopy_and_shapely_do(seeded, shape):
+    """The exact test runs in the database (an SQL function on SQLite, ST_DWithin and
+    ST_Intersects on PostGIS): the same events as geopy's geodesic and shapely's polygon,
+    in every read path (items pages, counts, whole selections)."""
+    everything = seeded.query_events(EventFilter(), limit=100_000)
+    expected = sorted(e["id"] for e in everything if inside(shape, e))
+    flt = shape_filter(shape)
+    assert sorted(e["id"] for e in seeded.query_events(flt, limit=100_000)) == expected
+    assert seeded.count_events(flt) == len(expected)
+    paged, offset = [], 0
+    while page := seeded.items_page(flt, limit=7, offset=offset).rows:
+        paged += [e["id"] for e in page]
+        offset += 7
+    assert sorted(paged) == expected
+
+
+def test_the_shapes_select_some_events_and_not_all(seeded):
+    n = seeded.count_events(EventFilter())
+    counts = [seeded.count_events(shape_filter(s)) for s in SHAPES]
+    assert all(0 < c < n for c in counts[:3] + counts[4:])
 
 
 def test_some_bboxes_select_some_events_and_not_all(seeded):
