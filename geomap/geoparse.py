@@ -194,7 +194,8 @@ class Geoparser:
         """Capitalised (or an article then a capital), and not a lone stop word."""
         surface = text[s:e]
         first = surface[0]
-        if sum(c.isalpha() for c in surface) <= 3:
+        short = len(surface) < 4 or not surface[:4].isalpha()  # else 4+ letters for sure
+        if short and sum(c.isalpha() for c in surface) <= 3:
             # "US", "UAE": acronyms a place is known by; "Roj": a short curated name as spelt
             bare = surface.replace(".", "")
             return any(
