@@ -303,16 +303,7 @@ def sentence_digest(sentence: str) -> str:
     return hashlib.blake2b(sentence.encode(), digest_size=16).hexdigest()
 
 
-_ARTICLE_COLUMNS = (
-    "content_hash",
-    "title",
-    "url",
-    "outlet",
-    "published",
-    "source",
-    "text",
-    "ingested_at",
-)
+_ARTICLE_COLUMNS = tuple(c.name for c in articles.c if c.name != "id")
 _EVENT_COLUMNS = tuple(c.name for c in events.c if c.name != "id")
 _MENTION_COLUMNS = tuple(c.name for c in mentions.c if c.name != "id")
 _REPORT_COLUMNS = tuple(c.name for c in reports.c if c.name != "id")
