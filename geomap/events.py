@@ -67,6 +67,7 @@ _DATES = [
         "y",
     ),
 ]
+_YEAR = re.compile(r"(?:19|20)\d\d")
 MERGE_SIMILARITY = 85  # token-set similarity (0-100) that makes two reports the same event
 
 
@@ -247,6 +248,8 @@ def find_date(sentence: str, published: dt.date | None = None) -> tuple[str | No
 
 
 def _explicit_date(sentence: str) -> tuple[str | None, str | None]:
+    if not _YEAR.search(sentence):  # every form has a year; most sentences have none
+        return None, None
     for pattern, form in _DATES:
         m = pattern.search(sentence)
         if not m:
@@ -264,13 +267,20 @@ def _explicit_date(sentence: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _worth_a_point(m: Mention, others: list[Mention]) -> bool:
-    """Literal places finer than a macro-region; a containing place yields to a finer one."""
+def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
+    """Literal places finer than a macro-region; a containing place yields to a finer one
+    in its sentence, and a country to any finer place in its clause ``[cs, ce)``: the
+    finest location is where a happening is coded ("talks at the Kremlin on Syria",
+    "Idlib province on the border with Türkiye")."""
     if not m.literal or (m.kind == "region" and not m.country):
         return False
-    finer = [o for o in others if o is not m and o.literal and o.geo_precision < m.geo_precision]
+    finer = [
+        o
+        for o in others
+        if o is not m and o.literal and o.country and o.geo_precision < m.geo_precision
+    ]
     if m.kind == "country":
-        return not any(o.country == m.country for o in finer)
+        return not any(o.country == m.country or cs <= o.start < ce for o in finer)
     if m.kind == "governorate":
         return not any(o.admin1 == m.name for o in finer)
     return True
@@ -297,11 +307,14 @@ def article_events(
                 date, precision = _truncate(anchor[0], same[1].lower())
             elif date:
                 anchor = (date, precision)
+            clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
             for m in ms:
-                if not _worth_a_point(m, ms):
-                    continue
                 cs, ce = _clause(text, s, e, m)
-                cues = _cue_hits(text[cs:ce])
+                if not _worth_a_point(m, ms, cs, ce):
+                    continue
+                cues = clause_cues.get((cs, ce))
+                if cues is None:  # places of one clause share its cues
+                    cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce])
                 etype = event_type(text[cs:ce], cues)
                 hits = [
                     (h.start - cs, h.code)

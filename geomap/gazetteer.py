@@ -497,6 +497,12 @@ class Gazetteer:
             return self.by_id
         raise AttributeError(name)
 
+    def unpack(self) -> None:
+        """Build now what the cache leaves packed until first use: before forking workers,
+        so that they share one copy instead of each building its own."""
+        for name in ("automaton", "by_key", "by_id"):
+            getattr(self, name)
+
     @classmethod
     def load(
         cls, paths: Sequence[str | Path] | None = None, *, world: bool = True, cache: bool = True

@@ -194,7 +194,8 @@ class Geoparser:
         """Capitalised (or an article then a capital), and not a lone stop word."""
         surface = text[s:e]
         first = surface[0]
-        if sum(c.isalpha() for c in surface) <= 3:
+        short = len(surface) < 4 or not surface[:4].isalpha()  # else 4+ letters for sure
+        if short and sum(c.isalpha() for c in surface) <= 3:
             # "US", "UAE": acronyms a place is known by; "Roj": a short curated name as spelt
             bare = surface.replace(".", "")
             return any(
@@ -318,7 +319,6 @@ class Geoparser:
         mentions: list[Mention] = []
         for n, (s, e, (reason, idxs)) in enumerate(hits):
             cue = self._kind_cue(text, s, e, hits, n)
-            scored = []
             if any(places[i].layer == "curated" for i in idxs):
                 # curated files win where both know a name: GeoNames entries stay in the
                 # running only under their own name ("Tripoli"), not an alternate one
@@ -327,37 +327,19 @@ class Geoparser:
                     for i in idxs
                     if places[i].layer == "curated" or _primary(places[i], text[s:e])
                 )
-            nearby = _countries_near(country_at, s, 250)
-            priors = self._priors
-            for i in idxs:
-                p = places[i]
-                prior = priors.get(i)
-                if prior is None:
-                    prior = priors[i] = self._prior(p)
-                near = p.country in nearby
-                score = (
-                    prior
-                    + (3.0 if near else 0.0)
-                    + 2.0 * focus[p.country] / total
-                    + (1.5 if p.admin1 in admin_focus else 0.0)
-                    + (1.0 if _primary(p, text[s:e]) else 0.0)
-                    + self._kind_bonus(p, cue)
-                )
-                scored.append((score, i))
-            scored.sort(reverse=True)
-            best_score, best = scored[0]
-            margin = best_score - scored[1][0] if len(scored) > 1 else 5.0
+            if len(idxs) == 1:  # nothing to choose between
+                best, margin, choices = idxs[0], 5.0, 1
+            else:
+                nearby = _countries_near(country_at, s, 250)
+                best, margin = self._choose(idxs, text[s:e], nearby, focus, total, admin_focus, cue)
+                choices = len(idxs)
             conf = round(
                 min(0.99, 0.5 + 0.5 * (1 - math.exp(-margin)))
                 * (0.9 if reason.startswith("fuzzy") else 1.0),
                 3,
             )
             p = places[best]
-            why = (
-                reason
-                + (f"+{cue}" if cue else "")
-                + (f"+of{len(scored)}" if len(scored) > 1 else "")
-            )
+            why = reason + (f"+{cue}" if cue else "") + (f"+of{choices}" if choices > 1 else "")
             mentions.append(
                 Mention(
                     start=s,
@@ -383,6 +365,37 @@ class Geoparser:
             or self._located(text, m)
             or phrase_key(m.text).strip() not in self.organs
         ]
+
+    def _choose(
+        self,
+        idxs: tuple[int, ...],
+        surface: str,
+        nearby: set,
+        focus: Counter[str],
+        total: int,
+        admin_focus: set,
+        cue: str,
+    ) -> tuple[int, float]:
+        """The best-scoring candidate of a mention, and its lead over the runner-up."""
+        places = self.gaz.places
+        priors = self._priors
+        scored = []
+        for i in idxs:
+            p = places[i]
+            prior = priors.get(i)
+            if prior is None:
+                prior = priors[i] = self._prior(p)
+            score = (
+                prior
+                + (3.0 if p.country in nearby else 0.0)
+                + 2.0 * focus[p.country] / total
+                + (1.5 if p.admin1 in admin_focus else 0.0)
+                + (1.0 if _primary(p, surface) else 0.0)
+                + self._kind_bonus(p, cue)
+            )
+            scored.append((score, i))
+        scored.sort(reverse=True)
+        return scored[0][1], scored[0][0] - scored[1][0]
 
     def _located(self, text: str, m: Mention) -> bool:
         """A landmark that doubles as an organ ("the Kremlin said") counts only where a
@@ -430,7 +443,7 @@ class Geoparser:
 
     def _prior(self, p: Place) -> float:
         """The context-free part of a candidate's score (the first terms of the sum in
-        :meth:`_resolve`, added in the same order, so the total is bit-identical)."""
+        :meth:`_choose`, added in the same order, so the total is bit-identical)."""
         return (
             (1.5 if p.layer == "curated" else 0.0)
             + (1.0 if p.country in self._region else 0.0)

@@ -96,7 +96,10 @@ def _analysis(
 ) -> tuple[list[Mention], list[Event]]:
     """An article's mentions and events with offsets relative to its own stored text."""
     base = pa.article.start
-    evs = [_shift(ev, base) for ev in article_events(pa, text, pipeline, day)]
+    evs = article_events(pa, text, pipeline, day)
+    if not base:  # the text's first article: its offsets are the stored text's already
+        return pa.mentions, evs
+    evs = [_shift(ev, base) for ev in evs]
     found = [replace(m, start=m.start - base, end=m.end - base) for m in pa.mentions]
     return found, evs
 
@@ -249,6 +252,7 @@ def ingest_many(
         for text, source in items:
             yield ingest_text(store, pipeline, text, source=source)
         return
+    pipeline.gazetteer.unpack()
     pending: deque = deque()
     ctx = mp.get_context("fork")
     with ProcessPoolExecutor(

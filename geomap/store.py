@@ -101,6 +101,15 @@ reports = sa.Table(
     sa.Column("actors", sa.Text, nullable=False),
     sa.Column("date", sa.String(10)),
 )
+event_sentences = sa.Table(
+    "event_sentences",
+    metadata,
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), primary_key=True),
+    sa.Column("digest", sa.String(32), primary_key=True),  # sentence_digest(sentence)
+    sa.Column("sentence", sa.Text, nullable=False),
+)
+"""The distinct report sentences of each event: what the wording half of the merge rule
+reads (an event may gather thousands of reports of a few sentences)."""
 mentions = sa.Table(
     "mentions",
     metadata,
@@ -181,21 +190,13 @@ class Page:
     more: bool  # whether the next page holds any event
 
 
-def _in_bbox(bbox: tuple[float, float, float, float], bound: bool = False) -> list:
-    """The exact bbox test on the event's coordinates (across the antimeridian when
-    minLon > maxLon; ``bound`` as in :func:`backends.box_terms`)."""
-    ranges, miny, maxy = backends.box_terms(bbox, bound)
-    in_lon = sa.or_(*[events.c.lon.between(a, b) for a, b in ranges])
-    return [in_lon, events.c.lat.between(miny, maxy)]
-
-
 def _box_conds(bbox: tuple[float, float, float, float], sqlite: bool, scan: bool) -> list:
     """An items page's bbox conditions, on parameters (:func:`backends.box_params`): the
     spatial index unless ``scan`` (see :meth:`Store._page`), then the exact test on the
     coordinates, the same on both backends (SQLite's R*Tree keeps 32-bit floats rounded
     outwards)."""
     conds = [] if scan else [backends.bbox_condition(events, bbox, sqlite, bound=True)]
-    return conds + _in_bbox(bbox, bound=True)
+    return conds + backends.coordinates_in(events, bbox, bound=True)
 
 
 def _order(sort: Sort) -> list:
@@ -334,15 +335,18 @@ def _now() -> str:
 _MERGE_UPDATE = (
     events.update()
     .where(events.c.id == sa.bindparam("eid"))
-    .values(source_count=events.c.source_count + 1)
+    .values(
+        source_count=events.c.source_count + 1,
+        **{c: sa.bindparam(f"merged_{c}") for c in ("actors", "date", "date_precision", "roles")},
+    )
 )
-"""A report joins an event: its merged fields come as parameters, and one more source."""
+"""A report joins an event: its merged fields come as ``merged_*`` parameters, and one more
+source."""
 
 
-@cache
 def _candidates(sqlite: bool, dated: bool) -> sa.Select:
-    """The merge candidates of an event (see :meth:`Store._merge_target`), built once per
-    kind: parameters ``type``, the box ``minx``..``maxy``, ``touched`` and ``date``."""
+    """The merge candidates of an event (see :meth:`Store._merge_target`): parameters
+    ``type``, the box ``minx``..``maxy`` and ``date``."""
     e, b = events.c, sa.bindparam
     if sqlite:
         r = _rtree.c
@@ -352,7 +356,7 @@ def _candidates(sqlite: bool, dated: bool) -> sa.Select:
         near = [e.id.in_(box)]
     else:
         near = [e.lon.between(b("minx"), b("maxx")), e.lat.between(b("miny"), b("maxy"))]
-    conds = [e.event_type == b("type"), *near, e.id.not_in(b("touched", expanding=True))]
+    conds = [e.event_type == b("type"), *near]
     if dated:  # same_event's dates_compatible as a prefilter: one is a prefix of the other
         d = b("date", type_=sa.String)
         conds.append(
@@ -366,10 +370,63 @@ def _candidates(sqlite: bool, dated: bool) -> sa.Select:
     return sa.select(*cols).where(*conds).order_by(e.id)
 
 
-_SENTENCES = (
-    sa.select(reports.c.sentence).distinct().where(reports.c.event_id == sa.bindparam("eid"))
+_SENTENCES = sa.select(event_sentences.c.sentence).where(
+    event_sentences.c.event_id == sa.bindparam("eid")
 )
 """The distinct report sentences of one event, for the wording half of the merge rule."""
+
+
+def sentence_digest(sentence: str) -> str:
+    """The key of a sentence in ``event_sentences`` (an index on the text itself would
+    not hold a long sentence on PostgreSQL)."""
+    return hashlib.blake2b(sentence.encode(), digest_size=16).hexdigest()
+
+
+_ARTICLE_COLUMNS = tuple(c.name for c in articles.c if c.name != "id")
+_EVENT_COLUMNS = tuple(c.name for c in events.c if c.name != "id")
+_MENTION_COLUMNS = tuple(c.name for c in mentions.c if c.name != "id")
+_REPORT_COLUMNS = tuple(c.name for c in reports.c if c.name != "id")
+
+
+def _insert(table: sa.Table, columns: Iterable[str]) -> sa.Insert:
+    return table.insert().values({c: sa.bindparam(c) for c in columns})
+
+
+class _Writes:
+    """The statements of an article write, compiled once for the store's dialect
+    (:class:`geomap.backends.Prepared`)."""
+
+    def __init__(self, dialect: sa.Dialect):
+        if dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+
+        def prep(stmt: sa.Executable) -> backends.Prepared:
+            return backends.Prepared(stmt, dialect)
+
+        sqlite = dialect.name == "sqlite"
+        # insert-or-ignore on the content hash, atomically: two writers posting the same
+        # article at once store it once, and the second learns it was already there
+        self.article = prep(
+            insert(articles)
+            .values({c: sa.bindparam(c) for c in _ARTICLE_COLUMNS})
+            .on_conflict_do_nothing(index_elements=["content_hash"])
+            .returning(articles.c.id)
+        )
+        self.mention = prep(_insert(mentions, _MENTION_COLUMNS))
+        self.event = prep(_insert(events, _EVENT_COLUMNS).returning(events.c.id))
+        self.rtree = prep(_insert(_rtree, ("id", "minx", "maxx", "miny", "maxy")))
+        self.merge = prep(_MERGE_UPDATE)
+        self.candidates = {dated: prep(_candidates(sqlite, dated)) for dated in (False, True)}
+        self.sentences = prep(_SENTENCES)
+        self.actor = prep(_insert(event_actors, ("event_id", "actor")))
+        self.report = prep(_insert(reports, _REPORT_COLUMNS))
+        self.sentence = prep(
+            insert(event_sentences)
+            .values({c: sa.bindparam(c) for c in ("event_id", "digest", "sentence")})
+            .on_conflict_do_nothing()
+        )
 
 
 @cache
@@ -437,30 +494,19 @@ class Store:
         }
         with self.engine.begin() as conn:
             backends.lock_for_write(conn)
-            # insert-or-ignore on the content hash, atomically: two writers posting the same
-            # article at once store it once, and the second learns it was already there
-            inserted = conn.execute(self._insert_new_article(row)).first()
+            inserted = self._writes.article.run(conn, row).fetchone()
             if inserted is None:
                 existing = conn.execute(
                     sa.select(articles.c.id).where(articles.c.content_hash == digest)
                 ).scalar_one()
                 return existing, False
-            aid = inserted.id
+            aid = inserted[0]
             self._add_analysis(conn, aid, found, article_events)
         return aid, True
 
-    def _insert_new_article(self, row: dict[str, Any]):
-        """``INSERT … ON CONFLICT (content_hash) DO NOTHING RETURNING id`` for this dialect."""
-        if self.sqlite:
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        return (
-            insert(articles)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=["content_hash"])
-            .returning(articles.c.id)
-        )
+    @cached_property
+    def _writes(self) -> _Writes:
+        return _Writes(self.engine.dialect)
 
     def reanalyse(
         self, analyse: Callable[[dict[str, Any]], tuple[list[Mention], list[Event]]]
@@ -484,7 +530,7 @@ class Store:
         results = [(row["id"], *analyse(row)) for row in rows]
         with self.engine.begin() as conn:
             backends.lock_for_write(conn)
-            for table in (event_actors, reports, mentions):
+            for table in (event_actors, event_sentences, reports, mentions):
                 conn.execute(table.delete())
             if self.sqlite:
                 conn.execute(_rtree.delete())
@@ -498,10 +544,11 @@ class Store:
     ) -> None:
         """Insert an article's mentions and events (merging reports of known events); the
         rows of each table go in with one ``executemany``."""
+        w = self._writes
         if found:
-            conn.execute(
-                mentions.insert(),
-                [
+            w.mention.run_many(
+                conn,
+                (
                     {
                         "article_id": aid,
                         "start": m.start,
@@ -518,7 +565,7 @@ class Store:
                         "reason": m.reason,
                     }
                     for m in found
-                ],
+                ),
             )
         touched: set[int] = set()  # events this article reports (its reports are written last)
         actor_rows: list[dict[str, Any]] = []
@@ -542,9 +589,17 @@ class Store:
                 for r in ev.reports
             ]
         if actor_rows:
-            conn.execute(event_actors.insert(), actor_rows)
+            w.actor.run_many(conn, actor_rows)
         if report_rows:
-            conn.execute(reports.insert(), report_rows)
+            w.report.run_many(conn, report_rows)
+            sentences = {(r["event_id"], r["sentence"]) for r in report_rows}
+            w.sentence.run_many(
+                conn,
+                (
+                    {"event_id": eid, "digest": sentence_digest(text), "sentence": text}
+                    for eid, text in sorted(sentences)
+                ),
+            )
 
     def _add_event(
         self, conn: Connection, aid: int, ev: Event, touched: set[int]
@@ -576,10 +631,10 @@ class Store:
                 "sentence": ev.sentence,
                 "mention": m.text,
             }
-            eid = conn.execute(events.insert(), row).inserted_primary_key[0]
+            eid = self._writes.event.run(conn, row).fetchone()[0]
             if self.sqlite:
                 box = {"id": eid, "minx": m.lon, "maxx": m.lon, "miny": m.lat, "maxy": m.lat}
-                conn.execute(_rtree.insert(), box)
+                self._writes.rtree.run(conn, box)
             return eid, set(ev.actors)
         eid, old_actors, old_date, old_prec, old_roles = target
         actors = set(old_actors) | set(ev.actors)
@@ -588,12 +643,12 @@ class Store:
             date, prec = ev.date, ev.date_precision
         merged = {
             "eid": eid,
-            "actors": json.dumps(sorted(actors)),
-            "date": date,
-            "date_precision": prec,
-            "roles": json.dumps({**ev.roles, **old_roles}),
+            "merged_actors": json.dumps(sorted(actors)),
+            "merged_date": date,
+            "merged_date_precision": prec,
+            "merged_roles": json.dumps({**ev.roles, **old_roles}),
         }
-        conn.execute(_MERGE_UPDATE, merged)
+        self._writes.merge.run(conn, merged)
         return eid, actors - set(old_actors)
 
     def _merge_target(self, conn: Connection, ev: Event, touched: set[int]):
@@ -616,22 +671,26 @@ class Store:
             "maxx": m.lon + dlon,
             "miny": m.lat - dlat,
             "maxy": m.lat + dlat,
-            "touched": sorted(touched),
             "date": ev.date,
         }
-        for row in conn.execute(_candidates(self.sqlite, bool(ev.date)), params).all():
-            if row.place_id != m.place_id and geodesic((row.lat, row.lon), (m.lat, m.lon)).km > km:
+        w = self._writes
+        for eid, actors, date, precision, place_id, roles, lat, lon in (
+            w.candidates[bool(ev.date)].run(conn, params).fetchall()
+        ):
+            if eid in touched or (
+                place_id != m.place_id and geodesic((lat, lon), (m.lat, m.lon)).km > km
+            ):
                 continue
-            old = json.loads(row.actors)
+            old = json.loads(actors)
 
-            def same(sentence: str, row=row, old=old) -> bool:
+            def same(sentence: str, place_id=place_id, old=old, date=date) -> bool:
                 return same_event(
-                    row.place_id,
+                    place_id,
                     ev.event_type,  # the query selects this type only
                     old,
-                    row.date,
+                    date,
                     sentence,
-                    row.place_id,  # within the merge distance: the same place
+                    place_id,  # within the merge distance: the same place
                     ev.event_type,
                     ev.actors,
                     ev.date,
@@ -641,17 +700,22 @@ class Store:
             # the rule's actor half needs no wording (an empty sentence resembles none): the
             # reports are read only when the wording must decide, as an event may gather
             # thousands of them
-            if same("") or any(
-                same(s) for s in conn.execute(_SENTENCES, {"eid": row.id}).scalars()
-            ):
-                return row.id, old, row.date, row.date_precision, json.loads(row.roles)
+            if same("") or any(same(s) for (s,) in w.sentences.run(conn, {"eid": eid}).fetchall()):
+                return eid, old, date, precision, json.loads(roles)
         return None
 
     # -- reads -------------------------------------------------------------
-    def _where(self, f: EventFilter) -> list:
+    def _where(self, f: EventFilter, index: bool = True) -> list:
+        """The conditions of ``f``; its boxes and shapes go through the spatial index
+        unless not ``index`` (a caller that scans in its own order, see :meth:`_page`)."""
         conds = []
         if f.bbox:
-            conds.append(backends.bbox_condition(events, f.bbox, self.sqlite))
+            if index:
+                conds.append(backends.bbox_condition(events, f.bbox, self.sqlite))
+            conds += backends.coordinates_in(events, f.bbox)
+        for shape in (f.near, f.intersects):
+            if shape is not None:
+                conds += backends.shape_condition(events, shape, self.sqlite, index=index)
         if f.datetime:
             lo, hi = f.datetime
             conds.append(events.c.date.is_not(None))
@@ -681,23 +745,9 @@ class Store:
             )
         if f.max_geo_precision:
             conds.append(events.c.geo_precision <= f.max_geo_precision)
-        if f.near or f.intersects:
-            conds.append(events.c.id.in_(_literal_ids(self._spatial_ids(f))))
         if f.ids is not None:
             conds.append(events.c.id.in_(_literal_ids(f.ids)))
         return conds
-
-    def _spatial_ids(self, f: EventFilter) -> list[int]:
-        """The ids of the events inside ``f``'s circle and polygon: candidates from the bbox
-        filter (the spatial index) and the other filters, then the exact test in Python
-        (:mod:`geomap.spatial`), the same on every backend."""
-        shapes = [s for s in (f.near, f.intersects) if s is not None]
-        conds = self._where(replace(f, near=None, intersects=None))
-        for s in shapes:
-            conds += self._where(EventFilter(bbox=s.bounds))
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(events.c.id, events.c.lon, events.c.lat).where(*conds))
-            return spatial.matching(rows, shapes)
 
     def region_counts(self, f: EventFilter) -> dict[str, int]:
         """Governorate -> how many events match ``f`` there (events outside Syria left out)."""
@@ -776,31 +826,25 @@ class Store:
 
         ``count`` True counts every match (a window over them all), an int counts up to one
         more than that (in the same statement; not for a large bbox, where that would scan
-        too), False not at all. A bbox on SQLite reads the
-        R*Tree only when it holds at most :data:`SELECTIVE_BOX` points; a larger box scans the
-        events in page order and checks their coordinates, which finds a page after about
-        ``limit`` × (events / matches) rows instead of sorting every match. Either way the
-        bbox is exact (the R*Tree keeps 32-bit floats rounded outwards)."""
-        if f.bbox:
-            scan = self._large_box(conn, f.bbox)
-            if scan and count is not True:  # a bounded count would scan as far as the bound
-                count = False
-        else:
-            scan = False
+        too), False not at all. A bbox (or the bbox of a ``near``/``intersects`` shape) is
+        read through the spatial index only when it holds at most :data:`SELECTIVE_BOX`
+        points (:meth:`_large_box`); a larger box scans the events in page order and checks
+        their coordinates (and the shape's exact test), which finds a page after about
+        ``limit`` × (events / matches) rows instead of sorting every match."""
+        boxes = [f.bbox] if f.bbox else []
+        boxes += [s.bounds for s in (f.near, f.intersects) if s is not None]
+        scan = bool(boxes) and all(self._large_box(conn, b) for b in boxes)
+        if scan and count is not True:  # a bounded count would scan as far as the bound
+            count = False
         params = {"limit": limit + 1, "offset": offset}
         if count is not True and count is not False:
             params["upto"] = count + 1
             count = None
-        if f.bbox:
-            params |= backends.box_params(f.bbox)
         if f.bbox and replace(f, bbox=None) == EventFilter():
-            crosses = f.bbox[0] > f.bbox[2]
-            q = _bbox_page(self.sqlite, crosses, scan, tuple(sort), count)
+            params |= backends.box_params(f.bbox)
+            q = _bbox_page(self.sqlite, f.bbox[0] > f.bbox[2], scan, tuple(sort), count)
         else:
-            conds = self._where(replace(f, bbox=None))
-            if f.bbox:
-                conds += _box_conds(f.bbox, self.sqlite, scan)
-            q = _page_select(conds, _order(sort), count)
+            q = _page_select(self._where(f, index=not scan), _order(sort), count)
         rows = _dicts(conn.execute(q, params))
         more = len(rows) > limit
         del rows[limit:]
@@ -854,8 +898,6 @@ class Store:
         """Like :meth:`query_events` over the whole selection (or ``limit`` rows), fetched a
         page at a time so an export of any size holds one page in memory and no connection
         between pages."""
-        if f.near or f.intersects:  # the exact spatial test once, not once a page
-            f = replace(f, near=None, intersects=None, ids=self._spatial_ids(f))
         while limit is None or limit > 0:
             n = page_size if limit is None else min(page_size, limit)
             rows = self.query_events(f, limit=n, offset=offset, sort=sort)

@@ -15,9 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from geopy.distance import geodesic
+from shapely.geometry import Point
 from support import serve
 
-from geomap import backends, migrations
+from geomap import backends, migrations, spatial
+from geomap import store as st
 from geomap.cli import main
 from geomap.geojson import event_feature
 from geomap.ingest import ingest_text
@@ -54,6 +58,17 @@ def regions(store: Store) -> list[str | None]:
         return conn.execute(sa.select(events.c.region).order_by(events.c.id)).scalars().all()
 
 
+def event_sentences(store: Store) -> list[tuple[int, str, str]]:
+    """The merge rule's sentence table, checked against the reports it is derived from."""
+    with store.engine.connect() as conn:
+        table = sa.select(st.event_sentences).order_by(*st.event_sentences.primary_key)
+        rows = [tuple(r) for r in conn.execute(table)]
+        pairs = conn.execute(sa.select(st.reports.c.event_id, st.reports.c.sentence).distinct())
+    assert sorted((e, s) for e, _, s in rows) == sorted(tuple(p) for p in pairs)
+    assert all(d == st.sentence_digest(s) for _, d, s in rows)
+    return rows
+
+
 def fresh_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if kind == "sqlite":
         return str(tmp_path / "fresh.db")
@@ -87,6 +102,58 @@ def test_bbox_selects_what_a_plain_comparison_does(seeded, bbox):
     got = sorted(e["id"] for e in seeded.query_events(EventFilter(bbox=bbox), limit=100_000))
     assert got == expected
     assert seeded.count_events(EventFilter(bbox=bbox)) == len(expected)
+
+
+SHAPES = [
+    spatial.Near(33.51, 36.29, 30),  # Damascus, 30 km
+    spatial.Near(32.74, 36.07, 80),  # Tafas, 80 km: Daraa, Sweida, Damascus's south
+    spatial.Near(36.2, 37.16, 1500),  # Aleppo, 1,500 km: the Levant and beyond
+    spatial.Near(33.51, 36.29, 1),  # one city's centre
+    spatial.parse_geometry(
+        "POLYGON((35.8 32.3, 36.9 32.3, 36.9 33.7, 35.8 33.7, 35.8 32.3),"
+        "(36.2 33.4, 36.4 33.4, 36.4 33.6, 36.2 33.6, 36.2 33.4))"  # Damascus cut out
+    ),
+    spatial.parse_geometry(
+        "MULTIPOLYGON(((35.5 35.0, 38.0 35.0, 38.0 36.7, 35.5 36.7, 35.5 35.0)),"
+        "((39.5 34.3, 41.0 34.3, 41.0 35.8, 39.5 35.8, 39.5 34.3)))"
+    ),
+]
+
+
+def shape_filter(shape: spatial.Shape) -> EventFilter:
+    if isinstance(shape, spatial.Near):
+        return EventFilter(near=shape)
+    return EventFilter(intersects=shape)
+
+
+def inside(shape: spatial.Shape, e: dict) -> bool:
+    """geopy's or shapely's answer, independent of geomap's own test."""
+    if isinstance(shape, spatial.Near):
+        return geodesic((shape.lat, shape.lon), (e["lat"], e["lon"])).km <= shape.radius_km
+    return shape.geometry.intersects(Point(e["lon"], e["lat"]))
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: type(s).__name__)
+def test_near_and_intersects_select_what_geopy_and_shapely_do(seeded, shape):
+    """The exact test runs in the database (an SQL function on SQLite, ST_DWithin and
+    ST_Intersects on PostGIS): the same events as geopy's geodesic and shapely's polygon,
+    in every read path (items pages, counts, whole selections)."""
+    everything = seeded.query_events(EventFilter(), limit=100_000)
+    expected = sorted(e["id"] for e in everything if inside(shape, e))
+    flt = shape_filter(shape)
+    assert sorted(e["id"] for e in seeded.query_events(flt, limit=100_000)) == expected
+    assert seeded.count_events(flt) == len(expected)
+    paged, offset = [], 0
+    while page := seeded.items_page(flt, limit=7, offset=offset).rows:
+        paged += [e["id"] for e in page]
+        offset += 7
+    assert sorted(paged) == expected
+
+
+def test_the_shapes_select_some_events_and_not_all(seeded):
+    n = seeded.count_events(EventFilter())
+    counts = [seeded.count_events(shape_filter(s)) for s in SHAPES]
+    assert all(0 < c < n for c in counts[:3] + counts[4:])
 
 
 def test_some_bboxes_select_some_events_and_not_all(seeded):
@@ -146,9 +213,40 @@ def test_a_store_made_before_migrations_upgrades_without_losing_events(pipeline,
     assert set(regions(upgraded)) == {None} and set(regions(source)) != {None}
     box = EventFilter(bbox=BBOXES[0])
     assert upgraded.count_events(box) == source.count_events(box) > 0
+    assert event_sentences(upgraded) == event_sentences(source)
     # and it takes new articles as before
     ingest_text(upgraded, pipeline, NEW_ARTICLE["text"], title=NEW_ARTICLE["title"])
     assert upgraded.stats()["articles"] == source.stats()["articles"] + 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgis"])
+def test_a_store_at_the_first_revision_gains_the_sentences_of_its_reports(
+    kind, tmp_path, request, pipeline
+):
+    """Revision 0002 fills ``event_sentences`` from the stored reports: the upgraded
+    store holds what writing the same articles at the head revision does, and merges
+    the next report of a stored event as that store would."""
+    url = fresh_url(kind, tmp_path, request)
+    store = seed(open_store(url), pipeline, files=3)
+    expected = event_sentences(store)
+    assert expected
+    cfg = migrations._config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    assert not sa.inspect(store.engine).has_table("event_sentences")
+    store.engine.dispose()
+
+    upgraded = open_store(url)
+    assert migrations.current(upgraded.engine) == migrations.head()
+    assert event_sentences(upgraded) == expected
+    before = upgraded.stats()
+    sentence = next(s for _, _, s in expected if len(s) > 80)  # a stored report, re-reported
+    assert ingest_text(upgraded, pipeline, sentence, title="Again")[0].events
+    after = upgraded.stats()
+    assert after["articles"] == before["articles"] + 1
+    assert after["events"] == before["events"]  # merged by its wording
+    assert after["reports"] > before["reports"]
 
 
 def test_a_postgres_store_made_before_migrations_gains_its_point_column(
@@ -159,10 +257,11 @@ def test_a_postgres_store_made_before_migrations_gains_its_point_column(
     source = seed(open_store(str(tmp_path / "source.db")), pipeline, files=2)
     url = postgres.new_database()
     engine = backends.create_engine(url)
-    metadata.create_all(engine)  # what Store.init did then
+    then = [t for t in metadata.sorted_tables if t.name != "event_sentences"]  # since 0002
+    metadata.create_all(engine, tables=then)  # what Store.init did then
     with engine.begin() as conn, source.engine.connect() as src:
         conn.exec_driver_sql("ALTER TABLE events DROP COLUMN region")
-        for table in metadata.sorted_tables:
+        for table in then:
             cols = [c for c in table.columns if c.name != "region"]
             conn.execute(table.insert(), [dict(r._mapping) for r in src.execute(sa.select(*cols))])
         backends.after_bulk_load(conn, metadata.sorted_tables)  # as if ingested there
@@ -177,6 +276,7 @@ def test_a_postgres_store_made_before_migrations_gains_its_point_column(
     for bbox in BBOXES:
         box = EventFilter(bbox=bbox)
         assert upgraded.count_events(box) == source.count_events(box)
+    assert event_sentences(upgraded) == event_sentences(source)
     ingest_text(upgraded, pipeline, NEW_ARTICLE["text"], title=NEW_ARTICLE["title"])
     assert upgraded.stats()["articles"] == source.stats()["articles"] + 1
 

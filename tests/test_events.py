@@ -245,6 +245,29 @@ def test_a_country_yields_to_a_place_inside_it(pipeline):
     assert [ev.mention.text for ev in events] == ["Idlib"]
 
 
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # a country named for reference next to the finer place where it happened
+        (
+            "Russia and Turkey agreed a ceasefire for Idlib province on the border with Türkiye.",
+            ["Idlib"],
+        ),
+        ("Putin met Assad at the Kremlin to discuss the challenges in Syria.", ["Kremlin"]),
+        # a continent is no finer place: the country keeps its event
+        ("Putin invaded Ukraine in 2022, Europe's largest conflict since 1945.", ["Ukraine"]),
+        # another clause is another happening
+        (
+            "Israeli jets struck Damascus airport; in Lebanon, Hezbollah fired rockets.",
+            ["Damascus", "Lebanon"],
+        ),
+    ],
+)
+def test_a_country_yields_to_a_finer_place_in_its_clause(pipeline, text, places):
+    events = extract_events(text, pipeline)
+    assert [ev.mention.text.split()[0] for ev in events] == places
+
+
 def test_a_country_named_as_location_is_not_an_event_actor(pipeline):
     (event,) = extract_events("Shelling hit Idlib in Syria.", pipeline)
     assert event.actors == []

@@ -416,6 +416,20 @@ def test_the_cached_gazetteer_equals_the_built_one(tmp_path, monkeypatch):
     )
 
 
+def test_unpack_builds_what_the_cache_leaves_for_first_use(tmp_path, monkeypatch):
+    """Before ``geomap ingest -j`` forks, so its workers share one build of the indexes."""
+    monkeypatch.setenv("GEOMAP_CACHE", str(tmp_path / "cache"))
+    f = write(tmp_path / "g.csv", row("t:1", "Alphaville", aliases="Alfaville"))
+    built = Gazetteer.load(paths=[f], world=False)
+    cached = Gazetteer.load(paths=[f], world=False)
+    lazy = ("automaton", "by_key", "by_id")
+    assert not any(name in vars(cached) for name in lazy)
+    cached.unpack()
+    assert all(name in vars(cached) for name in lazy)
+    assert "_automaton" not in vars(cached)
+    assert _state(cached) == _state(built)
+
+
 def test_the_default_gazetteer_survives_its_cache_format(pipeline):
     import pickle
 

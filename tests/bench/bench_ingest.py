@@ -66,6 +66,7 @@ def run() -> list[Figure]:
     store.engine.dispose()
     capped = done < total
     return [
+        *_postgis(texts),
         Figure(
             "ingest end to end",
             done / elapsed,
@@ -86,5 +87,52 @@ def run() -> list[Figure]:
                 "store": stats,
                 "profile": profile_summary(prof),
             },
+        ),
+    ]
+
+
+def _postgis(texts: list[str]) -> list[Figure]:
+    """The same ingest into PostGIS (a throwaway cluster, as :mod:`bench_postgis`), over
+    the first ``BENCH_PG_INGEST_ARTICLES`` (2,000) articles, capped at
+    ``BENCH_PG_INGEST_SECONDS`` (30): one writer holding the write lock per article, with
+    the server on the same two cores."""
+    import sys
+    from pathlib import Path
+
+    from geomap.ingest import ingest_many
+    from geomap.store import open_store
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the cluster helper
+    from pg_cluster import Postgres, postgres_bindir
+
+    name = "ingest end to end, PostGIS"
+    bindir = postgres_bindir()
+    if bindir is None:
+        log("ingest: PostgreSQL/PostGIS is missing (make postgres): PostGIS skipped")
+        return [Figure(name, None, "articles/s", measured="skipped: PostGIS is missing")]
+    total = env_int("BENCH_PG_INGEST_ARTICLES", 2000)
+    cap = env_int("BENCH_PG_INGEST_SECONDS", 30)
+    items = ((text, f"bench:{i}") for i, text in enumerate(texts[:total]))
+    with Postgres(bindir) as pg:
+        store = open_store(pg.new_database())
+        log(f"ingest: {total} articles into PostGIS, cap {cap} s")
+        done = 0
+        t0 = time.perf_counter()
+        for _ in ingest_many(store, pipeline(), items, workers=CORES):
+            done += 1
+            if time.perf_counter() - t0 > cap:
+                break
+        elapsed = time.perf_counter() - t0
+        stats = store.stats()
+        store.engine.dispose()
+    return [
+        Figure(
+            name,
+            done / elapsed,
+            "articles/s",
+            measured=f"{done} of {total} synthetic articles in {elapsed:.0f} s, "
+            f"{CORES} parsing processes and one writer, PostgreSQL 15 + PostGIS 3 on the "
+            f"same {CORES} cores; {stats['events']} events, {stats['reports']} reports stored",
+            detail={"articles": done, "seconds": round(elapsed, 1), "store": stats},
         )
     ]

@@ -30,7 +30,7 @@ from pathlib import Path
 from bench_common import BENCH_DIR, Figure, env_int, log
 from bench_corpus import seed_text
 
-VERSION = 1  # bump when the generator changes
+VERSION = 2  # bump when the generator changes (2: events.region filled)
 EVENTS_PER_ARTICLE = 10
 ACTORS = ["RUS", "TUR", "IRN", "USA", "ISR", "SYR-GOV", "SYR-OPP", "HTS", "SNA", "SDF", "ISIS"]
 ACTORS += ["HEZ", "UN", "PKK"]
@@ -76,6 +76,7 @@ def _insert_sql(table, columns: list[str]) -> str:
 def build(path: Path, n_events: int, gaz) -> None:
     from geomap import store as st
     from geomap.events import EVENT_TYPES
+    from geomap.spatial import event_region
 
     tmp = path.with_suffix(".building")
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
@@ -87,6 +88,7 @@ def build(path: Path, n_events: int, gaz) -> None:
     syria, other = _places(gaz)
     n_articles = (n_events + EVENTS_PER_ARTICLE - 1) // EVENTS_PER_ARTICLE
     now = "2025-01-01T00:00:00Z"
+    region: dict[str, str | None] = {}  # place id -> governorate (geomap.spatial)
 
     cols = {t.name: [c.name for c in t.columns] for t in st.metadata.sorted_tables}
     known = {
@@ -94,6 +96,7 @@ def build(path: Path, n_events: int, gaz) -> None:
         "events": set(_EVENT_COLS),
         "reports": set(_REPORT_COLS),
         "event_actors": {"event_id", "actor"},
+        "event_sentences": {"event_id", "digest", "sentence"},
     }
     for name, wanted in known.items():
         extra = [c for c in cols[name] if c not in wanted]
@@ -140,6 +143,8 @@ def build(path: Path, n_events: int, gaz) -> None:
     rid = 0
     for e in range(1, n_events + 1):
         p = rng.choice(syria) if rng.random() < 0.85 else rng.choice(other)
+        if p.id not in region:
+            region[p.id] = event_region(p.lon, p.lat, p.geo_precision)
         aid = (e - 1) // EVENTS_PER_ARTICLE + 1
         actors = sorted(rng.sample(ACTORS, rng.choice((1, 1, 2, 2, 3))))
         prec = rng.random()
@@ -162,6 +167,7 @@ def build(path: Path, n_events: int, gaz) -> None:
                 p.kind,
                 p.country,
                 p.admin1,
+                region[p.id],
                 p.lat,
                 p.lon,
                 p.geo_precision,
@@ -188,6 +194,11 @@ def build(path: Path, n_events: int, gaz) -> None:
             _flush(con, st, ev_rows, rep_rows, act_rows, rtree)
             log(f"store: {e:,} of {n_events:,} events ({time.perf_counter() - t0:.0f} s)")
     _flush(con, st, ev_rows, rep_rows, act_rows, rtree)
+    con.create_function("digest", 1, st.sentence_digest, deterministic=True)
+    con.execute(
+        "INSERT INTO event_sentences (event_id, digest, sentence) "
+        "SELECT DISTINCT event_id, digest(sentence), sentence FROM reports"
+    )
     con.commit()
     con.execute("ANALYZE")
     con.commit()
@@ -220,6 +231,7 @@ _EVENT_COLS = [
     "place_kind",
     "country",
     "admin1",
+    "region",
     "lat",
     "lon",
     "geo_precision",

@@ -38,6 +38,7 @@ BENCHES = {
     "gazetteer": "bench_gazetteer",
     "ingest": "bench_ingest",
     "api": "bench_api",
+    "spatial": "bench_spatial",
     "postgis": "bench_postgis",
     "load": "bench_load",
 }
