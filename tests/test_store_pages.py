@@ -85,6 +85,23 @@ def test_both_bbox_paths_page_through_exactly_the_events_inside(big, monkeypatch
     assert all(_inside([p], bbox) for p in seen)
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["index", "scan"])
+@pytest.mark.parametrize("bbox", BOXES)
+def test_a_bbox_alone_pages_as_the_general_statement_does(big, monkeypatch, bbox, large):
+    """A bbox alone runs a statement compiled once, with the box as parameters; with any
+    other filter the statement is built for the request. Both give the same pages."""
+    store, _ = big
+    if large:
+        _every_box_is_large(monkeypatch)
+    alone, every = EventFilter(bbox=bbox), EventFilter(bbox=bbox, max_geo_precision=4)
+    for offset in (0, 2):
+        for sort in ((), (("date", True), ("place_name", False))):
+            a = store.items_page(alone, limit=2, offset=offset, sort=sort, count_up_to=N)
+            b = store.items_page(every, limit=2, offset=offset, sort=sort, count_up_to=N)
+            assert (a.rows, a.matched, a.more) == (b.rows, b.matched, b.more)
+            assert a.rows or offset
+
+
 def test_number_matched_is_exact_up_to_the_bound_then_left_out(big):
     store, points = big
     f = EventFilter(bbox=BOXES[1])
