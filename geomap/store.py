@@ -186,15 +186,30 @@ class Page:
 
 
 class _VersionReader:
-    """The connection :meth:`Store.data_version` reads, shared by the threads of a process."""
+    """The connection :meth:`Store.data_version` reads, shared by the threads of a process:
+    one of its own, so it sees every other connection's commits and never waits for the
+    pool."""
 
-    def __init__(self, path: str) -> None:
-        self._con = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name == "sqlite":
+            self._con = sqlite3.connect(engine.url.database, check_same_thread=False, timeout=30)
+            # counts the commits of every other connection (this one never writes)
+            self._sql = "PRAGMA data_version"
+        else:
+            fairy = engine.raw_connection()
+            self._con = fairy.driver_connection
+            fairy.detach()  # this reader's for good: out of the pool
+            self._con.rollback()  # the pool's connect-time checks opened a transaction
+            self._con.autocommit = True
+            # where the next WAL record goes: past every commit record, including those of
+            # commits not yet visible (asynchronous commit); maintenance writes only move it
+            # too early, which costs a render, never a stale answer
+            self._sql = "SELECT pg_current_wal_insert_lsn() - '0/0'"
         self._lock = threading.Lock()
 
     def read(self) -> int:
         with self._lock:
-            return self._con.execute("PRAGMA data_version").fetchone()[0]
+            return int(self._con.execute(self._sql).fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -798,19 +813,18 @@ class Store:
         return conn.execute(sa.select(sa.func.count()).select_from(hits)).scalar_one()
 
     def data_version(self) -> int | None:
-        """A number that changes whenever any connection of any process commits to the store,
-        for caches of rendered answers; None when there is none (not SQLite).
+        """A number that changes whenever any connection of any process (or server) commits
+        to the store, for caches of rendered answers; None for an in-memory SQLite store.
 
-        SQLite's ``PRAGMA data_version``, read on a connection of its own that never writes
-        (the pragma ignores the reading connection's own commits)."""
-        path = self.engine.url.database if self.sqlite else None
-        if not path or path == ":memory:":  # a new connection would see another database
-            return None
+        SQLite's ``PRAGMA data_version``; PostgreSQL's WAL insert position, which any data
+        change moves before it becomes visible (see :class:`_VersionReader`)."""
+        if self.sqlite and self.engine.url.database in (None, "", ":memory:"):
+            return None  # a new connection would see another database
         return self._version_reader.read()
 
     @cached_property
     def _version_reader(self) -> _VersionReader:
-        return _VersionReader(str(self.engine.url.database))
+        return _VersionReader(self.engine)
 
     def iter_events(
         self,
