@@ -16,6 +16,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -532,10 +533,21 @@ class Geoparser:
         return bool(nxt) and nxt.group(1).lower() in self._verbs
 
 
-_CUE = (
-    r"(?:town|village|city|district|neighbou?rhood|countryside|province|camp|area|"
-    r"outskirts|suburb)"
+_CUE_WORDS = (
+    "town",
+    "village",
+    "city",
+    "district",
+    "neighbourhood",
+    "neighborhood",
+    "countryside",
+    "province",
+    "camp",
+    "area",
+    "outskirts",
+    "suburb",
 )
+_CUE = "(?:" + "|".join(_CUE_WORDS) + ")"
 _NAME = r"((?:al-|el-|ad-|as-|ar-|az-)?[A-Z][\w'’-]+(?: (?:al-|el-)?[A-Z][\w'’-]+)?)"
 _UNKNOWN = re.compile(rf"\b{_CUE} of (?:the )?{_NAME}|{_NAME} {_CUE}\b")
 
@@ -547,7 +559,7 @@ def unresolved_candidates(
     covers: toponyms the gazetteer probably lacks, as ``(offset, name)``."""
     inside = _SpanSet(spans or [(0, len(text))])
     out = []
-    for m in _UNKNOWN.finditer(text):
+    for m in _lines_then(_UNKNOWN, text, _CUE_WORDS):
         grp = 1 if m.group(1) else 2
         s, e = m.span(grp)
         if (
@@ -557,6 +569,19 @@ def unresolved_candidates(
         ):
             out.append((s, m.group(grp)))
     return out
+
+
+def _lines_then(pattern: re.Pattern[str], text: str, needed: tuple[str, ...]) -> Iterator:
+    """``pattern.finditer(text)`` for a pattern whose matches hold no newline and one of
+    the ``needed`` words: run only over the lines that have one (most have none, and
+    scanning a line in C for a word is far cheaper than trying the pattern at each
+    character)."""
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if any(w in line for w in needed):
+            yield from pattern.finditer(text, start, end)
+        start = end + 1
 
 
 def _countries_near(country_at: list[tuple[int, str | None]], s: int, window: int) -> set:
