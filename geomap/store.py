@@ -173,7 +173,6 @@ class EventFilter:
     max_geo_precision: int | None = None
     near: spatial.Near | None = None  # geodesic circle
     intersects: spatial.Area | None = None  # polygon or multipolygon
-    ids: list[int] | None = None  # only these events (a spatial selection resolved once)
 
 
 @dataclass
@@ -590,9 +589,10 @@ class Store:
 
         Candidates are the events of the same type whose place lies within
         :func:`merge_distance_km` of this one (a box through the R*Tree, then the geodesic
-        distance) and whose date is compatible; they and the distinct sentences of their
-        reports come from one query. :func:`geomap.events.same_event` decides, with two
-        places that near counted as one. Events this article already reports (``touched``:
+        distance) and whose date is compatible, from one query; a candidate's distinct
+        report sentences (``event_sentences``) are read only when the wording must decide.
+        :func:`geomap.events.same_event` decides, with two places that near counted as one.
+        Events this article already reports (``touched``:
         every report of an article is written by one :meth:`_add_analysis`) stay distinct.
         """
         m = ev.mention
@@ -679,8 +679,6 @@ class Store:
             )
         if f.max_geo_precision:
             conds.append(events.c.geo_precision <= f.max_geo_precision)
-        if f.ids is not None:
-            conds.append(events.c.id.in_(_literal_ids(f.ids)))
         return conds
 
     def region_counts(self, f: EventFilter) -> dict[str, int]:
@@ -993,12 +991,6 @@ def _dicts(result: sa.CursorResult) -> list[dict]:
     about a third of a page of events."""
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]
-
-
-def _literal_ids(ids: list[int]) -> sa.BindParameter:
-    """Event ids rendered into the statement as literals: an SQLite statement holds at most
-    32,766 parameters, and one statement keeps a count and its page consistent."""
-    return sa.bindparam("ids", ids, expanding=True, literal_execute=True, unique=True)
 
 
 def open_store(url: str | None = None) -> Store:
