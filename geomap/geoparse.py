@@ -52,7 +52,8 @@ _PRO_ANTI = re.compile(r"\b(?:pro|anti)-$")
 _COMMA = re.compile(r",\s*")
 _VERB_RIGHT_AFTER = re.compile(r"\s+(?:also\s+|has\s+|have\s+)?(\w+)")
 _VERB_AFTER = re.compile(r"\s*(?:,\s*)?(?:also\s+|has\s+|have\s+)?(\w+)")
-_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])")
+_LOWER_WORD = re.compile(r"[a-z]{3,}")
+_WORDISH = re.compile(r"[\w'’-]")  # what may not touch a word on either side
 FUZZY_CUTOFF = 90
 
 
@@ -176,14 +177,12 @@ class Geoparser:
         for s, e, _ in iter_hits(self._organisations, folded):
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
-        common = _lowercase_words(text)
         hits = [
             h
             for h in hits
             if h[2][0] == "org"
             or not (
-                self._person_name(text, *h[:2], h[2][1])
-                or self._common_word(text, *h[:2], h[2][1], common)
+                self._person_name(text, *h[:2], h[2][1]) or self._common_word(text, *h[:2], h[2][1])
             )
         ]
         hits += self._second_pass(text, inside, hits)
@@ -224,15 +223,13 @@ class Geoparser:
             if not (prev and w == prev.group(1) and _sentence_initial(text, s - len(w) - 1))
         )
 
-    def _common_word(
-        self, text: str, s: int, e: int, idxs: tuple[int, ...], common: frozenset[str]
-    ) -> bool:
+    def _common_word(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
         """A one-word GeoNames-only name the same text also uses in lower case ("Mobile"
         and "mobile") is an ordinary word that happens to start a sentence."""
         if any(self.gaz.places[i].layer == "curated" for i in idxs):
             return False
         word = text[s:e]
-        return word.isalpha() and word.lower() in common
+        return word.isalpha() and _used_in_lower_case(text, word.lower())
 
     def _second_pass(self, text, inside, taken) -> list:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
@@ -591,9 +588,19 @@ def _countries_near(country_at: list[tuple[int, str | None]], s: int, window: in
     return {c for cs, c in country_at[lo:hi] if cs != s}
 
 
-def _lowercase_words(text: str) -> frozenset[str]:
-    """Every all-lower-case word of the text (evidence that a word is not a name)."""
-    return frozenset(_LOWER_WORD.findall(text))
+def _used_in_lower_case(text: str, low: str) -> bool:
+    """Whether ``low`` (a lower-case word) stands in the text as an all-lower-case word of
+    three or more ASCII letters (evidence that it is no name). ``str.find`` over the few
+    words that need asking, not a regex over the whole text."""
+    if not _LOWER_WORD.fullmatch(low):
+        return False
+    at = text.find(low)
+    while at >= 0:
+        end = at + len(low)
+        if not (at and _WORDISH.match(text, at - 1)) and not _WORDISH.match(text, end):
+            return True
+        at = text.find(low, at + 1)
+    return False
 
 
 class _Suffixes:

@@ -383,3 +383,25 @@ def test_the_line_by_line_scan_finds_what_one_scan_does():
         assert [m.span() for m in _lines_then(_UNKNOWN, text, _CUE_WORDS)] == expected
         matches += len(expected)
     assert matches > 100  # the texts do hold names after cues
+
+
+def test_a_word_used_in_lower_case_is_found_as_a_whole_word_only():
+    """The per-word check agrees with listing every all-lower-case word of the text."""
+    import random
+    import re
+
+    from geomap.geoparse import _used_in_lower_case
+
+    listed = re.compile(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])")
+    rng = random.Random(5)
+    pieces = ["mobile", "Mobile", "mobiles", "automobile", "x", "'", "’", "-", " ", ".", "é", "1"]
+    seen = set()
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        for word in ("mobile", "mobiles", "automobile", "mob", "mé"):
+            expected = word in set(listed.findall(text))
+            assert _used_in_lower_case(text, word) == expected, (text, word)
+            seen.add(expected)
+    assert seen == {True, False}
+    assert _used_in_lower_case("Mobile is a port; a mobile phone.", "mobile")
+    assert not _used_in_lower_case("Mobile is a port; automobiles.", "mobile")
