@@ -117,12 +117,21 @@ def _cmd_map(args: argparse.Namespace) -> int:
     from fastapi import HTTPException
 
     from geomap.actors import ActorIndex
-    from geomap.api.params import parse_bbox, parse_datetime, split_csv
+    from geomap.api.params import (
+        parse_bbox,
+        parse_datetime,
+        parse_intersects,
+        parse_near,
+        split_csv,
+    )
     from geomap.geojson import event_feature
     from geomap.mapview import standalone_html
     from geomap.store import EventFilter, open_store
 
     try:  # the items endpoint's parsers, so a filter means the same everywhere
+        shape = args.intersects
+        if shape is not None and shape.startswith("@"):  # as curl reads a file
+            shape = Path(shape[1:]).read_text(encoding="utf-8")
         flt = EventFilter(
             bbox=parse_bbox(args.bbox),
             datetime=parse_datetime(args.datetime),
@@ -131,9 +140,14 @@ def _cmd_map(args: argparse.Namespace) -> int:
             type=split_csv(",".join(args.type or [])),
             place=split_csv(",".join(args.place or [])),
             max_geo_precision=args.max_geo_precision,
+            near=parse_near(args.near, args.radius_km),
+            intersects=parse_intersects(shape),
         )
     except HTTPException as exc:
         print(f"geomap map: {exc.detail}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"geomap map: --intersects: {exc}", file=sys.stderr)
         return 2
     rows = open_store(args.db).query_events(flt, limit=args.limit)
     page = standalone_html([event_feature(r) for r in rows], ActorIndex.load())
@@ -447,6 +461,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--article", action="append", type=int, help="article id (repeatable)")
     p.add_argument("--bbox", metavar="MINLON,MINLAT,MAXLON,MAXLAT", help="WGS84 box")
     p.add_argument("--datetime", metavar="START/END", help="2022, 2022-03, 2022-01-01/..")
+    p.add_argument("--near", metavar="LAT,LON", help="with --radius-km: events around a point")
+    p.add_argument("--radius-km", type=float, metavar="KM", help="geodesic radius for --near")
+    p.add_argument(
+        "--intersects",
+        metavar="WKT|GEOJSON|@FILE",
+        help="events inside a polygon: WKT or GeoJSON text, or @file to read it from",
+    )
     p.add_argument(
         "--max-geo-precision",
         type=int,

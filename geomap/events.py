@@ -308,8 +308,9 @@ def article_events(
             elif date:
                 anchor = (date, precision)
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
+            breaks = [b.span() for b in _CLAUSE_BREAK.finditer(text, s, e)]
             for m in ms:
-                cs, ce = _clause(text, s, e, m)
+                cs, ce = _clause(breaks, s, e, m)
                 if not _worth_a_point(m, ms, cs, ce):
                     continue
                 cues = clause_cues.get((cs, ce))
@@ -359,15 +360,16 @@ _ANAPHOR = re.compile(
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s")
 
 
-def _clause(text: str, s: int, e: int, m: Mention) -> tuple[int, int]:
-    """The clause of sentence ``[s, e)`` that holds the mention: the type and the actors
-    of "understandings hold in Idlib, but fronts heat up in Daraa" differ by clause."""
+def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[int, int]:
+    """The clause of sentence ``[s, e)`` that holds the mention, given the sentence's
+    clause ``breaks`` (spans of :data:`_CLAUSE_BREAK`): the type and the actors of
+    "understandings hold in Idlib, but fronts heat up in Daraa" differ by clause."""
     start, end = s, e
-    for b in _CLAUSE_BREAK.finditer(text, s, e):
-        if b.end() <= m.start:
-            start = b.end()
-        elif b.start() >= m.end:
-            end = b.start()
+    for bs, be in breaks:
+        if be <= m.start:
+            start = be
+        elif bs >= m.end:
+            end = bs
             break
     return start, end
 

@@ -16,6 +16,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -51,7 +52,8 @@ _PRO_ANTI = re.compile(r"\b(?:pro|anti)-$")
 _COMMA = re.compile(r",\s*")
 _VERB_RIGHT_AFTER = re.compile(r"\s+(?:also\s+|has\s+|have\s+)?(\w+)")
 _VERB_AFTER = re.compile(r"\s*(?:,\s*)?(?:also\s+|has\s+|have\s+)?(\w+)")
-_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])")
+_LOWER_WORD = re.compile(r"[a-z]{3,}")
+_WORDISH = re.compile(r"[\w'’-]")  # what may not touch a word on either side
 FUZZY_CUTOFF = 90
 
 
@@ -175,14 +177,12 @@ class Geoparser:
         for s, e, _ in iter_hits(self._organisations, folded):
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
-        common = _lowercase_words(text)
         hits = [
             h
             for h in hits
             if h[2][0] == "org"
             or not (
-                self._person_name(text, *h[:2], h[2][1])
-                or self._common_word(text, *h[:2], h[2][1], common)
+                self._person_name(text, *h[:2], h[2][1]) or self._common_word(text, *h[:2], h[2][1])
             )
         ]
         hits += self._second_pass(text, inside, hits)
@@ -223,15 +223,13 @@ class Geoparser:
             if not (prev and w == prev.group(1) and _sentence_initial(text, s - len(w) - 1))
         )
 
-    def _common_word(
-        self, text: str, s: int, e: int, idxs: tuple[int, ...], common: frozenset[str]
-    ) -> bool:
+    def _common_word(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
         """A one-word GeoNames-only name the same text also uses in lower case ("Mobile"
         and "mobile") is an ordinary word that happens to start a sentence."""
         if any(self.gaz.places[i].layer == "curated" for i in idxs):
             return False
         word = text[s:e]
-        return word.isalpha() and word.lower() in common
+        return word.isalpha() and _used_in_lower_case(text, word.lower())
 
     def _second_pass(self, text, inside, taken) -> list:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
@@ -532,10 +530,21 @@ class Geoparser:
         return bool(nxt) and nxt.group(1).lower() in self._verbs
 
 
-_CUE = (
-    r"(?:town|village|city|district|neighbou?rhood|countryside|province|camp|area|"
-    r"outskirts|suburb)"
+_CUE_WORDS = (
+    "town",
+    "village",
+    "city",
+    "district",
+    "neighbourhood",
+    "neighborhood",
+    "countryside",
+    "province",
+    "camp",
+    "area",
+    "outskirts",
+    "suburb",
 )
+_CUE = "(?:" + "|".join(_CUE_WORDS) + ")"
 _NAME = r"((?:al-|el-|ad-|as-|ar-|az-)?[A-Z][\w'’-]+(?: (?:al-|el-)?[A-Z][\w'’-]+)?)"
 _UNKNOWN = re.compile(rf"\b{_CUE} of (?:the )?{_NAME}|{_NAME} {_CUE}\b")
 
@@ -547,7 +556,7 @@ def unresolved_candidates(
     covers: toponyms the gazetteer probably lacks, as ``(offset, name)``."""
     inside = _SpanSet(spans or [(0, len(text))])
     out = []
-    for m in _UNKNOWN.finditer(text):
+    for m in _lines_then(_UNKNOWN, text, _CUE_WORDS):
         grp = 1 if m.group(1) else 2
         s, e = m.span(grp)
         if (
@@ -559,6 +568,19 @@ def unresolved_candidates(
     return out
 
 
+def _lines_then(pattern: re.Pattern[str], text: str, needed: tuple[str, ...]) -> Iterator:
+    """``pattern.finditer(text)`` for a pattern whose matches hold no newline and one of
+    the ``needed`` words: run only over the lines that have one (most have none, and
+    scanning a line in C for a word is far cheaper than trying the pattern at each
+    character)."""
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if any(w in line for w in needed):
+            yield from pattern.finditer(text, start, end)
+        start = end + 1
+
+
 def _countries_near(country_at: list[tuple[int, str | None]], s: int, window: int) -> set:
     """Countries named within ``window`` characters of offset ``s`` (not at ``s`` itself)."""
     lo = bisect.bisect_left(country_at, (s - window,))
@@ -566,9 +588,19 @@ def _countries_near(country_at: list[tuple[int, str | None]], s: int, window: in
     return {c for cs, c in country_at[lo:hi] if cs != s}
 
 
-def _lowercase_words(text: str) -> frozenset[str]:
-    """Every all-lower-case word of the text (evidence that a word is not a name)."""
-    return frozenset(_LOWER_WORD.findall(text))
+def _used_in_lower_case(text: str, low: str) -> bool:
+    """Whether ``low`` (a lower-case word) stands in the text as an all-lower-case word of
+    three or more ASCII letters (evidence that it is no name). ``str.find`` over the few
+    words that need asking, not a regex over the whole text."""
+    if not _LOWER_WORD.fullmatch(low):
+        return False
+    at = text.find(low)
+    while at >= 0:
+        end = at + len(low)
+        if not (at and _WORDISH.match(text, at - 1)) and not _WORDISH.match(text, end):
+            return True
+        at = text.find(low, at + 1)
+    return False
 
 
 class _Suffixes:

@@ -178,7 +178,6 @@ class EventFilter:
     max_geo_precision: int | None = None
     near: spatial.Near | None = None  # geodesic circle
     intersects: spatial.Area | None = None  # polygon or multipolygon
-    ids: list[int] | None = None  # only these events (a spatial selection resolved once)
 
 
 @dataclass
@@ -271,15 +270,30 @@ def _box_count(dialect: sa.Dialect, crosses: bool) -> backends.Prepared:
 
 
 class _VersionReader:
-    """The connection :meth:`Store.data_version` reads, shared by the threads of a process."""
+    """The connection :meth:`Store.data_version` reads, shared by the threads of a process:
+    one of its own, so it sees every other connection's commits and never waits for the
+    pool."""
 
-    def __init__(self, path: str) -> None:
-        self._con = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name == "sqlite":
+            self._con = sqlite3.connect(engine.url.database, check_same_thread=False, timeout=30)
+            # counts the commits of every other connection (this one never writes)
+            self._sql = "PRAGMA data_version"
+        else:
+            fairy = engine.raw_connection()
+            self._con = fairy.driver_connection
+            fairy.detach()  # this reader's for good: out of the pool
+            self._con.rollback()  # the pool's connect-time checks opened a transaction
+            self._con.autocommit = True
+            # where the next WAL record goes: past every commit record, including those of
+            # commits not yet visible (asynchronous commit); maintenance writes only move it
+            # too early, which costs a render, never a stale answer
+            self._sql = "SELECT pg_current_wal_insert_lsn() - '0/0'"
         self._lock = threading.Lock()
 
     def read(self) -> int:
         with self._lock:
-            return self._con.execute("PRAGMA data_version").fetchone()[0]
+            return int(self._con.execute(self._sql).fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -662,9 +676,10 @@ class Store:
 
         Candidates are the events of the same type whose place lies within
         :func:`merge_distance_km` of this one (a box through the R*Tree, then the geodesic
-        distance) and whose date is compatible; they and the distinct sentences of their
-        reports come from one query. :func:`geomap.events.same_event` decides, with two
-        places that near counted as one. Events this article already reports (``touched``:
+        distance) and whose date is compatible, from one query; a candidate's distinct
+        report sentences (``event_sentences``) are read only when the wording must decide.
+        :func:`geomap.events.same_event` decides, with two places that near counted as one.
+        Events this article already reports (``touched``:
         every report of an article is written by one :meth:`_add_analysis`) stay distinct.
         """
         m = ev.mention
@@ -751,8 +766,6 @@ class Store:
             )
         if f.max_geo_precision:
             conds.append(events.c.geo_precision <= f.max_geo_precision)
-        if f.ids is not None:
-            conds.append(events.c.id.in_(_literal_ids(f.ids)))
         return conds
 
     def region_counts(self, f: EventFilter) -> dict[str, int]:
@@ -881,19 +894,18 @@ class Store:
         return _box_count(self.engine.dialect, bbox[0] > bbox[2]).run(conn, params).fetchone()[0]
 
     def data_version(self) -> int | None:
-        """A number that changes whenever any connection of any process commits to the store,
-        for caches of rendered answers; None when there is none (not SQLite).
+        """A number that changes whenever any connection of any process (or server) commits
+        to the store, for caches of rendered answers; None for an in-memory SQLite store.
 
-        SQLite's ``PRAGMA data_version``, read on a connection of its own that never writes
-        (the pragma ignores the reading connection's own commits)."""
-        path = self.engine.url.database if self.sqlite else None
-        if not path or path == ":memory:":  # a new connection would see another database
-            return None
+        SQLite's ``PRAGMA data_version``; PostgreSQL's WAL insert position, which any data
+        change moves before it becomes visible (see :class:`_VersionReader`)."""
+        if self.sqlite and self.engine.url.database in (None, "", ":memory:"):
+            return None  # a new connection would see another database
         return self._version_reader.read()
 
     @cached_property
     def _version_reader(self) -> _VersionReader:
-        return _VersionReader(str(self.engine.url.database))
+        return _VersionReader(self.engine)
 
     def iter_events(
         self,
@@ -1066,12 +1078,6 @@ def _dicts(result: sa.CursorResult | Any) -> list[dict]:
         else [d[0] for d in result.description]
     )
     return [dict(zip(keys, row, strict=True)) for row in result]
-
-
-def _literal_ids(ids: list[int]) -> sa.BindParameter:
-    """Event ids rendered into the statement as literals: an SQLite statement holds at most
-    32,766 parameters, and one statement keeps a count and its page consistent."""
-    return sa.bindparam("ids", ids, expanding=True, literal_execute=True, unique=True)
 
 
 def open_store(url: str | None = None) -> Store:

@@ -351,3 +351,57 @@ def test_dateline_in_capitals_names_territory(pipeline):
     text = "DAMASCUS, Syria (AP) — Clashes resumed on Monday."
     mentions = parse(pipeline, text)
     assert [(m.text, m.literal) for m in mentions] == [("DAMASCUS", True), ("Syria", True)]
+
+
+def test_unresolved_candidates_are_names_after_place_cues_no_mention_covers(pipeline):
+    from geomap.geoparse import unresolved_candidates
+
+    text = (
+        "Shelling hit the village of Zorbanqa and Qarfoush town.\n"
+        "Fighters entered the city of Aleppo.\n"
+        "Zaytunqa village was quiet. Residents of the area left."
+    )
+    found = unresolved_candidates(text, pipeline.parse(text))
+    assert [name for _, name in found] == ["Zorbanqa", "Qarfoush"]
+    assert all(text[s : s + len(name)] == name for s, name in found)
+
+
+def test_the_line_by_line_scan_finds_what_one_scan_does():
+    """Matches of the unknown-name pattern never span lines, so skipping the lines without
+    a cue word changes nothing: checked on text built to put cues at line edges."""
+    import random
+
+    from geomap.geoparse import _CUE_WORDS, _UNKNOWN, _lines_then
+
+    rng = random.Random(3)
+    words = ["Kafr", "Zita", "al-Bab", "of", "the", "in", "near", "Tell", "\n", ".", ","]
+    matches = 0
+    for _ in range(300):
+        parts = [rng.choice(words + list(_CUE_WORDS)) for _ in range(rng.randint(1, 40))]
+        text = " ".join(parts).replace(" \n ", rng.choice(["\n", " \n", "\n "]))
+        expected = [m.span() for m in _UNKNOWN.finditer(text)]
+        assert [m.span() for m in _lines_then(_UNKNOWN, text, _CUE_WORDS)] == expected
+        matches += len(expected)
+    assert matches > 100  # the texts do hold names after cues
+
+
+def test_a_word_used_in_lower_case_is_found_as_a_whole_word_only():
+    """The per-word check agrees with listing every all-lower-case word of the text."""
+    import random
+    import re
+
+    from geomap.geoparse import _used_in_lower_case
+
+    listed = re.compile(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])")
+    rng = random.Random(5)
+    pieces = ["mobile", "Mobile", "mobiles", "automobile", "x", "'", "’", "-", " ", ".", "é", "1"]
+    seen = set()
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        for word in ("mobile", "mobiles", "automobile", "mob", "mé"):
+            expected = word in set(listed.findall(text))
+            assert _used_in_lower_case(text, word) == expected, (text, word)
+            seen.add(expected)
+    assert seen == {True, False}
+    assert _used_in_lower_case("Mobile is a port; a mobile phone.", "mobile")
+    assert not _used_in_lower_case("Mobile is a port; automobiles.", "mobile")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from shapely.geometry import box, mapping
 
 from geomap import cli
 from geomap.api import create_app
@@ -308,6 +309,31 @@ def test_cli_map_writes_one_file_with_the_filtered_events(store, tmp_path, capsy
     assert [blob["places"][e[1]][1] for e in blob["events"]] == ["Qamishli"]
     assert cli.main(["map", "--out", str(out), "--db", db, "--bbox", "x"]) == 2
     assert "bbox must be four numbers" in capsys.readouterr().err
+
+
+def test_cli_map_takes_the_spatial_filters_of_the_api(store, tmp_path, capsys):
+    db = str(store.engine.url.database)
+    out = tmp_path / "events.html"
+
+    def places(*args: str) -> list[str]:
+        assert cli.main(["map", "--out", str(out), "--db", db, *args]) == 0, capsys.readouterr()
+        blob = _blob(out.read_text(encoding="utf-8"))
+        return sorted(blob["places"][e[1]][1] for e in blob["events"])
+
+    assert places() == ["Daraa", "Idlib", "Qamishli"]
+    assert places("--near", "37.05,41.22", "--radius-km", "30") == ["Qamishli"]  # Qamishli
+    polygon = tmp_path / "south.geojson"
+    polygon.write_text(json.dumps(mapping(box(35.5, 32.0, 37.0, 33.5))), encoding="utf-8")
+    assert places("--intersects", f"@{polygon}") == ["Daraa"]
+    assert places("--intersects", box(36.0, 35.0, 37.5, 36.5).wkt) == ["Idlib"]
+    assert cli.main(["map", "--out", str(out), "--db", db, "--near", "37,41"]) == 2
+    assert "go together" in capsys.readouterr().err
+    bowtie = "POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))"
+    assert cli.main(["map", "--out", str(out), "--db", db, "--intersects", bowtie]) == 2
+    assert "invalid polygon" in capsys.readouterr().err
+    missing = ["--intersects", f"@{tmp_path / 'nope.wkt'}"]
+    assert cli.main(["map", "--out", str(out), "--db", db, *missing]) == 2
+    assert "nope.wkt" in capsys.readouterr().err
 
 
 def test_map_events_endpoints(store, pipeline):

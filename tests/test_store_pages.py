@@ -132,17 +132,26 @@ def test_items_api_omits_a_costly_count_and_links_every_page(big, monkeypatch):
     assert len(ids) == len(set(ids)) == store.count_events(EventFilter(bbox=BOXES[1]))
 
 
-def test_a_cached_answer_gives_way_to_the_next_write(tmp_path):
-    store = open_store(str(tmp_path / "cache.db"))
+@pytest.mark.parametrize("kind", ["sqlite", "postgis"])
+def test_a_cached_answer_gives_way_to_the_next_write(kind, tmp_path, request):
+    """On both backends, and whoever writes: here a second store object on the same
+    database stands for another process or server."""
+    if kind == "sqlite":
+        url = str(tmp_path / "cache.db")
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+    store, writer = open_store(url), open_store(url)
     client = TestClient(create_app(store=store))
-    url = "/collections/events/items?limit=100"
-    assert client.get(url).json()["numberReturned"] == 0
+    items = "/collections/events/items?limit=100"
+    assert client.get(items).json()["numberReturned"] == 0
     first = client.get("/map").text
     v = store.data_version()
+    assert v is not None and store.data_version() == v  # reads leave it alone
+    assert client.get(items).json()["numberReturned"] == 0  # (a cached answer)
     ev = _event(1, 33.5, 36.3)
-    store.add_article(title="new", text=f"new {SENTENCE}", found=[], article_events=[ev])
+    writer.add_article(title="new", text=f"new {SENTENCE}", found=[], article_events=[ev])
     assert store.data_version() != v
-    assert client.get(url).json()["numberReturned"] == 1
+    assert client.get(items).json()["numberReturned"] == 1
     assert client.get("/map").text != first
 
 

@@ -4,9 +4,10 @@ A map client asks for the same views again and again (the landing view, a region
 permalink someone shared); rendering a page of 100 events costs ~20 ms of CPU, serving the
 bytes kept from last time well under one. An entry is keyed on the request (path and query)
 and the gazetteer/actor pipeline it was made with, and holds for one version of the store
-(:meth:`geomap.store.Store.data_version`, which changes on any commit by any process), so an
-ingest, a delete or a re-geocoding is seen by the next request. A store with no version
-(not SQLite) is never cached.
+(:meth:`geomap.store.Store.data_version`, which changes on any commit by any process or
+server: SQLite's ``PRAGMA data_version``, PostgreSQL's WAL position), so an ingest, a delete
+or a re-geocoding is seen by the next request. A store with no version (in-memory SQLite)
+is never cached.
 """
 
 from __future__ import annotations
