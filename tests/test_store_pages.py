@@ -209,6 +209,18 @@ def test_a_peek_answers_only_what_get_would_without_rendering(tmp_path, pipeline
     assert ResponseCache(0).peek(req, svc) is None
 
 
+def test_a_peek_leaves_postgis_to_the_thread_pool(postgres, pipeline):
+    """PostgreSQL's store version is a round trip to the server, which the event loop must
+    not wait on: a kept answer is served by ``get`` (in the thread pool), never by ``peek``."""
+    store = open_store(postgres.new_database())
+    svc = create_app(store=store, pipeline=pipeline).state.services
+    cache = ResponseCache(4)
+    req = type("R", (), {"url": type("U", (), {"path": "/p", "query": "q"})()})()
+    assert cache.get(req, svc, lambda: "page") == "page"
+    assert cache.get(req, svc, lambda: "rendered again") == "page"  # kept
+    assert cache.peek(req, svc) is None
+
+
 def test_cache_size_setting():
     assert cache_entries("") == 128 and cache_entries("0") == 0 and cache_entries(" 9 ") == 9
     for bad in ("-1", "many", "1.5"):

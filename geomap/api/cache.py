@@ -85,9 +85,10 @@ class ResponseCache:
 
     def peek(self, request: Request, svc: Services) -> object | None:
         """The answer cached for ``request`` at the store's current version, or None; never
-        waits for a render, a store or a gazetteer to open (for the event loop)."""
+        waits for a render, a store or a gazetteer to open (for the event loop). SQLite only:
+        its version is a local ``PRAGMA``, PostgreSQL's a round trip to the server."""
         ready = svc.ready() if self.entries else None
-        version = ready[0].data_version() if ready else None
+        version = ready[0].data_version() if ready and ready[0].sqlite else None
         if version is None:
             return None
         with self._lock:
