@@ -9,7 +9,7 @@ tables, the filters, paging, merging — is the same SQLAlchemy Core on both.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -218,7 +218,7 @@ def estimated_rows(conn: Connection, stmt: sa.Select, params: dict[str, Any]) ->
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
-@cache
+@lru_cache(maxsize=8)  # keyed on the engine's dialect: a few entries per engine
 def _compiled(stmt: sa.Select, dialect: sa.Dialect) -> sa.Compiled:
     return stmt.compile(dialect=dialect)
 

@@ -261,7 +261,7 @@ def _box_hits(sqlite: bool, crosses: bool) -> sa.Select:
     )
 
 
-@cache
+@lru_cache(maxsize=8)  # keyed on the engine's dialect: a few entries per engine
 def _box_count(dialect: sa.Dialect, crosses: bool) -> backends.Prepared:
     """How many points the R*Tree holds in a box, counting no further than the parameter
     ``upto``."""
