@@ -189,13 +189,15 @@ class Page:
     more: bool  # whether the next page holds any event
 
 
-def _box_conds(bbox: tuple[float, float, float, float], sqlite: bool, scan: bool) -> list:
-    """An items page's bbox conditions, on parameters (:func:`backends.box_params`): the
-    spatial index unless ``scan`` (see :meth:`Store._page`), then the exact test on the
-    coordinates, the same on both backends (SQLite's R*Tree keeps 32-bit floats rounded
-    outwards)."""
-    conds = [] if scan else [backends.bbox_condition(events, bbox, sqlite, bound=True)]
-    return conds + backends.coordinates_in(events, bbox, bound=True)
+def _box_conds(
+    bbox: tuple[float, float, float, float], sqlite: bool, scan: bool, bound: bool = True
+) -> list:
+    """A bbox's conditions: the spatial index unless ``scan`` (see :meth:`Store._page`),
+    then the exact test on the coordinates, the same on both backends (SQLite's R*Tree
+    keeps 32-bit floats rounded outwards); on parameters (:func:`backends.box_params`)
+    unless not ``bound``."""
+    conds = [] if scan else [backends.bbox_condition(events, bbox, sqlite, bound)]
+    return conds + backends.coordinates_in(events, bbox, bound)
 
 
 def _order(sort: Sort) -> list:
@@ -731,9 +733,7 @@ class Store:
         unless not ``index`` (a caller that scans in its own order, see :meth:`_page`)."""
         conds = []
         if f.bbox:
-            if index:
-                conds.append(backends.bbox_condition(events, f.bbox, self.sqlite))
-            conds += backends.coordinates_in(events, f.bbox)
+            conds += _box_conds(f.bbox, self.sqlite, scan=not index, bound=False)
         for shape in (f.near, f.intersects):
             if shape is not None:
                 conds += backends.shape_condition(events, shape, self.sqlite, index=index)
