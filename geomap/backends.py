@@ -8,6 +8,8 @@ tables, the filters, paging, merging — is the same SQLAlchemy Core on both.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -62,7 +64,7 @@ def create_engine(url: str) -> Engine:
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        _wal(cur)
         # no fsync per commit: a crashed process loses nothing, a power cut the last
         # commits at most, and the file stays consistent (SQLite's WAL guarantee)
         cur.execute("PRAGMA synchronous=NORMAL")
@@ -73,6 +75,21 @@ def create_engine(url: str) -> Engine:
         dbapi_conn.create_function("geomap_covers", 3, spatial.sql_covers, deterministic=True)
 
     return engine
+
+
+def _wal(cur: sqlite3.Cursor, patience: float = 30.0) -> None:
+    """Switch to WAL. SQLite answers "database is locked" at once, without its busy
+    handler, when the switch meets another connection's lock (processes opening a new
+    store together, one of them migrating it): wait for it, as for any other lock."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def migration_engine(engine: Engine) -> Engine:
