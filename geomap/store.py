@@ -410,8 +410,10 @@ _MENTION_COLUMNS = tuple(c.name for c in mentions.c if c.name != "id")
 _REPORT_COLUMNS = tuple(c.name for c in reports.c if c.name != "id")
 
 
-def _insert(table: sa.Table, columns: Iterable[str]) -> sa.Insert:
-    return table.insert().values({c: sa.bindparam(c) for c in columns})
+def _insert(table: sa.Table, columns: Iterable[str], insert=sa.insert) -> sa.Insert:
+    """``INSERT`` of ``columns``, each bound to a parameter of its name (``insert``: a
+    dialect's own, for ``ON CONFLICT``)."""
+    return insert(table).values({c: sa.bindparam(c) for c in columns})
 
 
 class _Writes:
@@ -431,8 +433,7 @@ class _Writes:
         # insert-or-ignore on the content hash, atomically: two writers posting the same
         # article at once store it once, and the second learns it was already there
         self.article = prep(
-            insert(articles)
-            .values({c: sa.bindparam(c) for c in _ARTICLE_COLUMNS})
+            _insert(articles, _ARTICLE_COLUMNS, insert)
             .on_conflict_do_nothing(index_elements=["content_hash"])
             .returning(articles.c.id)
         )
@@ -445,9 +446,9 @@ class _Writes:
         self.actor = prep(_insert(event_actors, ("event_id", "actor")))
         self.report = prep(_insert(reports, _REPORT_COLUMNS))
         self.sentence = prep(
-            insert(event_sentences)
-            .values({c: sa.bindparam(c) for c in ("event_id", "digest", "sentence")})
-            .on_conflict_do_nothing()
+            _insert(
+                event_sentences, ("event_id", "digest", "sentence"), insert
+            ).on_conflict_do_nothing()
         )
 
 
