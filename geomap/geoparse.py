@@ -85,6 +85,17 @@ class Mention:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidates:
+    """A hit's candidate places as the resolution rules see them."""
+
+    country: Place  # the country among them, else the first (see Geoparser._territories)
+    sole_country: str | None  # the one country all non-country candidates lie in
+    admin1: str | None  # the governorate of a lone candidate
+    governorates: tuple[str, ...]  # names of the governorates among them
+    curated: bool  # whether a curated file knows the name
+
+
 def _context() -> dict:
     return json.loads((DATA_DIR / "context.json").read_text(encoding="utf-8"))
 
@@ -111,9 +122,13 @@ class Geoparser:
         ctx = context or _context()
         self.ctx = {k: v for k, v in ctx.items() if not k.startswith("_")}
         alts = {k: _alternation(v) for k, v in self.ctx.items() if isinstance(v, list)}
-        # "_after" cues match the word(s) after a mention; "_before" cues end the text before it
-        self._after = {k: re.compile(rf"(?:{a})") for k, a in alts.items() if k.endswith("after")}
-        self._before = {k: _Suffixes(v) for k, v in self.ctx.items() if k.endswith("before")}
+        # "_after" cues are the word after a mention; "_before" cues end the text before it
+        self._embedded_after = re.compile(rf"(?:{alts['embedded_after']})")
+        self._governorate_after = frozenset(self.ctx["governorate_after"])
+        self._city_after = frozenset(self.ctx["city_after"])
+        self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
+        self._territory_before = _Suffixes(self.ctx["literal_before"], self.ctx["metonymy_before"])
+        self._landmark_before = _Suffixes(self.ctx["landmark_before"])
         self._lit_after = re.compile(rf"\s+(?:{alts['literal_after']})\b")
         self._backed = re.compile(rf"[-‐](?:{alts['backed_suffix']})\b")
         self._embedded_before = re.compile(rf"(?:{alts['embedded_before']})\s*(?:for|of)?$")
@@ -212,7 +227,7 @@ class Geoparser:
     def _person_name(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
         """A GeoNames-only name glued to another capitalised word ("Vladimir Putin",
         "Barack Obama") is part of a person's or organisation's name."""
-        if any(self.gaz.places[i].layer == "curated" for i in idxs):
+        if self._candidates(idxs).curated:
             return False
         nxt = _NEXT_NAME.match(text[e : e + 40])
         prev = _PREV_NAME.search(text[max(0, s - 40) : s])
@@ -226,7 +241,7 @@ class Geoparser:
     def _common_word(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
         """A one-word GeoNames-only name the same text also uses in lower case ("Mobile"
         and "mobile") is an ordinary word that happens to start a sentence."""
-        if any(self.gaz.places[i].layer == "curated" for i in idxs):
+        if self._candidates(idxs).curated:
             return False
         word = text[s:e]
         return word.isalpha() and _used_in_lower_case(text, word.lower())
@@ -234,27 +249,21 @@ class Geoparser:
     def _second_pass(self, text, inside, taken) -> list:
         """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
         out = []
-        spans = sorted((h[0], h[1]) for h in taken)
-        starts = [a for a, _ in spans]
-        reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end so far
+        covered = _SpanSet([(h[0], h[1]) for h in taken])
         for m in _CAP_PHRASE.finditer(text):
             s, e = m.span()
             # a phrase a longer-or-equal exact hit already covers needs no second look
-            i = bisect.bisect_right(starts, s)
-            if i and reach[i - 1] >= e:
+            if covered(s, e):
                 continue  # covered even before a possessive is cut off (the common case)
             possessive = _POSSESSIVE_END.search(m.group())  # "Raqqa's": look at "Raqqa"
             if possessive:
                 e = s + possessive.start()
-            if not inside(s, e) or (i and reach[i - 1] >= e):
+                if covered(s, e):
+                    continue
+            if not inside(s, e):
                 continue
-            if _sentence_initial(text, s):
-                continue  # a capital at a sentence start says nothing
-            phrase = text[s:e]
-            if len(phrase) < 4 or _DEMONYM.search(phrase) or self._stopword(phrase):
-                continue
-            found = self._unlisted(phrase)
-            if found:
+            found = self._unlisted(text[s:e])
+            if found and not _sentence_initial(text, s):  # a capital there says nothing
                 out.append((s, e, found))
         return out
 
@@ -269,7 +278,10 @@ class Geoparser:
 
     @lru_cache(maxsize=65536)  # noqa: B019  (one parser per process; names recur)
     def _unlisted(self, phrase: str) -> tuple[str, tuple[int, ...]] | None:
-        """A curated place for a spelling no list has: same key, else a close key."""
+        """A curated place for a spelling no list has (same key, else a close key), unless
+        the phrase is too short, a demonym or a stop word."""
+        if len(phrase) < 4 or _DEMONYM.search(phrase) or self._stopword(phrase):
+            return None
         key = name_key(phrase)
         idxs = self._fuzzy_keys.get(key)
         if idxs:
@@ -280,12 +292,34 @@ class Geoparser:
         best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return (f"fuzzy:{best[1]:.0f}", self._fuzzy_keys[best[0]]) if best else None
 
+    @lru_cache(maxsize=65536)  # noqa: B019  (one parser per process; names recur)
+    def _candidates(self, idxs: tuple[int, ...]) -> _Candidates:
+        """What the rules ask of a hit's candidates, worked out once per candidate set."""
+        places = [self.gaz.places[i] for i in idxs]
+        countries = {p.country for p in places if p.kind != "country"}
+        return _Candidates(
+            country=next((p for p in places if p.kind == "country"), places[0]),
+            sole_country=next(iter(countries)) if len(countries) == 1 else None,
+            admin1=places[0].admin1 if len(places) == 1 else None,
+            governorates=tuple(p.name for p in places if p.kind == "governorate"),
+            curated=any(p.layer == "curated" for p in places),
+        )
+
+    @lru_cache(maxsize=65536)  # noqa: B019
+    def _curated_only(self, surface: str, idxs: tuple[int, ...]) -> tuple[int, ...]:
+        """Curated files win where both know a name: GeoNames entries stay in the running
+        only under their own name ("Tripoli"), not an alternate one."""
+        places = self.gaz.places
+        return tuple(
+            i for i in idxs if places[i].layer == "curated" or _primary(places[i], surface)
+        )
+
     def _embedded(self, text: str, s: int, e: int) -> bool:
         """Part of an organisation, event or outlet name ("Astana process", "Doha Forum",
         "the Raqqa Military Council", "Hanano Street")."""
         after = text[e : e + 40]
         for m in (_HEAD_AFTER.match(after), _HEAD_AFTER_SKIP.match(after)):
-            if m and self._after["embedded_after"].match(m.group(1).lower()):
+            if m and self._embedded_after.match(m.group(1).lower()):
                 nxt = m.group(1).split()[0]
                 if nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}:
                     return True
@@ -297,34 +331,21 @@ class Geoparser:
         places = self.gaz.places
         # the article's country focus: countries named as territory, and the countries of
         # unambiguous places ("US officials" names an actor, not where things happen)
+        facts = [self._candidates(idxs) for _, _, (_, idxs) in hits]
         told: dict = {}  # _names_territory answers, shared by _territories and _literal
-        country_at = self._territories(text, hits, told)
+        country_at = self._territories(text, hits, facts, told)
         focus: Counter[str] = Counter(c for _, c in country_at)
-        for _, _, (_, idxs) in hits:
-            countries = {places[i].country for i in idxs if places[i].kind != "country"}
-            if len(countries) == 1 and None not in countries:
-                focus[next(iter(countries))] += 1
+        focus.update(f.sole_country for f in facts if f.sole_country)
         total = sum(focus.values()) or 1
         # governorates the article is about: unambiguous places and governorates it names
-        admin_focus = {places[idxs[0]].admin1 for _, _, (_, idxs) in hits if len(idxs) == 1}
-        admin_focus |= {
-            places[i].name
-            for _, _, (_, idxs) in hits
-            for i in idxs
-            if places[i].kind == "governorate"
-        }
+        admin_focus = {f.admin1 for f in facts}
+        admin_focus.update(name for f in facts for name in f.governorates)
         admin_focus.discard(None)
         mentions: list[Mention] = []
         for n, (s, e, (reason, idxs)) in enumerate(hits):
-            cue = self._kind_cue(text, s, e, hits, n)
-            if any(places[i].layer == "curated" for i in idxs):
-                # curated files win where both know a name: GeoNames entries stay in the
-                # running only under their own name ("Tripoli"), not an alternate one
-                idxs = tuple(
-                    i
-                    for i in idxs
-                    if places[i].layer == "curated" or _primary(places[i], text[s:e])
-                )
+            cue = self._kind_cue(text, s, e, hits, facts, n)
+            if facts[n].curated:
+                idxs = self._curated_only(text[s:e], idxs)
             if len(idxs) == 1:  # nothing to choose between
                 best, margin, choices = idxs[0], 5.0, 1
             else:
@@ -398,16 +419,17 @@ class Geoparser:
     def _located(self, text: str, m: Mention) -> bool:
         """A landmark that doubles as an organ ("the Kremlin said") counts only where a
         location cue places something at it ("a meeting at the Kremlin")."""
-        return bool(self._before["landmark_before"].match(text[max(0, m.start - 30) : m.start]))
+        return any(self._landmark_before.match(text[max(0, m.start - 30) : m.start]))
 
-    def _territories(self, text: str, hits: list, told: dict) -> list[tuple[int, str | None]]:
+    def _territories(
+        self, text: str, hits: list, facts: list[_Candidates], told: dict
+    ) -> list[tuple[int, str | None]]:
         """Where the text names a country as territory ("in Libya", not "US officials"):
         a nearby one is evidence for a same-country reading of an ambiguous name."""
         out = []
         previous: Mention | None = None
-        for s, e, (_, idxs) in hits:
-            places = [self.gaz.places[i] for i in idxs]
-            c = next((p for p in places if p.kind == "country"), places[0])
+        for (s, e, _), f in zip(hits, facts, strict=True):
+            c = f.country
             m = Mention(s, e, text[s:e], c.id, c.name, c.kind, c.country, c.lat, c.lon)
             if c.kind == "country":
                 m.literal = self._names_territory_once(text, m, previous, told)
@@ -416,27 +438,26 @@ class Geoparser:
             previous = m
         return out
 
-    def _kind_cue(self, text: str, s: int, e: int, hits: list, n: int) -> str:
+    def _kind_cue(self, text: str, s: int, e: int, hits: list, facts: list, n: int) -> str:
         """``governorate`` / ``city`` from the words around the mention, or ''."""
-        after = text[e : e + 25].lower()
-        before = text[max(0, s - 25) : s].lower()
-        m = _WORD_AFTER.match(after)
-        if m and self._after["governorate_after"].fullmatch(m.group(1)):
+        m = _WORD_AFTER.match(text[e : e + 25].lower())
+        if m:  # a single word: the cue lists' words are a set
+            if m.group(1) in self._governorate_after:
+                return "governorate"
+            if m.group(1) in self._city_after:
+                return "city"
+        governorate, city = self._kind_before.match(text[max(0, s - 25) : s].lower())
+        if governorate:
             return "governorate"
-        if m and self._after["city_after"].fullmatch(m.group(1)):
-            return "city"
-        if self._before["governorate_before"].match(before):
-            return "governorate"
-        if self._before["city_before"].match(before):
+        if city:
             return "city"
         # front lists: "Daraa, Sweida and al-Hasakeh" name governorates
-        neighbours = [hits[j] for j in (n - 1, n + 1) if 0 <= j < len(hits)]
-        for ns, ne, (_, idxs) in neighbours:
-            gap = text[min(e, ne) : max(s, ns)] if ns > s else text[ne:s]
-            if _LIST_SEP.fullmatch(gap) and any(
-                self.gaz.places[i].kind == "governorate" for i in idxs
-            ):
-                return "governorate"
+        for j in (n - 1, n + 1):
+            if 0 <= j < len(hits) and facts[j].governorates:
+                ns, ne = hits[j][0], hits[j][1]
+                gap = text[min(e, ne) : max(s, ns)] if ns > s else text[ne:s]
+                if _LIST_SEP.fullmatch(gap):
+                    return "governorate"
         return ""
 
     def _prior(self, p: Place) -> float:
@@ -505,8 +526,7 @@ class Geoparser:
             return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
         if m.text.isupper() and len(m.text) > 3 and (m.start == 0 or text[m.start - 1] == "\n"):
             return True  # a dateline: "DAMASCUS, Syria (AP) —"
-        lit = self._before["literal_before"].match(before)
-        meto = self._before["metonymy_before"].match(before)
+        lit, meto = self._territory_before.match(before)
         if (
             m.kind == "country"
             and previous
@@ -604,23 +624,26 @@ def _used_in_lower_case(text: str, low: str) -> bool:
 
 
 class _Suffixes:
-    """Cue phrases that may end the text just before a mention ("countryside of (the)")."""
+    """Families of cue phrases that may end the text just before a mention ("countryside
+    of (the)"), matched together: the text before a mention is read once for all of them."""
 
-    def __init__(self, phrases: list[str]):
-        self.phrases = frozenset(" ".join(p.lower().split()) for p in phrases)
-        self.longest = max((len(p.split()) for p in self.phrases), default=0)
-        self.last_words = frozenset(p.rsplit(" ", 1)[-1] for p in self.phrases)
+    def __init__(self, *families: list[str]):
+        self.families = [frozenset(" ".join(p.lower().split()) for p in f) for f in families]
+        every = frozenset().union(*self.families)
+        self.none = (0,) * len(families)
+        self.longest = max((len(p.split()) for p in every), default=0)
+        self.last_words = frozenset(p.rsplit(" ", 1)[-1] for p in every)
 
-    def match(self, before: str) -> int:
-        """How many words the longest cue ending ``before`` has (0: none)."""
+    def match(self, before: str) -> tuple[int, ...]:
+        """For each family, how many words its longest cue ending ``before`` has (0: none)."""
         if not before[-1:].isspace() or not before.rstrip()[-1:].isalnum():
-            return 0
+            return self.none
         window = before[-60:].lower()
         # the last word first: most text ends in no cue, and then the window need not be
         # tokenised at all (a plain last word is the whole last blank-separated token)
         tokens = window.rsplit(None, 1)
         if not tokens:
-            return 0  # blanks only: no word
+            return self.none  # blanks only: no word
         last = tokens[-1]
         if not last.isalpha():
             i = len(last)
@@ -628,26 +651,28 @@ class _Suffixes:
                 i -= 1
             last = last[i:]
         if last and last != "the" and last not in self.last_words:
-            return 0
+            return self.none
         words = _CUE_WORD.findall(window)
         if not words:
-            return 0
+            return self.none
         if words[-1] == "the" and len(words) > 1:
             words.pop()
-        for n in range(min(self.longest, len(words)), 0, -1):
-            if " ".join(words[-n:]) in self.phrases:
-                return n
-        return 0
+        ends = [(n, " ".join(words[-n:])) for n in range(min(self.longest, len(words)), 0, -1)]
+        return tuple(next((n for n, end in ends if end in f), 0) for f in self.families)
 
 
 class _SpanSet:
-    """Membership test of ``[s, e)`` in a sorted list of spans."""
+    """Membership test of ``[s, e)`` in a list of spans: some span starting at or before
+    ``s`` reaches ``e`` (a bisection and the furthest end so far, for every hit)."""
 
     def __init__(self, spans: list[tuple[int, int]]):
-        self.spans = sorted(spans)
+        ordered = sorted(spans)
+        self.starts = [a for a, _ in ordered]
+        self.reach = list(itertools.accumulate((b for _, b in ordered), max))
 
     def __call__(self, s: int, e: int) -> bool:
-        return any(a <= s and e <= b for a, b in self.spans)
+        i = bisect.bisect_right(self.starts, s)
+        return i > 0 and self.reach[i - 1] >= e
 
 
 def _primary(p: Place, surface: str) -> bool:
