@@ -44,10 +44,6 @@ _HEAD_AFTER = re.compile(r"[’']?\s+([A-Za-z][\w ]*)")
 _HEAD_AFTER_SKIP = re.compile(r"[’']?\s+[A-Z]\w*\s+([A-Za-z][\w ]*)")  # "Doha International Forum"
 _WORD_AFTER = re.compile(r"[’']?s?\s+(\w+)")
 _LIST_SEP = re.compile(r",\s*|\s+and\s+|,\s+and\s+")
-_POSSESSIVE = re.compile(r"[’']s?\s+([\w-]+)(?:\s+([\w-]+))?")
-_BASED = re.compile(r"[-‐](?:based\b|\w+ border)")
-_APPOSED = re.compile(r",\s+([A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?)")
-_COMPOUND = re.compile(r"[-‐][A-Z]")
 _PRO_ANTI = re.compile(r"\b(?:pro|anti)-$")
 _COMMA = re.compile(r",\s*")
 _VERB_RIGHT_AFTER = re.compile(r"\s+(?:also\s+|has\s+|have\s+)?(\w+)")
@@ -129,9 +125,25 @@ class Geoparser:
         self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
         self._territory_before = _Suffixes(self.ctx["literal_before"], self.ctx["metonymy_before"])
         self._landmark_before = _Suffixes(self.ctx["landmark_before"])
-        self._lit_after = re.compile(rf"\s+(?:{alts['literal_after']})\b")
-        self._backed = re.compile(rf"[-‐](?:{alts['backed_suffix']})\b")
+        # what the words after a country or capital say, in the order the rules ask (the
+        # first alternative that matches wins; their first characters differ but for the
+        # dashes, which are tried in that order too)
+        self._after_cue = re.compile(
+            rf"(?P<backed>[-‐](?:{alts['backed_suffix']})\b)"  # "Turkish-backed"
+            r"|(?P<apposed>,\s+(?P<apposite>[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?))"  # ", Syria"
+            r"|(?P<possessive>[’']s?\s+(?P<owned>[\w-]+)(?:\s+(?P<owned2>[\w-]+))?)"
+            rf"|(?P<literal>(?i:\s+(?:{alts['literal_after']})\b)|[-‐](?:based\b|\w+ border))"
+            r"|(?P<compound>[-‐][A-Z])"  # "US-Turkish ties", "Russia-Ukraine talks"
+        )
+        self._literal_possessed = frozenset(self.ctx["literal_possessed"])
+        self._seats = frozenset(n.lower() for n in self.ctx["seats_of_government"])
         self._embedded_before = re.compile(rf"(?:{alts['embedded_before']})\s*(?:for|of)?$")
+        self._embedded_ends = ("for", "of", *self.ctx["embedded_before"])
+        # memos of this parser, as names recur (on the instance, not ``lru_cache`` on the
+        # method, which would keep every parser a gazetteer reload replaced alive)
+        self._unlisted = lru_cache(maxsize=65536)(self._unlisted)
+        self._candidates = lru_cache(maxsize=65536)(self._candidates)
+        self._curated_only = lru_cache(maxsize=65536)(self._curated_only)
 
     # -- data derived once -------------------------------------------------
     @cached_property
@@ -276,7 +288,6 @@ class Geoparser:
         stop = self.gaz.stopwords
         return key in stop or bare in stop or words[-1] in stop or words[0] in stop
 
-    @lru_cache(maxsize=65536)  # noqa: B019  (one parser per process; names recur)
     def _unlisted(self, phrase: str) -> tuple[str, tuple[int, ...]] | None:
         """A curated place for a spelling no list has (same key, else a close key), unless
         the phrase is too short, a demonym or a stop word."""
@@ -292,7 +303,6 @@ class Geoparser:
         best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return (f"fuzzy:{best[1]:.0f}", self._fuzzy_keys[best[0]]) if best else None
 
-    @lru_cache(maxsize=65536)  # noqa: B019  (one parser per process; names recur)
     def _candidates(self, idxs: tuple[int, ...]) -> _Candidates:
         """What the rules ask of a hit's candidates, worked out once per candidate set."""
         places = [self.gaz.places[i] for i in idxs]
@@ -305,7 +315,6 @@ class Geoparser:
             curated=any(p.layer == "curated" for p in places),
         )
 
-    @lru_cache(maxsize=65536)  # noqa: B019
     def _curated_only(self, surface: str, idxs: tuple[int, ...]) -> tuple[int, ...]:
         """Curated files win where both know a name: GeoNames entries stay in the running
         only under their own name ("Tripoli"), not an alternate one."""
@@ -318,13 +327,17 @@ class Geoparser:
         """Part of an organisation, event or outlet name ("Astana process", "Doha Forum",
         "the Raqqa Military Council", "Hanano Street")."""
         after = text[e : e + 40]
-        for m in (_HEAD_AFTER.match(after), _HEAD_AFTER_SKIP.match(after)):
+        for head in (_HEAD_AFTER, _HEAD_AFTER_SKIP):
+            m = head.match(after)
             if m and self._embedded_after.match(m.group(1).lower()):
                 nxt = m.group(1).split()[0]
                 if nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}:
                     return True
+        if text[s - 1 : s] != " ":
+            return False
         before = text[max(0, s - 30) : s].rstrip().lower()
-        return bool(self._embedded_before.search(before)) and text[s - 1 : s] == " "
+        # the cue (or its "for"/"of") ends the text: a test of its last letters first
+        return before.endswith(self._embedded_ends) and bool(self._embedded_before.search(before))
 
     # -- resolution --------------------------------------------------------
     def _resolve(self, text: str, hits: list) -> list[Mention]:
@@ -483,10 +496,9 @@ class Geoparser:
         """Flag metonymy. Countries and seats of government name a government ("Moscow
         insists", "ties with Ankara") unless a cue says they name territory ("in Syria",
         "Syria's borders", "Kazan, Russia"); other places are literal."""
-        seats = {n.lower() for n in self.ctx["seats_of_government"]}
         previous: Mention | None = None
         for m in mentions:
-            if m.kind == "country" or m.place_id in self._capitals or m.text.lower() in seats:
+            if m.kind == "country" or m.place_id in self._capitals or m.text.lower() in self._seats:
                 m.literal = self._names_territory_once(text, m, previous, told)
             previous = m
 
@@ -503,26 +515,27 @@ class Geoparser:
         return told[key]
 
     def _names_territory(self, text: str, m: Mention, previous: Mention | None) -> bool:
-        before = text[max(0, m.start - 40) : m.start].lower()
         after = text[m.end : m.end + 40]
-        if self._backed.match(after):
+        cue = self._after_cue.match(after)
+        said = cue.lastgroup if cue else None
+        if said == "backed":
             return False  # "Turkish-backed", "U.S.-backed"
-        apposed = _APPOSED.match(after)
         if (
-            apposed
+            said == "apposed"
             and m.kind != "country"
             and any(
-                p.kind == "country" and p.country == m.country for p in self.gaz.lookup(apposed[1])
+                p.kind == "country" and p.country == m.country
+                for p in self.gaz.lookup(cue["apposite"])
             )
         ):
             return True  # a capital located by its country: "a highway, Damascus, Syria"
-        poss = _POSSESSIVE.match(after)
-        if poss:
-            owned = set(self.ctx["literal_possessed"])
-            return any((w or "").lower() in owned for w in poss.groups())
-        if self._lit_after.match(after.lower()) or _BASED.match(after):
+        if said == "possessive":
+            owned = (cue["owned"], cue["owned2"] or "")
+            return any(w.lower() in self._literal_possessed for w in owned)
+        if said == "literal":
             return True  # "the Syria border", "Tripoli-based", "the Türkiye-Syria border"
-        if _COMPOUND.match(after) or _PRO_ANTI.search(before):
+        before = text[max(0, m.start - 40) : m.start].lower()
+        if said == "compound" or _PRO_ANTI.search(before):
             return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
         if m.text.isupper() and len(m.text) > 3 and (m.start == 0 or text[m.start - 1] == "\n"):
             return True  # a dateline: "DAMASCUS, Syria (AP) —"
