@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import unicodedata
+import weakref
 
 import pytest
 
@@ -230,6 +232,18 @@ def test_small_gazetteer_province_vs_city_cue(two_idlibs):
 
 def test_small_gazetteer_unknown_names_are_ignored(two_idlibs):
     assert parse(two_idlibs, "Clashes in Aleppo and Homs continued.") == []
+
+
+def test_a_replaced_parser_and_its_gazetteer_are_freed():
+    """A gazetteer reload replaces the parser: its memos must not keep the old one (and
+    its whole gazetteer) alive."""
+    gaz = Gazetteer.from_places([Place("t:tafas", "Tafas", 32.74, 36.07, "town", "SY")])
+    parser = Geoparser(gaz)
+    assert [m.place_id for m in parse(parser, "Shelling hit Tafas and Tafass.")] == ["t:tafas"] * 2
+    gone = weakref.ref(gaz)
+    del parser, gaz
+    gc.collect()
+    assert gone() is None
 
 
 def test_transliteration_key_finds_an_unlisted_spelling():
