@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
+from sqlalchemy.engine import Connection
+
 from geomap.events import Event, article_events
 from geomap.geoparse import Mention, unresolved_candidates
 from geomap.pipeline import ParsedArticle, Pipeline
@@ -177,9 +179,10 @@ def analyse_text(
 
 
 def store_analysed(
-    store: Store, analysed: list[Analysed], source: str | None
+    store: Store, analysed: list[Analysed], source: str | None, conn: Connection | None = None
 ) -> list[IngestResult]:
-    """Store the articles :func:`analyse_text` made, idempotently."""
+    """Store the articles :func:`analyse_text` made, idempotently (each in a transaction of
+    its own, or all in ``conn``, a :meth:`Store.writing` transaction)."""
     results = []
     for a in analysed:
         aid, created = store.add_article(
@@ -191,6 +194,7 @@ def store_analysed(
             outlet=a.outlet,
             published=a.published,
             source=source,
+            conn=conn,
         )
         results.append(
             IngestResult(aid, a.title, created, len(a.events), len(a.found), a.unresolved)
@@ -260,9 +264,26 @@ def ingest_many(
     ) as pool:
         for text, source in items:
             pending.append((pool.submit(_worker_analyse, text), source))
-            while len(pending) > 4 * workers or (pending and pending[0][0].done()):
-                future, src = pending.popleft()
-                yield store_analysed(store, future.result(), src)
+            if len(pending) > 4 * workers or pending[0][0].done():
+                yield from _store_ready(store, pending, wait=len(pending) > 4 * workers)
         while pending:
-            future, src = pending.popleft()
-            yield store_analysed(store, future.result(), src)
+            yield from _store_ready(store, pending, wait=True)
+
+
+WRITE_BATCH = 32
+"""At most this many texts' articles go into one write transaction of an ingest."""
+
+
+def _store_ready(store: Store, pending: deque, wait: bool) -> list[list[IngestResult]]:
+    """Write the analyses at the head of ``pending`` that are ready (the first one even if
+    it must be waited for, when ``wait``) in one transaction; their results, in order,
+    once it has committed. A failed write loses nothing stored before: the transaction
+    rolls back whole, and an ingest run again stores what it holds."""
+    ready = []
+    while pending and len(ready) < WRITE_BATCH and (pending[0][0].done() or (wait and not ready)):
+        future, source = pending.popleft()
+        ready.append((future.result(), source))
+    if not ready:
+        return []
+    with store.writing() as conn:
+        return [store_analysed(store, analysed, source, conn) for analysed, source in ready]

@@ -91,21 +91,26 @@ class Near:
         return (wrap(self.lon - half), south, wrap(self.lon + half), north)
 
     def covers(self, lon: float, lat: float) -> bool:
-        """Whether the point lies within the radius (the circle's edge included). geopy's
-        geodesic costs a fraction of a millisecond, so the great-circle distance settles
-        the points clearly in or out, and geopy decides the band where the sphere and the
-        ellipsoid may disagree."""
-        lat1, lat2 = math.radians(self.lat), math.radians(lat)
-        h = (
-            math.sin((lat2 - lat1) / 2) ** 2
-            + math.cos(lat1) * math.cos(lat2) * math.sin(math.radians(lon - self.lon) / 2) ** 2
-        )
-        sphere_km = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(h, 1.0)))
-        if sphere_km <= self.radius_km * (1 - SPHERE_ERROR):
-            return True
-        if sphere_km > self.radius_km * (1 + SPHERE_ERROR):
-            return False
-        return geodesic((self.lat, self.lon), (lat, lon)).km <= self.radius_km
+        """Whether the point lies within the radius (the circle's edge included)."""
+        return within_km(self.lat, self.lon, lat, lon, self.radius_km)
+
+
+def within_km(lat1: float, lon1: float, lat2: float, lon2: float, km: float) -> bool:
+    """Whether two points lie within ``km`` of each other, geodesic on the WGS84 ellipsoid
+    (the edge included). geopy's geodesic costs a fraction of a millisecond, so the
+    great-circle distance settles the pairs clearly in or out, and geopy decides the band
+    where the sphere and the ellipsoid may disagree."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    sphere_km = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(h, 1.0)))
+    if sphere_km <= km * (1 - SPHERE_ERROR):
+        return True
+    if sphere_km > km * (1 + SPHERE_ERROR):
+        return False
+    return geodesic((lat1, lon1), (lat2, lon2)).km <= km
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,13 @@ def test_near_agrees_with_geopy_everywhere(centre, radius, points):
     assert [near.covers(lon, lat) for lon, lat in zip(lons, lats, strict=True)] == expected
 
 
+def test_within_zero_km_is_the_same_point_only():
+    """A merge distance of 0 (``GEOMAP_MERGE_KM=0``) keeps apart any two distinct points."""
+    assert spatial.within_km(32.74, 36.07, 32.74, 36.07, 0.0)
+    assert not spatial.within_km(32.74, 36.07, 32.74001, 36.07, 0.0)
+    assert spatial.within_km(32.74, 36.07, 32.74001, 36.07, 0.002)
+
+
 @pytest.mark.parametrize(
     ("params", "says"),
     [

@@ -72,3 +72,40 @@ def test_merge_distance_setting(monkeypatch, store):
     _add(store, "two", _event("gn.tafas", *_north(0.2), ["SYR-GOV"], None))
     _add(store, "three", _event("sy.tafas", *TAFAS, ["SYR-GOV"], None))
     assert [r["source_count"] for r in store.query_events(EventFilter())] == [2, 1]
+
+
+def test_articles_written_in_one_transaction_merge_and_commit_together(store, tmp_path):
+    """An ingest writes the articles its workers have ready in one :meth:`Store.writing`
+    transaction: they merge with each other as if written one by one, and a reader sees
+    them all at the commit, none before."""
+    reader = open_store(str(tmp_path / "merge.db"))
+    with store.writing() as conn:
+        for title in ("one", "two"):
+            ev = _event("sy.tafas", *TAFAS, ["SYR-GOV"], "2024-05-06")
+            store.add_article(
+                title=title,
+                text=title + " " + SENTENCE,
+                found=[ev.mention],
+                article_events=[ev],
+                conn=conn,
+            )
+        assert reader.stats()["articles"] == 0
+    assert [r["source_count"] for r in reader.query_events(EventFilter())] == [2]
+
+
+def test_a_failed_transaction_stores_none_of_its_articles(store):
+    _add(store, "before", _event("sy.tafas", *TAFAS, ["SYR-GOV"], None))
+    with pytest.raises(RuntimeError), store.writing() as conn:
+        ev = _event("sy.tafas", *TAFAS, ["SYR-GOV"], None)
+        store.add_article(
+            title="lost",
+            text="lost " + SENTENCE,
+            found=[ev.mention],
+            article_events=[ev],
+            conn=conn,
+        )
+        raise RuntimeError("the write after it failed")
+    assert store.stats() == {"articles": 1, "events": 1, "mentions": 1, "reports": 1}
+    assert [s["article_title"] for s in store.query_events(EventFilter())[0]["sources"]] == [
+        "before"
+    ]
