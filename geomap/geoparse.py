@@ -638,14 +638,20 @@ def _used_in_lower_case(text: str, low: str) -> bool:
 
 class _Suffixes:
     """Families of cue phrases that may end the text just before a mention ("countryside
-    of (the)"), matched together: the text before a mention is read once for all of them."""
+    of (the)"), matched together: the text before a mention is read once for all of them,
+    backwards through a trie of the phrases' words."""
 
     def __init__(self, *families: list[str]):
-        self.families = [frozenset(" ".join(p.lower().split()) for p in f) for f in families]
-        every = frozenset().union(*self.families)
         self.none = (0,) * len(families)
-        self.longest = max((len(p.split()) for p in every), default=0)
-        self.last_words = frozenset(p.rsplit(" ", 1)[-1] for p in every)
+        self.trie: dict[str, tuple[dict, set[int]]] = {}  # last word first
+        for family, phrases in enumerate(families):
+            for phrase in phrases:
+                node, entry = self.trie, None
+                for word in reversed(phrase.lower().split()):
+                    entry = node.setdefault(word, ({}, set()))
+                    node = entry[0]
+                if entry:
+                    entry[1].add(family)
 
     def match(self, before: str) -> tuple[int, ...]:
         """For each family, how many words its longest cue ending ``before`` has (0: none)."""
@@ -663,15 +669,23 @@ class _Suffixes:
             while i and (last[i - 1].isalnum() or last[i - 1] in "_'’"):
                 i -= 1
             last = last[i:]
-        if last and last != "the" and last not in self.last_words:
+        if last and last != "the" and last not in self.trie:
             return self.none
         words = _CUE_WORD.findall(window)
         if not words:
             return self.none
         if words[-1] == "the" and len(words) > 1:
             words.pop()
-        ends = [(n, " ".join(words[-n:])) for n in range(min(self.longest, len(words)), 0, -1)]
-        return tuple(next((n for n, end in ends if end in f), 0) for f in self.families)
+        found = list(self.none)
+        node = self.trie
+        for depth, word in enumerate(reversed(words), 1):
+            entry = node.get(word)
+            if entry is None:
+                break
+            node, families = entry
+            for family in families:
+                found[family] = depth  # deeper: a longer cue of that family
+        return tuple(found)
 
 
 class _SpanSet:
