@@ -142,6 +142,7 @@ class Geoparser:
         # memos of this parser, as names recur (on the instance, not ``lru_cache`` on the
         # method, which would keep every parser a gazetteer reload replaced alive)
         self._unlisted = lru_cache(maxsize=65536)(self._unlisted)
+        self._plausible = lru_cache(maxsize=65536)(self._plausible)
         self._candidates = lru_cache(maxsize=65536)(self._candidates)
         self._curated_only = lru_cache(maxsize=65536)(self._curated_only)
 
@@ -199,7 +200,7 @@ class Geoparser:
         inside = _SpanSet(spans)
         hits: list[tuple[int, int, tuple[str, tuple[int, ...]]]] = []
         for s, e, idxs in iter_hits(self.gaz.automaton, folded):
-            if inside(s, e) and self._plausible(text, s, e, idxs):
+            if inside(s, e) and self._plausible(text[s:e], idxs):
                 hits.append((s, e, ("exact", idxs)))
         for s, e, _ in iter_hits(self._organisations, folded):
             if inside(s, e):
@@ -217,9 +218,8 @@ class Geoparser:
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
         return self._resolve(text, accepted)
 
-    def _plausible(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
+    def _plausible(self, surface: str, idxs: tuple[int, ...]) -> bool:
         """Capitalised (or an article then a capital), and not a lone stop word."""
-        surface = text[s:e]
         first = surface[0]
         short = len(surface) < 4 or not surface[:4].isalpha()  # else 4+ letters for sure
         if short and sum(c.isalpha() for c in surface) <= 3:
