@@ -3,9 +3,9 @@
 The articles are synthetic (see :mod:`bench_corpus`): 8-16 seed sentences each, so
 the same sentences recur across articles the way wire copy recurs across outlets,
 and the store merges them into multi-source events. The articles go through
-:func:`geomap.ingest.ingest_many` into a fresh SQLite file, one transaction per
-article, as ``geomap ingest`` does: one process per core parses (the work of
-:func:`geomap.ingest.ingest_text` before the store) while this process writes.
+:func:`geomap.ingest.ingest_many` into a fresh SQLite file as ``geomap ingest`` does:
+one process per core parses (the work of :func:`geomap.ingest.ingest_text` before the
+store) while this process writes the articles ready at once in one transaction.
 
 The rate falls as the store grows, so the run is capped at ``BENCH_INGEST_SECONDS``
 (default 90 s) unless ``BENCH_LONG=1``; the figure then says how many articles it

@@ -37,6 +37,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench_common import (
@@ -280,7 +282,7 @@ def server_errors(log_path: Path) -> dict[str, dict[str, int]]:
     return out
 
 
-def _count(errs: dict[str, dict[str, int]], endpoint: str | None = None) -> int:
+def count_errors(errs: dict[str, dict[str, int]], endpoint: str | None = None) -> int:
     return sum(sum(d.values()) for k, d in errs.items() if endpoint in (None, k))
 
 
@@ -295,59 +297,76 @@ def _minus(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict:
 
 
 # -- the benchmark ------------------------------------------------------------------------
+@contextmanager
+def served(db: str, log_name: str = "serve.log") -> Iterator[tuple[subprocess.Popen, str, Path]]:
+    """A real ``geomap serve`` of store ``db`` on a free loopback port, once it answers:
+    ``(process, base URL, its log)``; stopped at the end."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    TMP_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = TMP_DIR / log_name
+    geomap = str(Path(PYTHON).with_name("geomap"))
+    cmd = [geomap, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db]
+    log(f"load: {' '.join(cmd)}")
+    with log_path.open("w") as logfile:
+        server = subprocess.Popen(cmd, cwd=REPO_DIR, stdout=logfile, stderr=subprocess.STDOUT)
+        try:
+            t0 = time.perf_counter()
+            while not _answers(base):
+                if server.poll() is not None:
+                    raise RuntimeError(f"geomap serve exited with {server.returncode}: {log_path}")
+                if time.perf_counter() - t0 > 180:
+                    raise RuntimeError("geomap serve did not answer within 180 s")
+                time.sleep(0.25)
+            log(f"load: serving after {time.perf_counter() - t0:.1f} s")
+            yield server, base, log_path
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _answers(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/conformance", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def items_under_load(base: str, item_paths: list[str], log_path: Path, secs: int) -> dict:
+    """50 connections on the items URLs for ``secs``: the load figures, with the server's
+    logged exceptions counted among the errors."""
+    items = load(base, item_paths, 50, secs)
+    items["drain_s"] = round(drain(base), 1)
+    errs = server_errors(log_path)
+    items["server_exceptions"] = errs
+    items["errors"] = max(items["errors"], count_errors(errs))
+    return items
+
+
 def run() -> list[Figure]:
     import bench_store
     from bench_api import BBOXES, items_url
 
     path, build_fig = bench_store.ensure(pipeline().gazetteer)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    TMP_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = TMP_DIR / "serve.log"
-    logfile = log_path.open("w")
-    geomap = str(Path(PYTHON).with_name("geomap"))
-    cmd = [geomap, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(path)]
-    log(f"load: {' '.join(cmd)}")
-    server = subprocess.Popen(cmd, cwd=REPO_DIR, stdout=logfile, stderr=subprocess.STDOUT)
-    try:
+    with served(str(path)) as (server, base, log_path):
         return _measure(server, base, [items_url(b) for _, b in BBOXES], build_fig, log_path)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        logfile.close()
 
 
 def _measure(
     server: subprocess.Popen, base: str, item_paths: list[str], build_fig, log_path: Path
 ) -> list[Figure]:
-    t0 = time.perf_counter()
-    while True:
-        if server.poll() is not None:
-            raise RuntimeError(f"geomap serve exited with {server.returncode}: see serve.log")
-        try:
-            with urllib.request.urlopen(base + "/conformance", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.perf_counter() - t0 > 180:
-            raise RuntimeError("geomap serve did not answer within 180 s")
-        time.sleep(0.25)
-    start_s = time.perf_counter() - t0
     idle = vm(server.pid)
     tool = "wrk" if shutil.which("wrk") else "python load generator"
 
     secs = env_int("BENCH_ITEMS_LOAD_SECONDS", 20)
     log(f"load: items, 50 connections, {secs} s ({tool})")
-    items = load(base, item_paths, 50, secs)
-    items["drain_s"] = round(drain(base), 1)
-    errs_items = server_errors(log_path)
-    items["server_exceptions"] = errs_items
-    items["errors"] = max(items["errors"], _count(errs_items))
+    items = items_under_load(base, item_paths, log_path, secs)
+    errs_items = items["server_exceptions"]
     after_items = vm(server.pid)
 
     log(f"load: reference, /conformance, 50 connections, 10 s ({tool})")
@@ -373,7 +392,7 @@ def _measure(
     errs_mixed = _minus(server_errors(log_path), errs_items)
     for name, endpoint in (("items", "event_items"), ("map", "map_page")):
         mixed[name]["server_exceptions"] = {endpoint: errs_mixed.get(endpoint, {})}
-        mixed[name]["errors"] = max(mixed[name]["errors"], _count(errs_mixed, endpoint))
+        mixed[name]["errors"] = max(mixed[name]["errors"], count_errors(errs_mixed, endpoint))
     peak = vm(server.pid)
     alive = server.poll() is None
 
@@ -402,7 +421,7 @@ def _measure(
             measured=f"seen by the client: non-2xx {items['non_2xx']}, socket errors "
             f"{items['socket_errors']}, timeouts (> {TIMEOUT_S} s) {items['timeouts']}, "
             f"no answer yet when the run ended {items.get('unanswered_at_end', 0)}; "
-            f"server-side exceptions (500) logged {_count(errs_items)}, backlog "
+            f"server-side exceptions (500) logged {count_errors(errs_items)}, backlog "
             f"drained {items['drain_s']} s after the client stopped",
         ),
     ]
@@ -445,7 +464,7 @@ def _measure(
                 measured=f"seen by the client: non-2xx {r['non_2xx']}, socket errors "
                 f"{r['socket_errors']}, timeouts (> {TIMEOUT_S} s) {r['timeouts']}, "
                 f"no answer yet when the run ended {r.get('unanswered_at_end', 0)}"
-                + f"; server-side exceptions (500) logged {_count(r['server_exceptions'])}",
+                + f"; server-side exceptions (500) logged {count_errors(r['server_exceptions'])}",
             )
         )
     figs.append(
@@ -461,7 +480,6 @@ def _measure(
             f"{idle['VmRSS']:.0f} MB ({idle['totalRSS']:.0f} MB together), after the items "
             f"load {after_items['VmHWM']:.0f} MB; server alive at the end: {alive}",
             detail={
-                "start_s": round(start_s, 1),
                 "processes": peak["processes"],
                 "idle_rss_mb": round(idle["VmRSS"], 1),
                 "idle_total_rss_mb": round(idle["totalRSS"], 1),

@@ -3,19 +3,22 @@
 A throwaway cluster (``tests/pg_cluster.py``, Debian's PostgreSQL and PostGIS) gets its
 schema from geomap's migrations, then every row of the cached SQLite bench store of
 :mod:`bench_store` by ``COPY`` (the ``geom`` column and its GiST index are computed by the
-server); the in-process requests of :mod:`bench_api` then run against it unchanged.
-The cluster is removed afterwards.
+server); the in-process requests of :mod:`bench_api` then run against it unchanged, and
+then the items phase of :mod:`bench_load` (50 connections from a second process) against a
+real ``geomap serve`` of it. The cluster is removed afterwards.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import sys
 import time
 from pathlib import Path
 
-from bench_api import items_figures, measure_items
-from bench_common import Figure, log, pipeline
+from bench_api import BBOXES, items_figures, items_url, measure_items
+from bench_common import CORES, Figure, env_int, log, pipeline
+from bench_load import count_errors, items_under_load, p99_text, served
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the cluster helper
 
@@ -71,6 +74,15 @@ def run() -> list[Figure]:
         with TestClient(create_app(store=store, pipeline=pipe)) as client:
             items = measure_items(client, store, n_events)
         store.engine.dispose()
+        secs = env_int("BENCH_ITEMS_LOAD_SECONDS", 20)
+        with served(store.engine.url.render_as_string(False), "serve-postgis.log") as (
+            _,
+            base,
+            log_path,
+        ):
+            log(f"postgis: items, 50 connections, {secs} s")
+            loaded = items_under_load(base, [items_url(b) for _, b in BBOXES], log_path, secs)
+    tool = "wrk" if shutil.which("wrk") else "python load generator"
     return [
         Figure(
             "bench PostGIS load (COPY from the SQLite bench store)",
@@ -80,4 +92,16 @@ def run() -> list[Figure]:
             "indexed tables (B-tree and GiST), then ANALYZE",
         ),
         *items_figures(items, n_events, "PostGIS", "GiST on geometry(Point, 4326)"),
+        Figure(
+            "items under load: throughput, PostGIS",
+            loaded["ok_rps"],
+            "requests/s",
+            measured=f"real `geomap serve` on this store (uvicorn's default workers), {tool} "
+            f"in a second process, 50 connections, {secs} s, {len(BBOXES)} bboxes in turn, "
+            f"limit=100, {n_events:,} events, PostgreSQL on the same {CORES} cores; p50 "
+            f"{loaded['p50_ms']} ms, {p99_text(loaded)}; errors {loaded['errors']} (non-2xx "
+            f"{loaded['non_2xx']}, socket {loaded['socket_errors']}, timeouts "
+            f"{loaded['timeouts']}, server exceptions {count_errors(loaded['server_exceptions'])})",
+            detail=loaded,
+        ),
     ]
