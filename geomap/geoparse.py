@@ -192,17 +192,29 @@ class Geoparser:
         return self.gaz.curated_keys
 
     # -- the pass ----------------------------------------------------------
-    def parse(self, text: str, spans: list[tuple[int, int]] | None = None) -> list[Mention]:
-        """Mentions in ``text`` (only inside ``spans`` when given: article bodies)."""
+    def parse(
+        self, text: str, spans: list[tuple[int, int]] | None = None, folded: str | None = None
+    ) -> list[Mention]:
+        """Mentions in ``text`` (only inside ``spans`` when given: article bodies).
+
+        ``folded``: ``padded(text)``, when the caller has it. Only the lines that hold the
+        spans are read, so parsing each article of a long text costs its own length."""
         if spans is None:
             spans = [s for a in split_articles(text) for s in a.spans()]
-        folded = padded(text)
+        if not spans:
+            return []
+        if folded is None:
+            folded = padded(text)
         inside = _SpanSet(spans)
+        # from the start of the first span's line (no match crosses a line) to the end of
+        # the last span; in the folded text, a hit also holds the blanks around it
+        lo = text.rfind("\n", 0, min(a for a, _ in spans)) + 1
+        hi = max(b for _, b in spans)
         hits: list[tuple[int, int, tuple[str, tuple[int, ...]]]] = []
-        for s, e, idxs in iter_hits(self.gaz.automaton, folded):
+        for s, e, idxs in iter_hits(self.gaz.automaton, folded, lo, hi + 2):
             if inside(s, e) and self._plausible(text[s:e], idxs):
                 hits.append((s, e, ("exact", idxs)))
-        for s, e, _ in iter_hits(self._organisations, folded):
+        for s, e, _ in iter_hits(self._organisations, folded, lo, hi + 2):
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
         hits = [
@@ -210,10 +222,11 @@ class Geoparser:
             for h in hits
             if h[2][0] == "org"
             or not (
-                self._person_name(text, *h[:2], h[2][1]) or self._common_word(text, *h[:2], h[2][1])
+                self._person_name(text, *h[:2], h[2][1])
+                or self._common_word(text, *h[:2], h[2][1], lo, hi)
             )
         ]
-        hits += self._second_pass(text, inside, hits)
+        hits += self._second_pass(text, inside, hits, lo, hi)
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
         return self._resolve(text, accepted)
@@ -250,20 +263,26 @@ class Geoparser:
             if not (prev and w == prev.group(1) and _sentence_initial(text, s - len(w) - 1))
         )
 
-    def _common_word(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
-        """A one-word GeoNames-only name the same text also uses in lower case ("Mobile"
-        and "mobile") is an ordinary word that happens to start a sentence."""
+    def _common_word(
+        self, text: str, s: int, e: int, idxs: tuple[int, ...], lo: int, hi: int
+    ) -> bool:
+        """A one-word GeoNames-only name the same article (``text[lo:hi]``) also uses in
+        lower case ("Mobile" and "mobile") is an ordinary word that happens to start a
+        sentence."""
         if self._candidates(idxs).curated:
             return False
         word = text[s:e]
-        return word.isalpha() and _used_in_lower_case(text, word.lower())
+        return word.isalpha() and _used_in_lower_case(text, word.lower(), lo, hi)
 
-    def _second_pass(self, text, inside, taken) -> list:
-        """Capitalised phrases no list spells: transliteration key, then bounded fuzzy."""
+    def _second_pass(self, text, inside, taken, lo: int, hi: int) -> list:
+        """Capitalised phrases no list spells (starting in ``[lo, hi)``, ``lo`` a line
+        start): transliteration key, then bounded fuzzy."""
         out = []
         covered = _SpanSet([(h[0], h[1]) for h in taken])
-        for m in _CAP_PHRASE.finditer(text):
+        for m in _CAP_PHRASE.finditer(text, lo):
             s, e = m.span()
+            if s >= hi:
+                break
             # a phrase a longer-or-equal exact hit already covers needs no second look
             if covered(s, e):
                 continue  # covered even before a possessive is cut off (the common case)
@@ -587,9 +606,10 @@ def unresolved_candidates(
 ) -> list[tuple[int, str]]:
     """Capitalised names after place cues ("the town of X", "X village") that no mention
     covers: toponyms the gazetteer probably lacks, as ``(offset, name)``."""
-    inside = _SpanSet(spans or [(0, len(text))])
+    spans = spans or [(0, len(text))]
+    inside = _SpanSet(spans)
     out = []
-    for m in _lines_then(_UNKNOWN, text, _CUE_WORDS):
+    for m in _lines_then(_UNKNOWN, text, _CUE_WORDS, min(spans)[0], max(b for _, b in spans)):
         grp = 1 if m.group(1) else 2
         s, e = m.span(grp)
         if (
@@ -601,13 +621,16 @@ def unresolved_candidates(
     return out
 
 
-def _lines_then(pattern: re.Pattern[str], text: str, needed: tuple[str, ...]) -> Iterator:
-    """``pattern.finditer(text)`` for a pattern whose matches hold no newline and one of
-    the ``needed`` words: run only over the lines that have one (most have none, and
-    scanning a line in C for a word is far cheaper than trying the pattern at each
-    character)."""
-    start = 0
-    for line in text.split("\n"):
+def _lines_then(
+    pattern: re.Pattern[str], text: str, needed: tuple[str, ...], lo: int, hi: int
+) -> Iterator:
+    """``pattern.finditer`` over the whole lines of ``text[lo:hi]``, for a pattern whose
+    matches hold no newline and one of the ``needed`` words: run only over the lines that
+    have one (most have none, and scanning a line in C for a word is far cheaper than
+    trying the pattern at each character)."""
+    start = text.rfind("\n", 0, lo) + 1
+    end_of_last = text.find("\n", max(lo, hi - 1))
+    for line in text[start : len(text) if end_of_last < 0 else end_of_last].split("\n"):
         end = start + len(line)
         if any(w in line for w in needed):
             yield from pattern.finditer(text, start, end)
@@ -621,18 +644,19 @@ def _countries_near(country_at: list[tuple[int, str | None]], s: int, window: in
     return {c for cs, c in country_at[lo:hi] if cs != s}
 
 
-def _used_in_lower_case(text: str, low: str) -> bool:
-    """Whether ``low`` (a lower-case word) stands in the text as an all-lower-case word of
-    three or more ASCII letters (evidence that it is no name). ``str.find`` over the few
-    words that need asking, not a regex over the whole text."""
+def _used_in_lower_case(text: str, low: str, lo: int = 0, hi: int | None = None) -> bool:
+    """Whether ``low`` (a lower-case word) stands in ``text[lo:hi]`` as an all-lower-case
+    word of three or more ASCII letters (evidence that it is no name). ``str.find`` over
+    the few words that need asking, not a regex over the whole text."""
     if not _LOWER_WORD.fullmatch(low):
         return False
-    at = text.find(low)
+    hi = len(text) if hi is None else hi
+    at = text.find(low, lo, hi)
     while at >= 0:
         end = at + len(low)
         if not (at and _WORDISH.match(text, at - 1)) and not _WORDISH.match(text, end):
             return True
-        at = text.find(low, at + 1)
+        at = text.find(low, at + 1, hi)
     return False
 
 

@@ -41,12 +41,14 @@ def padded(text: str) -> str:
 
 
 def iter_hits(
-    automaton: ahocorasick.Automaton, folded_text: str
+    automaton: ahocorasick.Automaton, folded_text: str, start: int = 0, end: int | None = None
 ) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
-    """Yield ``(start, end, values)`` in original-text offsets for every whole-word hit."""
+    """Yield ``(start, end, values)`` in original-text offsets for every whole-word hit
+    (only those wholly inside ``folded_text[start:end]`` when given)."""
     if not len(automaton):
         return
-    for end_i, (klen, values) in automaton.iter(folded_text):
+    end = len(folded_text) if end is None else min(end, len(folded_text))
+    for end_i, (klen, values) in automaton.iter(folded_text, start, end):
         start = end_i - klen + 1
         yield start, end_i - 1, values
 

@@ -7,6 +7,7 @@ returns that shared instance.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,12 +39,16 @@ class Pipeline:
     def parse_articles(self, text: str) -> list[ParsedArticle]:
         """Split ``text`` into articles and parse each body (boilerplate excluded)."""
         folded = padded(text)
-        all_hits = self.actors.find(text, folded)
+        all_hits = self.actors.find(text, folded)  # in text order
+        starts = [h.start for h in all_hits]
         out = []
         for art in split_articles(text):
             spans = art.spans()
-            mentions = self.geoparser.parse(text, spans)
-            hits = [h for h in all_hits if any(a <= h.start and h.end <= b for a, b in spans)]
+            mentions = self.geoparser.parse(text, spans, folded)
+            near = all_hits[
+                bisect.bisect_left(starts, art.start) : bisect.bisect_left(starts, art.end)
+            ]
+            hits = [h for h in near if any(a <= h.start and h.end <= b for a, b in spans)]
             out.append(ParsedArticle(art, mentions, hits, self.article_actors(mentions, hits)))
         return out
 

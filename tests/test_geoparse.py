@@ -382,7 +382,8 @@ def test_unresolved_candidates_are_names_after_place_cues_no_mention_covers(pipe
 
 def test_the_line_by_line_scan_finds_what_one_scan_does():
     """Matches of the unknown-name pattern never span lines, so skipping the lines without
-    a cue word changes nothing: checked on text built to put cues at line edges."""
+    a cue word, or outside an article, changes nothing: checked on text built to put cues
+    at line edges."""
     import random
 
     from geomap.geoparse import _CUE_WORDS, _UNKNOWN, _lines_then
@@ -394,7 +395,12 @@ def test_the_line_by_line_scan_finds_what_one_scan_does():
         parts = [rng.choice(words + list(_CUE_WORDS)) for _ in range(rng.randint(1, 40))]
         text = " ".join(parts).replace(" \n ", rng.choice(["\n", " \n", "\n "]))
         expected = [m.span() for m in _UNKNOWN.finditer(text)]
-        assert [m.span() for m in _lines_then(_UNKNOWN, text, _CUE_WORDS)] == expected
+        whole = _lines_then(_UNKNOWN, text, _CUE_WORDS, 0, len(text))
+        assert [m.span() for m in whole] == expected
+        # an article's part of the text: every match inside it, and only true matches
+        lo, hi = sorted(rng.randint(0, len(text)) for _ in range(2))
+        got = {m.span() for m in _lines_then(_UNKNOWN, text, _CUE_WORDS, lo, hi)}
+        assert {(s, e) for s, e in expected if lo <= s and e <= hi} <= got <= set(expected)
         matches += len(expected)
     assert matches > 100  # the texts do hold names after cues
 
@@ -419,3 +425,7 @@ def test_a_word_used_in_lower_case_is_found_as_a_whole_word_only():
     assert seen == {True, False}
     assert _used_in_lower_case("Mobile is a port; a mobile phone.", "mobile")
     assert not _used_in_lower_case("Mobile is a port; automobiles.", "mobile")
+    # an article of a longer text asks its own part only
+    two = "Mobile is a port.\nA second article: a mobile phone.\n"
+    assert not _used_in_lower_case(two, "mobile", 0, two.index("\n") + 1)
+    assert _used_in_lower_case(two, "mobile", two.index("\n") + 1, len(two))
