@@ -375,12 +375,12 @@ class Geoparser:
         admin_focus.discard(None)
         mentions: list[Mention] = []
         for n, (s, e, (reason, idxs)) in enumerate(hits):
-            cue = self._kind_cue(text, s, e, hits, facts, n)
             if facts[n].curated:
                 idxs = self._curated_only(text[s:e], idxs)
-            if len(idxs) == 1:  # nothing to choose between
-                best, margin, choices = idxs[0], 5.0, 1
+            if len(idxs) == 1:  # nothing to choose between: no cue need be read
+                best, margin, choices, cue = idxs[0], 5.0, 1, ""
             else:
+                cue = self._kind_cue(text, s, e, hits, facts, n)
                 nearby = _countries_near(country_at, s, 250)
                 best, margin = self._choose(idxs, text[s:e], nearby, focus, total, admin_focus, cue)
                 choices = len(idxs)

@@ -228,6 +228,8 @@ def test_small_gazetteer_province_vs_city_cue(two_idlibs):
     text = "Shelling in Idlib province. Clashes in the city of Idlib."
     mentions = parse(two_idlibs, text)
     assert [m.place_id for m in mentions] == ["t:idlib-gov", "t:idlib-city"]
+    # the explanation names the cue that chose between the two
+    assert [m.reason for m in mentions] == ["exact+governorate+of2", "exact+city+of2"]
 
 
 def test_small_gazetteer_unknown_names_are_ignored(two_idlibs):
