@@ -120,6 +120,7 @@ class Geoparser:
         alts = {k: _alternation(v) for k, v in self.ctx.items() if isinstance(v, list)}
         # "_after" cues are the word after a mention; "_before" cues end the text before it
         self._embedded_after = re.compile(rf"(?:{alts['embedded_after']})")
+        self._embedded_head = re.compile(rf"[’']?\s+(?:[A-Z]\w*\s+)?(?i:{alts['embedded_after']})")
         self._governorate_after = frozenset(self.ctx["governorate_after"])
         self._city_after = frozenset(self.ctx["city_after"])
         self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
@@ -278,18 +279,23 @@ class Geoparser:
         """Capitalised phrases no list spells (starting in ``[lo, hi)``, ``lo`` a line
         start): transliteration key, then bounded fuzzy."""
         out = []
-        covered = _SpanSet([(h[0], h[1]) for h in taken])
+        # a phrase a longer-or-equal exact hit already covers needs no second look: the
+        # furthest end of the hits starting at or before the phrase, as both go forward
+        spans = sorted((h[0], h[1]) for h in taken)
+        j, reach = 0, -1
         for m in _CAP_PHRASE.finditer(text, lo):
             s, e = m.span()
             if s >= hi:
                 break
-            # a phrase a longer-or-equal exact hit already covers needs no second look
-            if covered(s, e):
+            while j < len(spans) and spans[j][0] <= s:
+                reach = max(reach, spans[j][1])
+                j += 1
+            if reach >= e:
                 continue  # covered even before a possessive is cut off (the common case)
             possessive = _POSSESSIVE_END.search(m.group())  # "Raqqa's": look at "Raqqa"
             if possessive:
                 e = s + possessive.start()
-                if covered(s, e):
+                if reach >= e:
                     continue
             if not inside(s, e):
                 continue
@@ -346,12 +352,15 @@ class Geoparser:
         """Part of an organisation, event or outlet name ("Astana process", "Doha Forum",
         "the Raqqa Military Council", "Hanano Street")."""
         after = text[e : e + 40]
-        for head in (_HEAD_AFTER, _HEAD_AFTER_SKIP):
-            m = head.match(after)
-            if m and self._embedded_after.match(m.group(1).lower()):
-                nxt = m.group(1).split()[0]
-                if nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}:
-                    return True
+        # a head word right after the name or one more name is rare: one pattern says
+        # whether the two exact tests need run
+        if self._embedded_head.match(after):
+            for head in (_HEAD_AFTER, _HEAD_AFTER_SKIP):
+                m = head.match(after)
+                if m and self._embedded_after.match(m.group(1).lower()):
+                    nxt = m.group(1).split()[0]
+                    if nxt[0].isupper() or nxt.lower() in {"process", "format", "platform"}:
+                        return True
         if text[s - 1 : s] != " ":
             return False
         before = text[max(0, s - 30) : s].rstrip().lower()
