@@ -8,6 +8,7 @@ tables, the filters, paging, merging — is the same SQLAlchemy Core on both.
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -141,14 +142,20 @@ class Prepared:
     def __init__(self, stmt: sa.Executable, dialect: sa.Dialect):
         compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
-        self._order = compiled.positiontup  # None for named paramstyles (psycopg)
+        order = compiled.positiontup  # None for named paramstyles (psycopg)
+        self._named = order is None
+        # positional values picked out of a row in C; the first key twice, so that a
+        # one-parameter statement gets a tuple too, and the extra cut off
+        self._pick = operator.itemgetter(*order, order[0]) if order else None
         # values the statement itself holds (the 1 of ``substr(x, 1, n)``)
         self._fixed = {k: b.value for b, k in compiled.bind_names.items() if not b.required}
 
     def _args(self, values: Mapping[str, Any]) -> Any:
         if self._fixed:
             values = {**self._fixed, **values}
-        return values if self._order is None else [values[k] for k in self._order]
+        if self._named:
+            return values
+        return self._pick(values)[:-1] if self._pick else ()
 
     def run(self, conn: Connection, values: Mapping[str, Any]) -> Any:
         """Execute with ``values`` in ``conn``'s transaction; returns the DBAPI cursor."""
