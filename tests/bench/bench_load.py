@@ -31,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -54,13 +53,11 @@ from bench_common import (
     pipeline,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the server helpers
+
+from support import free_port, stop
+
 TIMEOUT_S = 10
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _vm(pid: int) -> dict[str, float]:
@@ -321,12 +318,7 @@ def served(db: str, log_name: str = "serve.log") -> Iterator[tuple[subprocess.Po
             log(f"load: serving after {time.perf_counter() - t0:.1f} s")
             yield server, base, log_path
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server, timeout=20)
 
 
 def _answers(base: str) -> bool:
