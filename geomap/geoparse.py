@@ -373,7 +373,7 @@ class Geoparser:
         # the article's country focus: countries named as territory, and the countries of
         # unambiguous places ("US officials" names an actor, not where things happen)
         facts = [self._candidates(idxs) for _, _, (_, idxs) in hits]
-        told: dict = {}  # _names_territory answers, shared by _territories and _literal
+        told: dict = {}  # the cues around each country, shared by _territories and _literal
         country_at = self._territories(text, hits, facts, told)
         focus: Counter[str] = Counter(c for _, c in country_at)
         focus.update(f.sole_country for f in facts if f.sole_country)
@@ -533,16 +533,19 @@ class Geoparser:
     def _names_territory_once(
         self, text: str, m: Mention, previous: Mention | None, told: dict
     ) -> bool:
-        """:meth:`_names_territory` asked once per parse for the same mention and context:
-        :meth:`_territories` and :meth:`_literal` ask it about the same countries."""
+        """:meth:`_names_territory`, with what the words around the mention say worked out
+        once per parse: :meth:`_territories` and :meth:`_literal` ask about the same
+        countries, each with its own reading of the mention before."""
         key = (m.start, m.end, m.kind, m.country)
-        if previous is not None:
-            key += (previous.kind, previous.end, previous.literal)
-        if key not in told:
-            told[key] = self._names_territory(text, m, previous)
-        return told[key]
+        cues = told.get(key)
+        if cues is None:
+            cues = told[key] = self._territory_cues(text, m)
+        return self._names_territory(text, m, previous, cues)
 
-    def _names_territory(self, text: str, m: Mention, previous: Mention | None) -> bool:
+    def _territory_cues(self, text: str, m: Mention) -> bool | tuple[str, int, int, bool]:
+        """The answer when the words around the mention settle it; else what the rest of
+        :meth:`_names_territory` reads: the text after it, the lengths of the literal and
+        the metonymic cue before it, and whether it acts."""
         after = text[m.end : m.end + 40]
         cue = self._after_cue.match(after)
         said = cue.lastgroup if cue else None
@@ -568,6 +571,18 @@ class Geoparser:
         if m.text.isupper() and len(m.text) > 3 and (m.start == 0 or text[m.start - 1] == "\n"):
             return True  # a dateline: "DAMASCUS, Syria (AP) —"
         lit, meto = self._territory_before.match(before)
+        return after, lit, meto, self._acts(after)
+
+    def _names_territory(
+        self,
+        text: str,
+        m: Mention,
+        previous: Mention | None,
+        cues: bool | tuple[str, int, int, bool],
+    ) -> bool:
+        if isinstance(cues, bool):
+            return cues
+        after, lit, meto, acts = cues
         if (
             m.kind == "country"
             and previous
@@ -575,7 +590,7 @@ class Geoparser:
             and _COMMA.fullmatch(text[previous.end : m.start])
         ):  # apposition: "Kazan, Russia", "Tripoli, Libya, continued" - unless it acts
             return not self._acts(after, comma=False)  # "…Damascus, Syria said"
-        if self._acts(after) and not lit:
+        if acts and not lit:
             return False  # "Moscow insists", ", Syria said" (not "a summit in Riyadh was")
         if lit or meto:  # the longer cue wins: "border with Türkiye" over "with"
             return lit >= meto
