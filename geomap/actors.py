@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,11 @@ from pathlib import Path
 from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# "-backed", "-led", "-aligned": the participle of a compound modifier ("Turkish-backed
+# factions" names the proxies); written apart it is a verb whose subject is the state
+# itself ("Türkiye backed his foes"), so such an alias matches only where the text has the
+# hyphen (folding turns hyphens into spaces, so the matcher alone cannot tell)
+_COMPOUND = re.compile(r"-(\w+ed)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,15 @@ class ActorHit:
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def _compounds_kept(alias: str, surface: str) -> bool:
+    """Whether every hyphenated participle of ``alias`` ("Turkish-backed") is hyphenated in
+    the text too (see :data:`_COMPOUND`)."""
+    return all(
+        re.search(r"[-\u2010\u2011]" + word + r"\b", surface, re.IGNORECASE)
+        for word in _COMPOUND.findall(alias)
+    )
 
 
 class ActorIndex:
@@ -88,7 +103,8 @@ class ActorIndex:
             codes = [
                 code
                 for alias, code, cs in values
-                if not cs or surface.rstrip(".") == alias.rstrip(".")
+                if (not cs or surface.rstrip(".") == alias.rstrip("."))
+                and _compounds_kept(alias, surface)
             ]
             if codes:
                 hits.append((s, e, codes))

@@ -152,3 +152,28 @@ def test_a_literal_foreign_city_is_not_an_actor(pipeline):
     (parsed,) = pipeline.parse_articles("The delegation flew to Kazan on Monday.")
     assert [m.country for m in parsed.mentions] == ["RU"]
     assert "RUS" not in parsed.actors
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Turkish-backed factions shelled the village.", {"SNA"}),
+        ("Rebels backed by Turkey entered the town.", {"SNA", "SYR-OPP"}),
+        ("Russia-backed forces advanced.", {"RUS"}),
+    ],
+)
+def test_hyphenated_backer_names_the_proxy(actors, text, expected):
+    assert codes(actors, text) >= expected
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Russia and Türkiye backed opposing sides in the war.", "SNA"),
+        ("Turkey backed the deal while Iran objected.", "SNA"),
+    ],
+)
+def test_backed_as_a_verb_names_the_state_not_its_proxies(actors, text, absent):
+    found_codes = codes(actors, text)
+    assert absent not in found_codes
+    assert "TUR" in found_codes
