@@ -194,9 +194,14 @@ def event_type(sentence: str, cues: list[tuple[int, str, int]] | None = None) ->
     """The event type whose cues weigh most in the sentence (``other`` when none); on a tie
     the type cued first wins, as the main verb tends to come first. ``cues``: the
     sentence's :func:`_cue_hits` when the caller has them already."""
+    # one word counts once: "elections" matches both the cue "election" (plurals count)
+    # and the cue "elections"; the heavier reading stands
+    weights: dict[tuple[int, str], int] = {}
+    for pos, etype, weight in _cue_hits(sentence) if cues is None else cues:
+        weights[pos, etype] = max(weights.get((pos, etype), 0), weight)
     scores: dict[str, int] = {}
     first: dict[str, int] = {}
-    for pos, etype, weight in _cue_hits(sentence) if cues is None else cues:
+    for (pos, etype), weight in weights.items():
         scores[etype] = scores.get(etype, 0) + weight
         first[etype] = min(first.get(etype, pos), pos)
     if not scores:
