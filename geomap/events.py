@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -291,6 +292,25 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, re.Pattern[str]]:
+    """The word lists of ``event_rules.json``, each as a pattern: ``topic_before`` must end
+    the text it is searched in."""
+    data = json.loads((DATA_DIR / "event_rules.json").read_text(encoding="utf-8"))
+    alt = "|".join(r"\s+".join(map(re.escape, w.split())) for w in data["topic_before"])
+    return {"topic_before": re.compile(r"\b(?:" + alt + r")\s*$", re.IGNORECASE)}
+
+
+def _topic_use(m: Mention, etype: str, before: str) -> bool:
+    """A country after a topic word in a clause that reports no happening ("manoeuvres over
+    Syria", "Focused on Ukraine, ..."): what the text is about, not where something took
+    place, so it carries no event - and cannot lend its cast to a later report it would
+    fold with. ``before``: the clause's text up to the mention."""
+    return (
+        etype == "other" and m.kind == "country" and bool(_rules()["topic_before"].search(before))
+    )
+
+
 def article_events(
     parsed: ParsedArticle, text: str, pipeline: Pipeline, published: dt.date | None = None
 ) -> list[Event]:
@@ -322,6 +342,8 @@ def article_events(
                 if cues is None:  # places of one clause share its cues
                     cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce])
                 etype = event_type(text[cs:ce], cues)
+                if _topic_use(m, etype, text[cs : m.start]):
+                    continue
                 hits = [
                     (h.start - cs, h.code)
                     for h in parsed.actor_hits

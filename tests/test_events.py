@@ -347,3 +347,25 @@ def test_a_cue_word_counts_once(sentence, etype):
     # "elections" is both the cue "election" in the plural and the cue "elections": read
     # twice, it outweighed the fighting the sentence reports
     assert event_type(sentence) == etype
+
+
+def test_an_untyped_country_after_a_topic_word_is_no_event(pipeline):
+    text = (
+        "Iran and Israel jostle over Lebanon\n"
+        "In 2006, Israel and Hezbollah fought a war in Lebanon.\n"
+        "Much of the debate focused on Lebanon.\n"
+    )
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Lebanon"]
+    # the headline and the aside are about Lebanon; only the war took place there, and
+    # the headline's cast (Iran) is not a party to it
+    assert [r.sentence for r in event.reports] == [
+        "In 2006, Israel and Hezbollah fought a war in Lebanon."
+    ]
+    assert event.event_type == "battle"
+    assert "IRN" not in event.actors
+
+
+def test_a_typed_clause_after_a_topic_word_keeps_its_event(pipeline):
+    text = "Delegations held talks on Lebanon in 2023.\n"
+    (event,) = extract_events(text, pipeline)
+    assert (event.mention.text, event.event_type) == ("Lebanon", "meeting_talks")
