@@ -292,13 +292,38 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
     return True
 
 
+def _words(phrases: list[str]) -> str:
+    """An alternation of whole-word phrases (any spacing between their words)."""
+    return r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in phrases) + r")\b"
+
+
 @lru_cache(maxsize=1)
-def _rules() -> dict[str, re.Pattern[str]]:
-    """The word lists of ``event_rules.json``, each as a pattern: ``topic_before`` must end
-    the text it is searched in."""
+def _rules() -> dict:
+    """``event_rules.json`` compiled: ``topic_before`` must end the text it is searched in,
+    ``attribution`` spans its phrase up to the next comma."""
     data = json.loads((DATA_DIR / "event_rules.json").read_text(encoding="utf-8"))
-    alt = "|".join(r"\s+".join(map(re.escape, w.split())) for w in data["topic_before"])
-    return {"topic_before": re.compile(r"\b(?:" + alt + r")\s*$", re.IGNORECASE)}
+    return {
+        "topic_before": re.compile(_words(data["topic_before"]) + r"\s*$", re.IGNORECASE),
+        "attribution": re.compile(_words(data["attribution"]) + r"[^,;]*", re.IGNORECASE),
+        "speakers": frozenset(data["agents_only"]["speakers"]),
+        "protesters": frozenset(data["agents_only"]["protesters"]),
+    }
+
+
+def _parties(
+    clause: str, hits: list[tuple[int, str]], etype: str, cues: list[tuple[int, str, int]]
+) -> tuple[list[str], dict[str, str]]:
+    """The actors of a clause and their roles, without the sources it cites ("according to
+    UN data") and, for a statement or a protest, without what is said or protested against
+    ("welcomed the rapprochement between Syria and Turkey"): those are not parties."""
+    rules = _rules()
+    cited = [m.span() for m in rules["attribution"].finditer(clause)]
+    hits = [(pos, code) for pos, code in hits if not any(a <= pos < b for a, b in cited)]
+    roles = actor_roles(clause, hits, etype, cues)
+    speaker = etype in rules["speakers"] and "agent" in roles.values()
+    if speaker or etype in rules["protesters"]:
+        roles = {code: role for code, role in roles.items() if role == "agent"}
+    return sorted(roles), roles
 
 
 def _topic_use(m: Mention, etype: str, before: str) -> bool:
@@ -355,8 +380,7 @@ def article_events(
                             (x.start - cs, c)
                             for c in pipeline.mention_actors([x], metonymic_only=True)
                         ]
-                actors = sorted({code for _, code in hits})
-                roles = actor_roles(text[cs:ce], hits, etype, cues)
+                actors, roles = _parties(text[cs:ce], hits, etype, cues)
                 if not actors and _ANAPHOR.search(text[cs:ce]):
                     actors = antecedent  # "he", "the warplanes": the previous sentence's actors
                     roles = dict.fromkeys(actors, "agent")

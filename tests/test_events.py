@@ -369,3 +369,33 @@ def test_a_typed_clause_after_a_topic_word_keeps_its_event(pipeline):
     text = "Delegations held talks on Lebanon in 2023.\n"
     (event,) = extract_events(text, pipeline)
     assert (event.mention.text, event.event_type) == ("Lebanon", "meeting_talks")
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        ("Russian jets struck Idlib, according to UN monitors.", ["RUS"]),
+        ("According to the Syrian government, rebels shelled Aleppo.", ["SYR-OPP"]),
+    ],
+)
+def test_a_cited_source_is_not_a_party(pipeline, text, actors):
+    (event,) = extract_events(text, pipeline)
+    assert event.actors == actors
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # the speaker is the party; what the statement is about is not
+        ("Lavrentiev said in Beirut that Damascus and Ankara must reconcile.", ["RUS"]),
+        # protesters are the party, what they protest against is not
+        ("Hundreds protested in Idlib against the Syrian government.", []),
+        # no speaker named before the cue: the one named after it speaks
+        ("In a statement, the Kremlin said it had evacuated Tartus.", ["RUS"]),
+    ],
+)
+def test_statements_and_protests_count_who_speaks_or_protests(pipeline, text, actors):
+    (event,) = extract_events(text, pipeline)
+    assert event.event_type in ("statement", "protest")
+    assert event.actors == actors
+    assert set(event.roles) == set(actors)
