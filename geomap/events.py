@@ -381,7 +381,7 @@ def article_events(
                             for c in pipeline.mention_actors([x], metonymic_only=True)
                         ]
                 actors, roles = _parties(text[cs:ce], hits, etype, cues)
-                if not actors and _ANAPHOR.search(text[cs:ce]):
+                if not actors and _acting_anaphor(text[cs:ce], cues):
                     actors = antecedent  # "he", "the warplanes": the previous sentence's actors
                     roles = dict.fromkeys(actors, "agent")
                 report = Report(sent, s, e, m, actors, date, precision)
@@ -408,6 +408,20 @@ _ANAPHOR = re.compile(
     r"\b(?:[Hh]e|[Ss]he|[Tt]hey|[Tt]he (?:warplanes|"
     r"jets|forces|troops|militants|fighters|rebels|delegation|envoy))\b"
 )
+
+
+def _acting_anaphor(clause: str, cues: list[tuple[int, str, int]]) -> bool:
+    """Whether a pronoun or definite anaphor of the clause does what it reports: it comes
+    before the clause's first cue ("They shelled ...") or is the passive's agent ("... was
+    shelled by the warplanes"). One after the cue stands for something else ("the
+    understandings ... and ensuring that they hold"), so it borrows no actors."""
+    cue = min((pos for pos, _, _ in cues), default=len(clause))
+    return any(
+        a.start() < cue or clause[: a.start()].rstrip().endswith(" by")
+        for a in _ANAPHOR.finditer(clause)
+    )
+
+
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s")
 
 

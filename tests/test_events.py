@@ -399,3 +399,18 @@ def test_statements_and_protests_count_who_speaks_or_protests(pipeline, text, ac
     assert event.event_type in ("statement", "protest")
     assert event.actors == actors
     assert set(event.roles) == set(actors)
+
+
+@pytest.mark.parametrize(
+    ("second", "actors"),
+    [
+        ("They shelled Idlib the next day.", ["RUS"]),
+        ("Idlib was shelled by the jets the next day.", ["RUS"]),
+        # "they" after the cue stands for the rules, not for the warplanes' side
+        ("The truce rules in Idlib stay in force as long as they are not breached.", []),
+    ],
+)
+def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
+    text = f"Russian warplanes bombed Daraa. {second}"
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Idlib"]
+    assert event.actors == actors
