@@ -305,6 +305,10 @@ def _rules() -> dict:
     return {
         "topic_before": re.compile(_words(data["topic_before"]) + r"\s*$", re.IGNORECASE),
         "attribution": re.compile(_words(data["attribution"]) + r"[^,;]*", re.IGNORECASE),
+        "subordinate": re.compile(
+            r",\s+(?:(?:soon|shortly|just|only|even)\s+)?" + _words(data["subordinators"]),
+            re.IGNORECASE,
+        ),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),
     }
@@ -358,7 +362,7 @@ def article_events(
             elif date:
                 anchor = (date, precision)
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
-            breaks = [b.span() for b in _CLAUSE_BREAK.finditer(text, s, e)]
+            breaks = _clause_breaks(text, s, e)
             for m in ms:
                 cs, ce = _clause(breaks, s, e, m)
                 if not _worth_a_point(m, ms, cs, ce):
@@ -423,6 +427,15 @@ def _acting_anaphor(clause: str, cues: list[tuple[int, str, int]]) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s")
+
+
+def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Where sentence ``[s, e)`` splits into clauses, in text order: :data:`_CLAUSE_BREAK`
+    and a comma before a subordinate clause (", soon after Moscow launched ...")."""
+    rules = _rules()
+    breaks = [b.span() for b in _CLAUSE_BREAK.finditer(text, s, e)]
+    breaks += [(b.start(), b.start() + 1) for b in rules["subordinate"].finditer(text, s, e)]
+    return sorted(set(breaks))
 
 
 def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[int, int]:

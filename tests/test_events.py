@@ -414,3 +414,10 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
     text = f"Russian warplanes bombed Daraa. {second}"
     (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Idlib"]
     assert event.actors == actors
+
+
+@pytest.mark.parametrize("joint", ["soon after", "after", "when", "shortly before"])
+def test_a_subordinate_clause_after_a_comma_has_its_own_actors(pipeline, joint):
+    text = f"Rebels shelled Daraa, {joint} Russian jets struck Idlib."
+    actors = {ev.mention.text: ev.actors for ev in extract_events(text, pipeline)}
+    assert actors == {"Daraa": ["SYR-OPP"], "Idlib": ["RUS"]}
