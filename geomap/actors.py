@@ -59,6 +59,19 @@ def _compounds_kept(alias: str, surface: str) -> bool:
     )
 
 
+_PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
+
+
+def _singular(alias: str) -> str | None:
+    """The singular of a multi-word alias whose last word is a lower-case plural ("Russian
+    warplanes" -> "Russian warplane", "Turkish-backed militias" -> "... militia"): news
+    names one jet or one soldier as often as many, and the list spells the plural."""
+    m = _PLURAL_HEAD.match(alias)
+    if not m or alias.endswith("ss"):
+        return None
+    return m[1] + ("y" if m[2] == "ies" else "")
+
+
 class ActorIndex:
     """The actor list and a matcher for its aliases."""
 
@@ -91,7 +104,11 @@ class ActorIndex:
 
     @cached_property
     def _automaton(self):
-        return build_automaton((alias, (alias, code, cs)) for alias, code, cs in self.aliases)
+        entries = [(alias, (alias, code, cs)) for alias, code, cs in self.aliases]
+        entries += [
+            (one, (one, code, cs)) for alias, code, cs in self.aliases if (one := _singular(alias))
+        ]
+        return build_automaton(entries)
 
     def find(self, text: str, folded: str | None = None) -> list[ActorHit]:
         """Every actor phrase in ``text`` (longest match wins, case rules applied)."""

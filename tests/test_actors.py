@@ -177,3 +177,15 @@ def test_backed_as_a_verb_names_the_state_not_its_proxies(actors, text, absent):
     found_codes = codes(actors, text)
     assert absent not in found_codes
     assert "TUR" in found_codes
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("A Russian warplane crashed near the coast.", "RUS"),
+        ("A Turkish soldier was wounded at the post.", "TUR"),
+        ("A Russian airstrike hit the market.", "RUS"),
+    ],
+)
+def test_the_singular_of_a_plural_alias_names_the_actor(actors, text, code):
+    assert code in codes(actors, text)
