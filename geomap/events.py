@@ -393,7 +393,7 @@ def article_events(
                 if same is None:
                     events.append(Event(m, etype, actors, date, precision, [report], roles))
                 else:
-                    _fold(same, report, etype, roles)
+                    _fold(same, report, _local_type(text, cs, ce, m, etype, cues), roles)
             antecedent = named or antecedent
     return events
 
@@ -450,6 +450,20 @@ def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[
             end = bs
             break
     return start, end
+
+
+def _local_type(
+    text: str, cs: int, ce: int, m: Mention, etype: str, cues: list[tuple[int, str, int]]
+) -> str:
+    """The type a later report gives the event it folds into: the clause's type when a cue
+    of that type stands in the mention's own stretch between commas, else ``other`` (an
+    untyped back-reference, adding no actors). "Focused on Ukraine, Russia had few
+    resources left ... amid the war with Israel" mentions Ukraine, but the war it names is
+    another one, with other parties."""
+    a = text.rfind(",", cs, m.start) + 1 or cs
+    b = text.find(",", m.end, ce)
+    b = ce if b < 0 else b
+    return etype if any(t == etype and a <= cs + pos < b for pos, t, _ in cues) else "other"
 
 
 def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None) -> bool:

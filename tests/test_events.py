@@ -421,3 +421,14 @@ def test_a_subordinate_clause_after_a_comma_has_its_own_actors(pipeline, joint):
     text = f"Rebels shelled Daraa, {joint} Russian jets struck Idlib."
     actors = {ev.mention.text: ev.actors for ev in extract_events(text, pipeline)}
     assert actors == {"Daraa": ["SYR-OPP"], "Idlib": ["RUS"]}
+
+
+def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
+    text = (
+        "Russian jets bombed Aleppo in 2016. Residents of Aleppo, fearing more raids, "
+        "watched as Iranian drones bombed targets in Iraq."
+    )
+    (aleppo,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Aleppo"]
+    # the second sentence mentions Aleppo, but its bombing is elsewhere, by someone else
+    assert len(aleppo.reports) == 2
+    assert aleppo.actors == ["RUS"]
