@@ -309,6 +309,7 @@ def _rules() -> dict:
             r",\s+(?:(?:soon|shortly|just|only|even)\s+)?" + _words(data["subordinators"]),
             re.IGNORECASE,
         ),
+        "area_types": frozenset(data["area_types"]),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),
     }
@@ -470,9 +471,20 @@ def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None) -> boo
     """One article, one place: later sentences at the place continue the same happening
     (a repeated caption, a back-reference) unless their type or date says otherwise."""
     return (
-        ev.mention.place_id == m.place_id
+        (ev.mention.place_id == m.place_id or _within_area(ev, m, etype))
         and dates_compatible(ev.date, date)
         and (ev.event_type == etype or "other" in (ev.event_type, etype))
+    )
+
+
+def _within_area(ev: Event, m: Mention, etype: str) -> bool:
+    """Whether ``m`` lies in the governorate an agreement-like event (``area_types``) of
+    the same type applies to: a later reference to the deal there is the same deal."""
+    return (
+        etype == ev.event_type
+        and etype in _rules()["area_types"]
+        and ev.mention.kind == "governorate"
+        and m.admin1 == ev.mention.name
     )
 
 

@@ -432,3 +432,21 @@ def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
     # the second sentence mentions Aleppo, but its bombing is elsewhere, by someone else
     assert len(aleppo.reports) == 2
     assert aleppo.actors == ["RUS"]
+
+
+def test_a_later_reference_to_a_deal_inside_its_area_is_the_same_deal(pipeline):
+    text = (
+        "Russia and Turkey agreed a ceasefire in Idlib province. "
+        "Fronts stayed calm in Saraqib under the ceasefire reached by Moscow and Ankara."
+    )
+    (event,) = extract_events(text, pipeline)
+    assert (event.mention.kind, event.event_type) == ("governorate", "agreement_ceasefire")
+    assert [r.mention.text for r in event.reports] == ["Idlib", "Saraqib"]
+
+
+def test_strikes_inside_a_governorate_stay_separate_events(pipeline):
+    text = "Russian jets bombed Idlib province. Russian jets bombed Saraqib too."
+    assert sorted(ev.mention.text for ev in extract_events(text, pipeline)) == [
+        "Idlib",
+        "Saraqib",
+    ]
