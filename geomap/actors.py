@@ -59,6 +59,7 @@ def _compounds_kept(alias: str, surface: str) -> bool:
     )
 
 
+_BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
 _PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
 
 
@@ -125,9 +126,22 @@ class ActorIndex:
             ]
             if codes:
                 hits.append((s, e, codes))
+        kept = longest_first(hits)
+        # "rebel factions backed by Ankara": a group right before a backer phrase that
+        # names a proxy (a non-state code, SNA) is that proxy, not the generic group its
+        # noun names; "the army, backed by Iran" stays the army
+        qualified = {
+            n - 1
+            for n, (s, _, codes) in enumerate(kept)
+            if n
+            and _BACKER.match(text, s)
+            and not text[kept[n - 1][1] : s].strip()
+            and any(self.actors[c].country is None for c in codes)
+        }
         return [
             ActorHit(s, e, code)
-            for s, e, codes in longest_first(hits)
+            for n, (s, e, codes) in enumerate(kept)
+            if n not in qualified
             for code in dict.fromkeys(codes)
         ]
 

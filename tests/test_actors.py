@@ -158,7 +158,7 @@ def test_a_literal_foreign_city_is_not_an_actor(pipeline):
     ("text", "expected"),
     [
         ("Turkish-backed factions shelled the village.", {"SNA"}),
-        ("Rebels backed by Turkey entered the town.", {"SNA", "SYR-OPP"}),
+        ("Rebels backed by Turkey entered the town.", {"SNA", "TUR"}),
         ("Russia-backed forces advanced.", {"RUS"}),
     ],
 )
@@ -189,3 +189,16 @@ def test_backed_as_a_verb_names_the_state_not_its_proxies(actors, text, absent):
 )
 def test_the_singular_of_a_plural_alias_names_the_actor(actors, text, code):
     assert code in codes(actors, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The town is held by rebel factions backed by Ankara.", {"SNA", "TUR"}),
+        ("Rebels backed by Turkey entered the town.", {"SNA", "TUR"}),
+        # a comma makes the backer an aside: the rebels stay rebels
+        ("Rebels, backed by Turkey, entered the town.", {"SNA", "TUR", "SYR-OPP"}),
+    ],
+)
+def test_a_group_qualified_by_its_backer_is_the_proxy(actors, text, expected):
+    assert codes(actors, text) == expected
