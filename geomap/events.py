@@ -355,6 +355,10 @@ def article_events(
                 antecedent = []
             named = sorted({h.code for h in parsed.actor_hits if s <= h.start and h.end <= e})
             ms = [m for m in parsed.mentions if s <= m.start and m.end <= e]
+            # a state's name used for another place's territory ("Kazan, Russia", "near
+            # Turkey") names where, not who; as the event's own place ("invaded Ukraine")
+            # it still names the side the happening befalls
+            territory = {(x.start, x.end) for x in ms if x.literal}
             sent = text[s:e]
             date, precision = find_date(sent, published)
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
@@ -377,7 +381,9 @@ def article_events(
                 hits = [
                     (h.start - cs, h.code)
                     for h in parsed.actor_hits
-                    if cs <= h.start and h.end <= ce
+                    if cs <= h.start
+                    and h.end <= ce
+                    and ((h.start, h.end) not in territory or h.start == m.start)
                 ]
                 for x in ms:
                     if cs <= x.start < ce:

@@ -450,3 +450,17 @@ def test_strikes_inside_a_governorate_stay_separate_events(pipeline):
         "Idlib",
         "Saraqib",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "actors"),
+    [
+        ("Erdogan attended a summit in Kazan, Russia.", "Kazan", ["TUR"]),
+        ("Shelling hit Idlib near the border with Turkey.", "Idlib", []),
+        # as the event's own place, the state is the side the happening befalls
+        ("In 2022, Putin invaded Ukraine.", "Ukraine", ["RUS", "UKR"]),
+    ],
+)
+def test_a_state_named_as_another_places_territory_is_not_a_party(pipeline, text, place, actors):
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == place]
+    assert event.actors == actors
