@@ -310,18 +310,6 @@ def _rules() -> dict:
             re.IGNORECASE,
         ),
         "area_types": frozenset(data["area_types"]),
-        "presence_kinds": frozenset(data["presence"]["kinds"]),
-        # an optional capitalised word ("Russian officers"), the forces, the link, then an
-        # optional "the" and possessor ("Russia's") right before the place
-        "presence": re.compile(
-            r"(?:\b[A-Z][\w.\-]*\s+)?"
-            + "(?i:"
-            + _words(data["presence"]["nouns"])
-            + ")"
-            + r"\s+"
-            + _words(data["presence"]["links"])
-            + r"\s+(?:the\s+)?(?:[\w.\-]+['\u2019]s\s+)?$"
-        ),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),
     }
@@ -341,17 +329,6 @@ def _parties(
     if speaker or etype in rules["protesters"]:
         roles = {code: role for code, role in roles.items() if role == "agent"}
     return sorted(roles), roles
-
-
-def _presence(text: str, cs: int, m: Mention, etype: str) -> int | None:
-    """Where the phrase "<forces> at <base>" starts when it places forces at the mention
-    (a base) in a clause that reports no violence; None otherwise. The base's event is
-    then the forces' presence, whatever the clause goes on to say they did elsewhere."""
-    rules = _rules()
-    if etype in VIOLENT or m.kind not in rules["presence_kinds"]:
-        return None
-    found = rules["presence"].search(text, cs, m.start)
-    return found.start() if found else None
 
 
 def _topic_use(m: Mention, etype: str, before: str) -> bool:
@@ -414,9 +391,6 @@ def article_events(
                             (x.start - cs, c)
                             for c in pipeline.mention_actors([x], metonymic_only=True)
                         ]
-                if (forces := _presence(text, cs, m, etype)) is not None:
-                    etype = "military_presence"  # its actors: those of the phrase
-                    hits = [(p, c) for p, c in hits if forces <= cs + p < m.end]
                 actors, roles = _parties(text[cs:ce], hits, etype, cues)
                 if not actors and _acting_anaphor(text[cs:ce], cues):
                     actors = antecedent  # "he", "the warplanes": the previous sentence's actors

@@ -464,26 +464,3 @@ def test_strikes_inside_a_governorate_stay_separate_events(pipeline):
 def test_a_state_named_as_another_places_territory_is_not_a_party(pipeline, text, place, actors):
     (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == place]
     assert event.actors == actors
-
-
-@pytest.mark.parametrize(
-    ("text", "etype", "actors"),
-    [
-        # forces placed at a base: the base's event is their presence, with their owner
-        (
-            "Officers at Russia's Hmeimim airbase tried to mediate between the regime and "
-            "the rebels.",
-            "military_presence",
-            ["RUS"],
-        ),
-        # no forces placed there: a meeting at the base stays a meeting
-        ("Putin met Assad at Hmeimim airbase.", "meeting_talks", ["RUS", "SYR-GOV"]),
-        # violence at the base stays violence
-        ("Rebels shelled Russian officers at Hmeimim airbase.", "airstrike_shelling", None),
-    ],
-)
-def test_forces_at_a_base_are_a_presence_there(pipeline, text, etype, actors):
-    (event,) = extract_events(text, pipeline)
-    assert event.event_type == etype
-    if actors is not None:
-        assert event.actors == actors
