@@ -331,6 +331,18 @@ def _parties(
     return sorted(roles), roles
 
 
+def _topic_possessor(text: str, s: int, x: Mention) -> bool:
+    """A state named as the possessor of a topic ("talks on Syria's settlement", "a debate
+    about Iran's role"): what is discussed, not who takes part. ``s``: where the
+    sentence starts."""
+    return bool(
+        _POSSESSIVE.match(text, x.end) and _rules()["topic_before"].search(text[s : x.start])
+    )
+
+
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+
+
 def _topic_use(m: Mention, etype: str, before: str) -> bool:
     """A country after a topic word in a clause that reports no happening ("manoeuvres over
     Syria", "Focused on Ukraine, ..."): what the text is about, not where something took
@@ -359,6 +371,7 @@ def article_events(
             # Turkey") names where, not who; as the event's own place ("invaded Ukraine")
             # it still names the side the happening befalls
             territory = {(x.start, x.end) for x in ms if x.literal}
+            topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
             sent = text[s:e]
             date, precision = find_date(sent, published)
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
@@ -384,9 +397,10 @@ def article_events(
                     if cs <= h.start
                     and h.end <= ce
                     and ((h.start, h.end) not in territory or h.start == m.start)
+                    and (h.start, h.end) not in topics
                 ]
                 for x in ms:
-                    if cs <= x.start < ce:
+                    if cs <= x.start < ce and (x.start, x.end) not in topics:
                         hits += [
                             (x.start - cs, c)
                             for c in pipeline.mention_actors([x], metonymic_only=True)

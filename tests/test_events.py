@@ -464,3 +464,17 @@ def test_strikes_inside_a_governorate_stay_separate_events(pipeline):
 def test_a_state_named_as_another_places_territory_is_not_a_party(pipeline, text, place, actors):
     (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == place]
     assert event.actors == actors
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        ("Officials held talks in Beirut about Iran's role.", []),
+        ("Diplomats met in Geneva for talks on Syria's settlement.", []),
+        # a possessor that acts is a party
+        ("Iran's envoy held talks in Beirut.", ["IRN"]),
+    ],
+)
+def test_the_possessor_of_a_topic_is_not_a_party(pipeline, text, actors):
+    (event,) = extract_events(text, pipeline)
+    assert event.actors == actors
