@@ -305,9 +305,14 @@ def _rules() -> dict:
     return {
         "topic_before": re.compile(_words(data["topic_before"]) + r"\s*$", re.IGNORECASE),
         "attribution": re.compile(_words(data["attribution"]) + r"[^,;]*", re.IGNORECASE),
-        "subordinate": re.compile(
-            r",\s+(?:(?:soon|shortly|just|only|even)\s+)?" + _words(data["subordinators"]),
-            re.IGNORECASE,
+        # the longest word of each phrase, for a cheap test before the pattern runs
+        "attribution_words": tuple({max(w.lower().split(), key=len) for w in data["attribution"]}),
+        # _CLAUSE_BREAK, or the comma before a subordinate clause: one pass per sentence
+        "breaks": re.compile(
+            _CLAUSE_BREAK.pattern
+            + r"|,(?=\s+(?:(?:soon|shortly|just|only|even)\s+)?(?i:"
+            + _words(data["subordinators"])
+            + "))"
         ),
         "area_types": frozenset(data["area_types"]),
         "speakers": frozenset(data["agents_only"]["speakers"]),
@@ -318,12 +323,10 @@ def _rules() -> dict:
 def _parties(
     clause: str, hits: list[tuple[int, str]], etype: str, cues: list[tuple[int, str, int]]
 ) -> tuple[list[str], dict[str, str]]:
-    """The actors of a clause and their roles, without the sources it cites ("according to
-    UN data") and, for a statement or a protest, without what is said or protested against
-    ("welcomed the rapprochement between Syria and Turkey"): those are not parties."""
+    """The actors of a clause and their roles; for a statement or a protest, without what is
+    said or protested against ("welcomed the rapprochement between Syria and Turkey"):
+    those are not parties."""
     rules = _rules()
-    cited = [m.span() for m in rules["attribution"].finditer(clause)]
-    hits = [(pos, code) for pos, code in hits if not any(a <= pos < b for a, b in cited)]
     roles = actor_roles(clause, hits, etype, cues)
     speaker = etype in rules["speakers"] and "agent" in roles.values()
     if speaker or etype in rules["protesters"]:
@@ -331,15 +334,27 @@ def _parties(
     return sorted(roles), roles
 
 
+def _cited(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """The spans of sentence ``[s, e)`` that cite a source ("according to UN data"); the
+    pattern runs only on the few sentences holding the longest word of a phrase."""
+    rules = _rules()
+    low = text[s:e].lower()
+    if not any(w in low for w in rules["attribution_words"]):
+        return []
+    return [c.span() for c in rules["attribution"].finditer(text, s, e)]
+
+
 def _topic_possessor(text: str, s: int, x: Mention) -> bool:
     """A state named as the possessor of a topic ("talks on Syria's settlement", "a debate
     about Iran's role"): what is discussed, not who takes part. ``s``: where the
     sentence starts."""
     return bool(
-        _POSSESSIVE.match(text, x.end) and _rules()["topic_before"].search(text[s : x.start])
+        _POSSESSIVE.match(text, x.end)
+        and _rules()["topic_before"].search(text, max(s, x.start - _TOPIC_REACH), x.start)
     )
 
 
+_TOPIC_REACH = 40  # characters before a place searched for a topic word: it must end there
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 
@@ -349,7 +364,9 @@ def _topic_use(m: Mention, etype: str, before: str) -> bool:
     place, so it carries no event - and cannot lend its cast to a later report it would
     fold with. ``before``: the clause's text up to the mention."""
     return (
-        etype == "other" and m.kind == "country" and bool(_rules()["topic_before"].search(before))
+        etype == "other"
+        and m.kind == "country"
+        and bool(_rules()["topic_before"].search(before[-_TOPIC_REACH:]))
     )
 
 
@@ -372,6 +389,8 @@ def article_events(
             # it still names the side the happening befalls
             territory = {(x.start, x.end) for x in ms if x.literal}
             topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
+            # a cited source ("according to UN data") is no party either
+            cited = _cited(text, s, e)
             sent = text[s:e]
             date, precision = find_date(sent, published)
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
@@ -398,6 +417,7 @@ def article_events(
                     and h.end <= ce
                     and ((h.start, h.end) not in territory or h.start == m.start)
                     and (h.start, h.end) not in topics
+                    and not any(a <= h.start < b for a, b in cited)
                 ]
                 for x in ms:
                     if cs <= x.start < ce and (x.start, x.end) not in topics:
@@ -453,10 +473,7 @@ _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s
 def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """Where sentence ``[s, e)`` splits into clauses, in text order: :data:`_CLAUSE_BREAK`
     and a comma before a subordinate clause (", soon after Moscow launched ...")."""
-    rules = _rules()
-    breaks = [b.span() for b in _CLAUSE_BREAK.finditer(text, s, e)]
-    breaks += [(b.start(), b.start() + 1) for b in rules["subordinate"].finditer(text, s, e)]
-    return sorted(set(breaks))
+    return [b.span() for b in _rules()["breaks"].finditer(text, s, e)]
 
 
 def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[int, int]:
