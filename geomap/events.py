@@ -478,7 +478,7 @@ def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[int, int]:
     """The clause of sentence ``[s, e)`` that holds the mention, given the sentence's
-    clause ``breaks`` (spans of :data:`_CLAUSE_BREAK`): the type and the actors of
+    clause ``breaks`` (see :func:`_clause_breaks`): the type and the actors of
     "understandings hold in Idlib, but fronts heat up in Daraa" differ by clause."""
     start, end = s, e
     for bs, be in breaks:
