@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,11 @@ from pathlib import Path
 from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# "-backed", "-led", "-aligned": the participle of a compound modifier ("Turkish-backed
+# factions" names the proxies); written apart it is a verb whose subject is the state
+# itself ("Türkiye backed his foes"), so such an alias matches only where the text has the
+# hyphen (folding turns hyphens into spaces, so the matcher alone cannot tell)
+_COMPOUND = re.compile(r"-(\w+ed)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,29 @@ class ActorHit:
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def _compounds_kept(alias: str, surface: str) -> bool:
+    """Whether every hyphenated participle of ``alias`` ("Turkish-backed") is hyphenated in
+    the text too (see :data:`_COMPOUND`)."""
+    return all(
+        re.search(r"[-\u2010\u2011]" + word + r"\b", surface, re.IGNORECASE)
+        for word in _COMPOUND.findall(alias)
+    )
+
+
+_BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
+_PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
+
+
+def _singular(alias: str) -> str | None:
+    """The singular of a multi-word alias whose last word is a lower-case plural ("Russian
+    warplanes" -> "Russian warplane", "Turkish-backed militias" -> "... militia"): news
+    names one jet or one soldier as often as many, and the list spells the plural."""
+    m = _PLURAL_HEAD.match(alias)
+    if not m or alias.endswith("ss"):
+        return None
+    return m[1] + ("y" if m[2] == "ies" else "")
 
 
 class ActorIndex:
@@ -76,7 +105,11 @@ class ActorIndex:
 
     @cached_property
     def _automaton(self):
-        return build_automaton((alias, (alias, code, cs)) for alias, code, cs in self.aliases)
+        entries = [(alias, (alias, code, cs)) for alias, code, cs in self.aliases]
+        entries += [
+            (one, (one, code, cs)) for alias, code, cs in self.aliases if (one := _singular(alias))
+        ]
+        return build_automaton(entries)
 
     def find(self, text: str, folded: str | None = None) -> list[ActorHit]:
         """Every actor phrase in ``text`` (longest match wins, case rules applied)."""
@@ -88,13 +121,27 @@ class ActorIndex:
             codes = [
                 code
                 for alias, code, cs in values
-                if not cs or surface.rstrip(".") == alias.rstrip(".")
+                if (not cs or surface.rstrip(".") == alias.rstrip("."))
+                and _compounds_kept(alias, surface)
             ]
             if codes:
                 hits.append((s, e, codes))
+        kept = longest_first(hits)
+        # "rebel factions backed by Ankara": a group right before a backer phrase that
+        # names a proxy (a non-state code, SNA) is that proxy, not the generic group its
+        # noun names; "the army, backed by Iran" stays the army
+        qualified = {
+            n - 1
+            for n, (s, _, codes) in enumerate(kept)
+            if n
+            and _BACKER.match(text, s)
+            and not text[kept[n - 1][1] : s].strip()
+            and any(self.actors[c].country is None for c in codes)
+        }
         return [
             ActorHit(s, e, code)
-            for s, e, codes in longest_first(hits)
+            for n, (s, e, codes) in enumerate(kept)
+            if n not in qualified
             for code in dict.fromkeys(codes)
         ]
 

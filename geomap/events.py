@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -194,9 +195,14 @@ def event_type(sentence: str, cues: list[tuple[int, str, int]] | None = None) ->
     """The event type whose cues weigh most in the sentence (``other`` when none); on a tie
     the type cued first wins, as the main verb tends to come first. ``cues``: the
     sentence's :func:`_cue_hits` when the caller has them already."""
+    # one word counts once: "elections" matches both the cue "election" (plurals count)
+    # and the cue "elections"; the heavier reading stands
+    weights: dict[tuple[int, str], int] = {}
+    for pos, etype, weight in _cue_hits(sentence) if cues is None else cues:
+        weights[pos, etype] = max(weights.get((pos, etype), 0), weight)
     scores: dict[str, int] = {}
     first: dict[str, int] = {}
-    for pos, etype, weight in _cue_hits(sentence) if cues is None else cues:
+    for (pos, etype), weight in weights.items():
         scores[etype] = scores.get(etype, 0) + weight
         first[etype] = min(first.get(etype, pos), pos)
     if not scores:
@@ -286,6 +292,84 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
     return True
 
 
+def _words(phrases: list[str]) -> str:
+    """An alternation of whole-word phrases (any spacing between their words)."""
+    return r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in phrases) + r")\b"
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict:
+    """``event_rules.json`` compiled: ``topic_before`` must end the text it is searched in,
+    ``attribution`` spans its phrase up to the next comma."""
+    data = json.loads((DATA_DIR / "event_rules.json").read_text(encoding="utf-8"))
+    return {
+        "topic_before": re.compile(_words(data["topic_before"]) + r"\s*$", re.IGNORECASE),
+        "attribution": re.compile(_words(data["attribution"]) + r"[^,;]*", re.IGNORECASE),
+        # the longest word of each phrase, for a cheap test before the pattern runs
+        "attribution_words": tuple({max(w.lower().split(), key=len) for w in data["attribution"]}),
+        # _CLAUSE_BREAK, or the comma before a subordinate clause: one pass per sentence
+        "breaks": re.compile(
+            _CLAUSE_BREAK.pattern
+            + r"|,(?=\s+(?:(?:soon|shortly|just|only|even)\s+)?(?i:"
+            + _words(data["subordinators"])
+            + "))"
+        ),
+        "area_types": frozenset(data["area_types"]),
+        "speakers": frozenset(data["agents_only"]["speakers"]),
+        "protesters": frozenset(data["agents_only"]["protesters"]),
+    }
+
+
+def _parties(
+    clause: str, hits: list[tuple[int, str]], etype: str, cues: list[tuple[int, str, int]]
+) -> tuple[list[str], dict[str, str]]:
+    """The actors of a clause and their roles; for a statement or a protest, without what is
+    said or protested against ("welcomed the rapprochement between Syria and Turkey"):
+    those are not parties."""
+    rules = _rules()
+    roles = actor_roles(clause, hits, etype, cues)
+    speaker = etype in rules["speakers"] and "agent" in roles.values()
+    if speaker or etype in rules["protesters"]:
+        roles = {code: role for code, role in roles.items() if role == "agent"}
+    return sorted(roles), roles
+
+
+def _cited(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """The spans of sentence ``[s, e)`` that cite a source ("according to UN data"); the
+    pattern runs only on the few sentences holding the longest word of a phrase."""
+    rules = _rules()
+    low = text[s:e].lower()
+    if not any(w in low for w in rules["attribution_words"]):
+        return []
+    return [c.span() for c in rules["attribution"].finditer(text, s, e)]
+
+
+def _topic_possessor(text: str, s: int, x: Mention) -> bool:
+    """A state named as the possessor of a topic ("talks on Syria's settlement", "a debate
+    about Iran's role"): what is discussed, not who takes part. ``s``: where the
+    sentence starts."""
+    return bool(
+        _POSSESSIVE.match(text, x.end)
+        and _rules()["topic_before"].search(text, max(s, x.start - _TOPIC_REACH), x.start)
+    )
+
+
+_TOPIC_REACH = 40  # characters before a place searched for a topic word: it must end there
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+
+
+def _topic_use(m: Mention, etype: str, before: str) -> bool:
+    """A country after a topic word in a clause that reports no happening ("manoeuvres over
+    Syria", "Focused on Ukraine, ..."): what the text is about, not where something took
+    place, so it carries no event - and cannot lend its cast to a later report it would
+    fold with. ``before``: the clause's text up to the mention."""
+    return (
+        etype == "other"
+        and m.kind == "country"
+        and bool(_rules()["topic_before"].search(before[-_TOPIC_REACH:]))
+    )
+
+
 def article_events(
     parsed: ParsedArticle, text: str, pipeline: Pipeline, published: dt.date | None = None
 ) -> list[Event]:
@@ -300,6 +384,13 @@ def article_events(
                 antecedent = []
             named = sorted({h.code for h in parsed.actor_hits if s <= h.start and h.end <= e})
             ms = [m for m in parsed.mentions if s <= m.start and m.end <= e]
+            # a state's name used for another place's territory ("Kazan, Russia", "near
+            # Turkey") names where, not who; as the event's own place ("invaded Ukraine")
+            # it still names the side the happening befalls
+            territory = {(x.start, x.end) for x in ms if x.literal}
+            topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
+            # a cited source ("according to UN data") is no party either
+            cited = _cited(text, s, e)
             sent = text[s:e]
             date, precision = find_date(sent, published)
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
@@ -308,7 +399,7 @@ def article_events(
             elif date:
                 anchor = (date, precision)
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
-            breaks = [b.span() for b in _CLAUSE_BREAK.finditer(text, s, e)]
+            breaks = _clause_breaks(text, s, e)
             for m in ms:
                 cs, ce = _clause(breaks, s, e, m)
                 if not _worth_a_point(m, ms, cs, ce):
@@ -317,20 +408,25 @@ def article_events(
                 if cues is None:  # places of one clause share its cues
                     cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce])
                 etype = event_type(text[cs:ce], cues)
+                if _topic_use(m, etype, text[cs : m.start]):
+                    continue
                 hits = [
                     (h.start - cs, h.code)
                     for h in parsed.actor_hits
-                    if cs <= h.start and h.end <= ce
+                    if cs <= h.start
+                    and h.end <= ce
+                    and ((h.start, h.end) not in territory or h.start == m.start)
+                    and (h.start, h.end) not in topics
+                    and not any(a <= h.start < b for a, b in cited)
                 ]
                 for x in ms:
-                    if cs <= x.start < ce:
+                    if cs <= x.start < ce and (x.start, x.end) not in topics:
                         hits += [
                             (x.start - cs, c)
                             for c in pipeline.mention_actors([x], metonymic_only=True)
                         ]
-                actors = sorted({code for _, code in hits})
-                roles = actor_roles(text[cs:ce], hits, etype, cues)
-                if not actors and _ANAPHOR.search(text[cs:ce]):
+                actors, roles = _parties(text[cs:ce], hits, etype, cues)
+                if not actors and _acting_anaphor(text[cs:ce], cues):
                     actors = antecedent  # "he", "the warplanes": the previous sentence's actors
                     roles = dict.fromkeys(actors, "agent")
                 report = Report(sent, s, e, m, actors, date, precision)
@@ -338,7 +434,7 @@ def article_events(
                 if same is None:
                     events.append(Event(m, etype, actors, date, precision, [report], roles))
                 else:
-                    _fold(same, report, etype, roles)
+                    _fold(same, report, _local_type(text, cs, ce, m, etype, cues), roles)
             antecedent = named or antecedent
     return events
 
@@ -357,12 +453,32 @@ _ANAPHOR = re.compile(
     r"\b(?:[Hh]e|[Ss]he|[Tt]hey|[Tt]he (?:warplanes|"
     r"jets|forces|troops|militants|fighters|rebels|delegation|envoy))\b"
 )
+
+
+def _acting_anaphor(clause: str, cues: list[tuple[int, str, int]]) -> bool:
+    """Whether a pronoun or definite anaphor of the clause does what it reports: it comes
+    before the clause's first cue ("They shelled ...") or is the passive's agent ("... was
+    shelled by the warplanes"). One after the cue stands for something else ("the
+    understandings ... and ensuring that they hold"), so it borrows no actors."""
+    cue = min((pos for pos, _, _ in cues), default=len(clause))
+    return any(
+        a.start() < cue or clause[: a.start()].rstrip().endswith(" by")
+        for a in _ANAPHOR.finditer(clause)
+    )
+
+
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s")
+
+
+def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Where sentence ``[s, e)`` splits into clauses, in text order: :data:`_CLAUSE_BREAK`
+    and a comma before a subordinate clause (", soon after Moscow launched ...")."""
+    return [b.span() for b in _rules()["breaks"].finditer(text, s, e)]
 
 
 def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[int, int]:
     """The clause of sentence ``[s, e)`` that holds the mention, given the sentence's
-    clause ``breaks`` (spans of :data:`_CLAUSE_BREAK`): the type and the actors of
+    clause ``breaks`` (see :func:`_clause_breaks`): the type and the actors of
     "understandings hold in Idlib, but fronts heat up in Daraa" differ by clause."""
     start, end = s, e
     for bs, be in breaks:
@@ -374,13 +490,38 @@ def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[
     return start, end
 
 
+def _local_type(
+    text: str, cs: int, ce: int, m: Mention, etype: str, cues: list[tuple[int, str, int]]
+) -> str:
+    """The type a later report gives the event it folds into: the clause's type when a cue
+    of that type stands in the mention's own stretch between commas, else ``other`` (an
+    untyped back-reference, adding no actors). "Focused on Ukraine, Russia had few
+    resources left ... amid the war with Israel" mentions Ukraine, but the war it names is
+    another one, with other parties."""
+    a = text.rfind(",", cs, m.start) + 1 or cs
+    b = text.find(",", m.end, ce)
+    b = ce if b < 0 else b
+    return etype if any(t == etype and a <= cs + pos < b for pos, t, _ in cues) else "other"
+
+
 def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None) -> bool:
     """One article, one place: later sentences at the place continue the same happening
     (a repeated caption, a back-reference) unless their type or date says otherwise."""
     return (
-        ev.mention.place_id == m.place_id
+        (ev.mention.place_id == m.place_id or _within_area(ev, m, etype))
         and dates_compatible(ev.date, date)
         and (ev.event_type == etype or "other" in (ev.event_type, etype))
+    )
+
+
+def _within_area(ev: Event, m: Mention, etype: str) -> bool:
+    """Whether ``m`` lies in the governorate an agreement-like event (``area_types``) of
+    the same type applies to: a later reference to the deal there is the same deal."""
+    return (
+        etype == ev.event_type
+        and etype in _rules()["area_types"]
+        and ev.mention.kind == "governorate"
+        and m.admin1 == ev.mention.name
     )
 
 

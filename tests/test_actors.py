@@ -152,3 +152,53 @@ def test_a_literal_foreign_city_is_not_an_actor(pipeline):
     (parsed,) = pipeline.parse_articles("The delegation flew to Kazan on Monday.")
     assert [m.country for m in parsed.mentions] == ["RU"]
     assert "RUS" not in parsed.actors
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Turkish-backed factions shelled the village.", {"SNA"}),
+        ("Rebels backed by Turkey entered the town.", {"SNA", "TUR"}),
+        ("Russia-backed forces advanced.", {"RUS"}),
+    ],
+)
+def test_hyphenated_backer_names_the_proxy(actors, text, expected):
+    assert codes(actors, text) >= expected
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Russia and Türkiye backed opposing sides in the war.", "SNA"),
+        ("Turkey backed the deal while Iran objected.", "SNA"),
+    ],
+)
+def test_backed_as_a_verb_names_the_state_not_its_proxies(actors, text, absent):
+    found_codes = codes(actors, text)
+    assert absent not in found_codes
+    assert "TUR" in found_codes
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("A Russian warplane crashed near the coast.", "RUS"),
+        ("A Turkish soldier was wounded at the post.", "TUR"),
+        ("A Russian airstrike hit the market.", "RUS"),
+    ],
+)
+def test_the_singular_of_a_plural_alias_names_the_actor(actors, text, code):
+    assert code in codes(actors, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The town is held by rebel factions backed by Ankara.", {"SNA", "TUR"}),
+        ("Rebels backed by Turkey entered the town.", {"SNA", "TUR"}),
+        # a comma makes the backer an aside: the rebels stay rebels
+        ("Rebels, backed by Turkey, entered the town.", {"SNA", "TUR", "SYR-OPP"}),
+    ],
+)
+def test_a_group_qualified_by_its_backer_is_the_proxy(actors, text, expected):
+    assert codes(actors, text) == expected

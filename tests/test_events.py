@@ -333,3 +333,148 @@ def test_cue_hits_match_a_search_per_cue(clause):
     expected = [(m.start(), t, w) for p, t, w in _cues() if (m := p.search(low))]
     assert _cue_hits(clause) == expected
     assert expected or clause.startswith("No cue")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "etype"),
+    [
+        ("Fighting raged near the town ahead of the elections.", "battle"),
+        ("Shelling hit the district on the eve of the elections.", "airstrike_shelling"),
+        ("The ceasefire held through the elections.", "agreement_ceasefire"),
+    ],
+)
+def test_a_cue_word_counts_once(sentence, etype):
+    # "elections" is both the cue "election" in the plural and the cue "elections": read
+    # twice, it outweighed the fighting the sentence reports
+    assert event_type(sentence) == etype
+
+
+def test_an_untyped_country_after_a_topic_word_is_no_event(pipeline):
+    text = (
+        "Iran and Israel jostle over Lebanon\n"
+        "In 2006, Israel and Hezbollah fought a war in Lebanon.\n"
+        "Much of the debate focused on Lebanon.\n"
+    )
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Lebanon"]
+    # the headline and the aside are about Lebanon; only the war took place there, and
+    # the headline's cast (Iran) is not a party to it
+    assert [r.sentence for r in event.reports] == [
+        "In 2006, Israel and Hezbollah fought a war in Lebanon."
+    ]
+    assert event.event_type == "battle"
+    assert "IRN" not in event.actors
+
+
+def test_a_typed_clause_after_a_topic_word_keeps_its_event(pipeline):
+    text = "Delegations held talks on Lebanon in 2023.\n"
+    (event,) = extract_events(text, pipeline)
+    assert (event.mention.text, event.event_type) == ("Lebanon", "meeting_talks")
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        ("Russian jets struck Idlib, according to UN monitors.", ["RUS"]),
+        ("According to the Syrian government, rebels shelled Aleppo.", ["SYR-OPP"]),
+    ],
+)
+def test_a_cited_source_is_not_a_party(pipeline, text, actors):
+    (event,) = extract_events(text, pipeline)
+    assert event.actors == actors
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # the speaker is the party; what the statement is about is not
+        ("Lavrentiev said in Beirut that Damascus and Ankara must reconcile.", ["RUS"]),
+        # protesters are the party, what they protest against is not
+        ("Hundreds protested in Idlib against the Syrian government.", []),
+        # no speaker named before the cue: the one named after it speaks
+        ("In a statement, the Kremlin said it had evacuated Tartus.", ["RUS"]),
+    ],
+)
+def test_statements_and_protests_count_who_speaks_or_protests(pipeline, text, actors):
+    (event,) = extract_events(text, pipeline)
+    assert event.event_type in ("statement", "protest")
+    assert event.actors == actors
+    assert set(event.roles) == set(actors)
+
+
+@pytest.mark.parametrize(
+    ("second", "actors"),
+    [
+        ("They shelled Idlib the next day.", ["RUS"]),
+        ("Idlib was shelled by the jets the next day.", ["RUS"]),
+        # "they" after the cue stands for the rules, not for the warplanes' side
+        ("The truce rules in Idlib stay in force as long as they are not breached.", []),
+    ],
+)
+def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
+    text = f"Russian warplanes bombed Daraa. {second}"
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Idlib"]
+    assert event.actors == actors
+
+
+@pytest.mark.parametrize("joint", ["soon after", "after", "when", "shortly before"])
+def test_a_subordinate_clause_after_a_comma_has_its_own_actors(pipeline, joint):
+    text = f"Rebels shelled Daraa, {joint} Russian jets struck Idlib."
+    actors = {ev.mention.text: ev.actors for ev in extract_events(text, pipeline)}
+    assert actors == {"Daraa": ["SYR-OPP"], "Idlib": ["RUS"]}
+
+
+def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
+    text = (
+        "Russian jets bombed Aleppo in 2016. Residents of Aleppo, fearing more raids, "
+        "watched as Iranian drones bombed targets in Iraq."
+    )
+    (aleppo,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Aleppo"]
+    # the second sentence mentions Aleppo, but its bombing is elsewhere, by someone else
+    assert len(aleppo.reports) == 2
+    assert aleppo.actors == ["RUS"]
+
+
+def test_a_later_reference_to_a_deal_inside_its_area_is_the_same_deal(pipeline):
+    text = (
+        "Russia and Turkey agreed a ceasefire in Idlib province. "
+        "Fronts stayed calm in Saraqib under the ceasefire reached by Moscow and Ankara."
+    )
+    (event,) = extract_events(text, pipeline)
+    assert (event.mention.kind, event.event_type) == ("governorate", "agreement_ceasefire")
+    assert [r.mention.text for r in event.reports] == ["Idlib", "Saraqib"]
+
+
+def test_strikes_inside_a_governorate_stay_separate_events(pipeline):
+    text = "Russian jets bombed Idlib province. Russian jets bombed Saraqib too."
+    assert sorted(ev.mention.text for ev in extract_events(text, pipeline)) == [
+        "Idlib",
+        "Saraqib",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "actors"),
+    [
+        ("Erdogan attended a summit in Kazan, Russia.", "Kazan", ["TUR"]),
+        ("Shelling hit Idlib near the border with Turkey.", "Idlib", []),
+        # as the event's own place, the state is the side the happening befalls
+        ("In 2022, Putin invaded Ukraine.", "Ukraine", ["RUS", "UKR"]),
+    ],
+)
+def test_a_state_named_as_another_places_territory_is_not_a_party(pipeline, text, place, actors):
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == place]
+    assert event.actors == actors
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        ("Officials held talks in Beirut about Iran's role.", []),
+        ("Diplomats met in Geneva for talks on Syria's settlement.", []),
+        # a possessor that acts is a party
+        ("Iran's envoy held talks in Beirut.", ["IRN"]),
+    ],
+)
+def test_the_possessor_of_a_topic_is_not_a_party(pipeline, text, actors):
+    (event,) = extract_events(text, pipeline)
+    assert event.actors == actors
