@@ -9,6 +9,7 @@ in several articles are merged by the store (see :func:`same_event`).
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import json
@@ -376,21 +377,18 @@ def article_events(
     """Events of one parsed article (repeated sentences at one place folded together).
     ``published`` anchors relative dates ("on Thursday")."""
     events: list[Event] = []
+    # both in text order: a sentence's share of each is found by bisection
+    mention_starts = [m.start for m in parsed.mentions]
+    hit_starts = [h.start for h in parsed.actor_hits]
     for a, b in parsed.article.spans():
         antecedent: list[str] = []  # actors of the previous sentence of the paragraph
         anchor: tuple[str | None, str | None] = (None, None)  # its last explicit date
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
                 antecedent = []
-            named = sorted({h.code for h in parsed.actor_hits if s <= h.start and h.end <= e})
-            ms = [m for m in parsed.mentions if s <= m.start and m.end <= e]
-            # a state's name used for another place's territory ("Kazan, Russia", "near
-            # Turkey") names where, not who; as the event's own place ("invaded Ukraine")
-            # it still names the side the happening befalls
-            territory = {(x.start, x.end) for x in ms if x.literal}
-            topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
-            # a cited source ("according to UN data") is no party either
-            cited = _cited(text, s, e)
+            in_sentence = _between(parsed.actor_hits, hit_starts, s, e)
+            named = sorted({h.code for h in in_sentence})
+            ms = _between(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
             date, precision = find_date(sent, published)
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
@@ -398,6 +396,16 @@ def article_events(
                 date, precision = _truncate(anchor[0], same[1].lower())
             elif date:
                 anchor = (date, precision)
+            if not ms:  # no place, no event: the sentence lends only its actors and date
+                antecedent = named or antecedent
+                continue
+            # a state's name used for another place's territory ("Kazan, Russia", "near
+            # Turkey") names where, not who; as the event's own place ("invaded Ukraine")
+            # it still names the side the happening befalls
+            territory = {(x.start, x.end) for x in ms if x.literal}
+            topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
+            # a cited source ("according to UN data") is no party either
+            cited = _cited(text, s, e)
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
             breaks = _clause_breaks(text, s, e)
             for m in ms:
@@ -412,7 +420,7 @@ def article_events(
                     continue
                 hits = [
                     (h.start - cs, h.code)
-                    for h in parsed.actor_hits
+                    for h in in_sentence
                     if cs <= h.start
                     and h.end <= ce
                     and ((h.start, h.end) not in territory or h.start == m.start)
@@ -437,6 +445,16 @@ def article_events(
                     _fold(same, report, _local_type(text, cs, ce, m, etype, cues), roles)
             antecedent = named or antecedent
     return events
+
+
+def _between(items: list, starts: list[int], s: int, e: int) -> list:
+    """The items (mentions, actor hits: in text order, ``starts`` their offsets) that lie
+    within ``[s, e)``."""
+    return [
+        x
+        for x in items[bisect.bisect_left(starts, s) : bisect.bisect_left(starts, e)]
+        if x.end <= e
+    ]
 
 
 _SAME_PERIOD = re.compile(r"\b(?:[Tt]hat|[Tt]he same) (year|month)\b")
