@@ -14,11 +14,12 @@ import csv
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from geomap.articles import sentences
 from geomap.geoparse import Mention
@@ -574,7 +575,7 @@ def same_event(
     type_a: str,
     actors_a: list[str],
     date_a: str | None,
-    sentence_a: str,
+    sentence_a: str | Sequence[str],
     place_b: str,
     type_b: str,
     actors_b: list[str],
@@ -582,9 +583,15 @@ def same_event(
     sentence_b: str,
 ) -> bool:
     """The merge rule: same place and type, compatible dates, and either the same
-    (non-empty) actors or near-identical wording (token-set similarity >= 85)."""
+    (non-empty) actors or near-identical wording (token-set similarity >= 85).
+    ``sentence_a`` may be every sentence an event was reported in: any of them counts."""
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
         return False
     if actors_a and sorted(actors_a) == sorted(actors_b):
         return True
-    return fuzz.token_set_ratio(sentence_a, sentence_b) >= MERGE_SIMILARITY
+    # one call compares the sentence with all of them (in C, the sentence parsed once)
+    others = [sentence_a] if isinstance(sentence_a, str) else sentence_a
+    best = process.extractOne(
+        sentence_b, others, scorer=fuzz.token_set_ratio, score_cutoff=MERGE_SIMILARITY
+    )
+    return best is not None

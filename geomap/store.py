@@ -729,7 +729,7 @@ class Store:
                 continue
             old = orjson.loads(actors)
 
-            def same(sentence: str, place_id=place_id, old=old, date=date) -> bool:
+            def same(sentence: str | list[str], place_id=place_id, old=old, date=date) -> bool:
                 return same_event(
                     place_id,
                     ev.event_type,  # the query selects this type only
@@ -746,7 +746,7 @@ class Store:
             # the rule's actor half needs no wording (an empty sentence resembles none): the
             # reports are read only when the wording must decide, as an event may gather
             # thousands of them
-            if same("") or any(same(s) for (s,) in w.sentences.run(conn, {"eid": eid}).fetchall()):
+            if same("") or same([s for (s,) in w.sentences.run(conn, {"eid": eid}).fetchall()]):
                 return eid, old, date, precision, orjson.loads(roles)
         return None
 
