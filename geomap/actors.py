@@ -12,7 +12,7 @@ import csv
 import os
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
@@ -80,6 +80,9 @@ class ActorIndex:
         self.actors = {a.code: a for a in actors}
         self.aliases = aliases
         self.by_country = {a.country: a.code for a in actors if a.country}
+        # names recur: a surface's codes are worked out once (a memo of this index, so a
+        # reload that replaces it frees it)
+        self._codes = lru_cache(maxsize=65536)(self._codes)
 
     @classmethod
     def load(cls, extra: list[Path] | None = None) -> ActorIndex:
@@ -116,14 +119,7 @@ class ActorIndex:
         folded = folded if folded is not None else padded(text)
         hits = []
         for s, e, values in iter_hits(self._automaton, folded):
-            surface = text[s:e]
-            # the whole-word key stops before a final period: "U.S." is seen as "U.S"
-            codes = [
-                code
-                for alias, code, cs in values
-                if (not cs or surface.rstrip(".") == alias.rstrip("."))
-                and _compounds_kept(alias, surface)
-            ]
+            codes = self._codes(text[s:e], values)
             if codes:
                 hits.append((s, e, codes))
         kept = longest_first(hits)
@@ -144,6 +140,17 @@ class ActorIndex:
             if n not in qualified
             for code in dict.fromkeys(codes)
         ]
+
+    def _codes(self, surface: str, values: tuple) -> tuple[str, ...]:
+        """The codes a hit's surface names among the aliases its key matched (case rules
+        applied); memoised per index (see ``__init__``)."""
+        # the whole-word key stops before a final period: "U.S." is seen as "U.S"
+        return tuple(
+            code
+            for alias, code, cs in values
+            if (not cs or surface.rstrip(".") == alias.rstrip("."))
+            and _compounds_kept(alias, surface)
+        )
 
     def phrases(self) -> frozenset[str]:
         """The folded form of every alias (to tell organs such as "Kremlin" from places)."""
