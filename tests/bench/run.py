@@ -9,6 +9,7 @@ benchmark crashed. Settings (environment):
   articles runs to the end (default: capped at ``BENCH_INGEST_SECONDS``, 90).
 - ``BENCH_RUNS`` (geoparse repeats, >= 5), ``BENCH_GEOPARSE_BYTES`` (5,000,000),
   ``BENCH_EVENTS`` (store size, 1,000,000), ``BENCH_INGEST_ARTICLES`` (10,000),
+  ``BENCH_INGEST_RUNS`` (3; the figure is their median),
   ``BENCH_REQUESTS`` and ``BENCH_ITEMS_SECONDS`` (in-process items requests: 1,000, capped
   at 45 s), ``BENCH_ITEMS_LOAD_SECONDS`` (20), ``BENCH_LOAD_SECONDS`` (30, or 60 with
   ``BENCH_LONG=1``), ``BENCH_EVAL_DIR`` (the eval kit, default ../shared/eval).
