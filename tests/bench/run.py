@@ -24,7 +24,9 @@ import importlib
 import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -64,6 +66,43 @@ def table(figs: list[Figure]) -> str:
     return "\n".join(out)
 
 
+def _in_own_process(name: str) -> list[Figure]:
+    """Run one benchmark in a new interpreter: what an earlier one left in memory (an
+    ingest's corpus and pipeline: millions of objects each garbage collection walks) must
+    not slow the next one down, as it would not slow a real server."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "figures.json"
+        done = subprocess.run([sys.executable, __file__, "--one", name, str(out)], check=False)
+        if done.returncode or not out.exists():
+            crash = out.with_suffix(".crash")
+            why = crash.read_text() if crash.exists() else f"exit status {done.returncode}"
+            raise RuntimeError(why)
+        return [
+            Figure(
+                f["name"],
+                f["value"],
+                f["unit"],
+                f["target"],
+                f["better"] or "higher",
+                f["measured"],
+                f.get("detail", {}),
+            )
+            for f in json.loads(out.read_text())
+        ]
+
+
+def _one(name: str, out: Path) -> int:
+    """``--one NAME OUT``: run one benchmark, write its figures to OUT as JSON."""
+    try:
+        figs = importlib.import_module(BENCHES[name]).run()
+    except Exception as exc:
+        traceback.print_exc()
+        out.with_suffix(".crash").write_text(f"{type(exc).__name__}: {exc}")
+        return 1
+    out.write_text(json.dumps([f.as_json() for f in figs]))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     names = argv or list(BENCHES)
     unknown = [n for n in names if n not in BENCHES]
@@ -81,10 +120,9 @@ def main(argv: list[str]) -> int:
         load[name] = [round(os.getloadavg()[0], 2)]
         t0 = time.perf_counter()
         try:
-            figs += importlib.import_module(BENCHES[name]).run()
-        except Exception as exc:  # report it, run the rest, exit 1 at the end
-            traceback.print_exc()
-            crashed[name] = f"{type(exc).__name__}: {exc}"
+            figs += _in_own_process(name)
+        except RuntimeError as exc:  # report it, run the rest, exit 1 at the end
+            crashed[name] = str(exc)
         seconds[name] = round(time.perf_counter() - t0, 1)
         load[name].append(round(os.getloadavg()[0], 2))
         log(f"== {name} done in {seconds[name]} s")
@@ -123,4 +161,6 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     os.chdir(Path(__file__).resolve().parents[2])
+    if sys.argv[1:2] == ["--one"]:
+        sys.exit(_one(sys.argv[2], Path(sys.argv[3])))
     sys.exit(main(sys.argv[1:]))
