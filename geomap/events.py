@@ -128,11 +128,28 @@ VIOLENT = frozenset({"battle", "airstrike_shelling", "violence_against_civilians
 _WORD = re.compile(r"\w+")
 
 
+def _trie(words: list[str]) -> str:
+    """A regex alternation of ``words`` (none empty) shaped as their letter trie: the
+    regex engine tries one branch per letter, where a flat alternation of hundreds of
+    words tries every word at every position."""
+    heads: dict[str, list[str]] = {}
+    for w in words:
+        heads.setdefault(w[0], []).append(w[1:])
+    alts = []
+    for head, tails in heads.items():
+        rest = [t for t in tails if t]
+        tail = _trie(rest) if rest else ""
+        alts.append(re.escape(head) + (tail + "?" if rest and "" in tails else tail))
+    return "(?:" + "|".join(alts) + ")"
+
+
 @lru_cache(maxsize=1)
-def _cue_leads() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]], re.Pattern]:
+def _cue_leads() -> tuple[
+    dict[str, tuple[int, ...]], re.Pattern, dict[str, tuple[int, ...]], re.Pattern
+]:
     """Where a match of each cue can start: a word of the text that is the cue's first
     word (or its plural, -s/-es), or, for one-word prefix cues ("bomb*"), a word that
-    begins with the prefix; the pattern finds those prefixes in one pass."""
+    begins with the prefix; a pattern finds each kind in one pass."""
     words: dict[str, list[int]] = {}
     prefixes: dict[str, list[int]] = {}
     for n, (pattern, _, _) in enumerate(_cues()):
@@ -146,6 +163,7 @@ def _cue_leads() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]
     starts = re.compile(r"\b(?=" + "|".join(map(re.escape, prefixes) or ["(?!)"]) + ")")
     return (
         {k: tuple(v) for k, v in words.items()},
+        re.compile(r"\b" + (_trie(sorted(words)) if words else "(?!)") + r"\b"),  # whole words
         {k: tuple(v) for k, v in prefixes.items()},
         starts,
     )
@@ -157,10 +175,10 @@ def _cue_hits(clause: str) -> list[tuple[int, str, int]]:
     a cue is tried only where a word could start it (see :func:`_cue_leads`)."""
     low = clause.lower()
     cues = _cues()
-    words, prefixes, starts = _cue_leads()
+    words, lead_words, prefixes, starts = _cue_leads()
     first: dict[int, int] = {}
-    for w in _WORD.finditer(low):
-        for n in words.get(w.group(), ()):
+    for w in lead_words.finditer(low):
+        for n in words[w.group()]:
             if n not in first and cues[n][0].match(low, w.start()):
                 first[n] = w.start()
     for m in starts.finditer(low):

@@ -478,3 +478,24 @@ def test_a_state_named_as_another_places_territory_is_not_a_party(pipeline, text
 def test_the_possessor_of_a_topic_is_not_a_party(pipeline, text, actors):
     (event,) = extract_events(text, pipeline)
     assert event.actors == actors
+
+
+def test_the_trie_pattern_finds_exactly_the_listed_whole_words():
+    """The cue lead words are found by one trie-shaped pattern: it must match a run of word
+    characters exactly when the run is one of the words (prefixes and longer words not)."""
+    import random
+    import re
+
+    from geomap.events import _trie
+
+    rng = random.Random(7)
+    for _ in range(200):
+        words = sorted(
+            {"".join(rng.choice("abc") for _ in range(rng.randint(1, 4))) for _ in range(8)}
+        )
+        pattern = re.compile(r"\b" + _trie(words) + r"\b")
+        text = " ".join(
+            "".join(rng.choice("abc") for _ in range(rng.randint(1, 5))) for _ in range(30)
+        )
+        expected = [(m.start(), m.group()) for m in re.finditer(r"\w+", text) if m.group() in words]
+        assert [(m.start(), m.group()) for m in pattern.finditer(text)] == expected
