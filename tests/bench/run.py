@@ -68,8 +68,8 @@ def table(figs: list[Figure]) -> str:
 
 def _in_own_process(name: str) -> list[Figure]:
     """Run one benchmark in a new interpreter: what an earlier one left in memory (an
-    ingest's corpus and pipeline: millions of objects each garbage collection walks) must
-    not slow the next one down, as it would not slow a real server."""
+    ingest's corpus and pipeline) must not slow the next one down, as it would not slow
+    a real server."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "figures.json"
         done = subprocess.run([sys.executable, __file__, "--one", name, str(out)], check=False)
