@@ -146,7 +146,10 @@ def test_a_cached_answer_gives_way_to_the_next_write(kind, tmp_path, request):
     assert client.get(items).json()["numberReturned"] == 0
     first = client.get("/map").text
     v = store.data_version()
-    assert v is not None and store.data_version() == v  # reads leave it alone
+    assert v is not None
+    if kind == "sqlite":  # reads leave it alone (on PostgreSQL the WAL position is the
+        # cluster's: autovacuum and other databases move it too, which costs a render)
+        assert store.data_version() == v
     assert client.get(items).json()["numberReturned"] == 0  # (a cached answer)
     ev = _event(1, 33.5, 36.3)
     writer.add_article(title="new", text=f"new {SENTENCE}", found=[], article_events=[ev])
