@@ -9,7 +9,6 @@ in several articles are merged by the store (see :func:`same_event`).
 
 from __future__ import annotations
 
-import bisect
 import csv
 import datetime as dt
 import json
@@ -23,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from geomap.articles import sentences
 from geomap.geoparse import Mention
-from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline
+from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline, spanned
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EVENT_TYPES = (
@@ -405,9 +404,9 @@ def article_events(
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
                 antecedent = []
-            in_sentence = _between(parsed.actor_hits, hit_starts, s, e)
+            in_sentence = spanned(parsed.actor_hits, hit_starts, s, e)
             named = sorted({h.code for h in in_sentence})
-            ms = _between(parsed.mentions, mention_starts, s, e)
+            ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
             date, precision = find_date(sent, published)
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
@@ -464,16 +463,6 @@ def article_events(
                     _fold(same, report, _local_type(text, cs, ce, m, etype, cues), roles)
             antecedent = named or antecedent
     return events
-
-
-def _between(items: list, starts: list[int], s: int, e: int) -> list:
-    """The items (mentions, actor hits: in text order, ``starts`` their offsets) that lie
-    within ``[s, e)``."""
-    return [
-        x
-        for x in items[bisect.bisect_left(starts, s) : bisect.bisect_left(starts, e)]
-        if x.end <= e
-    ]
 
 
 _SAME_PERIOD = re.compile(r"\b(?:[Tt]hat|[Tt]he same) (year|month)\b")

@@ -279,23 +279,18 @@ class Geoparser:
         """Capitalised phrases no list spells (starting in ``[lo, hi)``, ``lo`` a line
         start): transliteration key, then bounded fuzzy."""
         out = []
-        # a phrase a longer-or-equal exact hit already covers needs no second look: the
-        # furthest end of the hits starting at or before the phrase, as both go forward
-        spans = sorted((h[0], h[1]) for h in taken)
-        j, reach = 0, -1
+        # a phrase a longer-or-equal exact hit already covers needs no second look
+        covered = _SpanSet([(h[0], h[1]) for h in taken])
         for m in _CAP_PHRASE.finditer(text, lo):
             s, e = m.span()
             if s >= hi:
                 break
-            while j < len(spans) and spans[j][0] <= s:
-                reach = max(reach, spans[j][1])
-                j += 1
-            if reach >= e:
+            if covered(s, e):
                 continue  # covered even before a possessive is cut off (the common case)
             possessive = _POSSESSIVE_END.search(m.group())  # "Raqqa's": look at "Raqqa"
             if possessive:
                 e = s + possessive.start()
-                if reach >= e:
+                if covered(s, e):
                     continue
             if not inside(s, e):
                 continue

@@ -45,9 +45,7 @@ class Pipeline:
         for art in split_articles(text):
             spans = art.spans()
             mentions = self.geoparser.parse(text, spans, folded)
-            near = all_hits[
-                bisect.bisect_left(starts, art.start) : bisect.bisect_left(starts, art.end)
-            ]
+            near = spanned(all_hits, starts, art.start, art.end)
             hits = [h for h in near if any(a <= h.start and h.end <= b for a, b in spans)]
             out.append(ParsedArticle(art, mentions, hits, self.article_actors(mentions, hits)))
         return out
@@ -70,6 +68,16 @@ class Pipeline:
     def article_actors(self, mentions: list[Mention], hits: list[ActorHit]) -> list[str]:
         """The sorted set of actors an article names."""
         return sorted({h.code for h in hits} | set(self.mention_actors(mentions)))
+
+
+def spanned(items: list, starts: list[int], s: int, e: int) -> list:
+    """The items (mentions, actor hits: in text order, ``starts`` their offsets) that lie
+    within ``[s, e)``, found by bisection: an article's, a sentence's."""
+    return [
+        x
+        for x in items[bisect.bisect_left(starts, s) : bisect.bisect_left(starts, e)]
+        if x.end <= e
+    ]
 
 
 _DEFAULT: Pipeline | None = None
