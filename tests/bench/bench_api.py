@@ -1,27 +1,27 @@
 """Figures 5 and 7: the items endpoint on 1,000,000 events, and /map for 10,000 events.
 
-In process, through FastAPI's ``TestClient`` (no network, no server), over the cached
-store of :mod:`bench_store`. The client is used as a context manager, so every request runs
-on one event loop, as in a server (used without ``with``, ``TestClient`` starts a thread
-and an event loop for each request: about 1.7 ms more per request on the loaded 2-core
-bench machine). Requests cycle through bounding boxes of every size a
+In process (no network, no server), over the cached store of :mod:`bench_store`, through
+:class:`bench_common.LoopClient`: httpx over the app's ASGI interface on one event loop,
+as a server runs the app. Requests cycle through bounding boxes of every size a
 map client asks for, from a district to the whole of Syria, each with ``limit=100``;
 the latency of each request is wall clock around ``client.get``. Each request pans its box a
 little (a new URL), so every answer is computed; a last round repeats the same URLs to show
-what the response cache answers in.
+what the response cache answers in. A shorter run through Starlette's ``TestClient`` is
+printed beside it, with what that client costs on a bare route.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from bench_common import (
     CORES,
     Figure,
+    LoopClient,
     env_int,
     log,
     median,
@@ -29,12 +29,10 @@ from bench_common import (
     pipeline,
     profile_summary,
     save_profile,
+    timed_runs,
 )
 
-ONE_LOOP = (
-    "one TestClient session (`with`): every request runs on one event loop, as in a server; "
-    "a TestClient used without `with` starts a thread and an event loop per request"
-)
+ONE_LOOP = "httpx over ASGI on one event loop, as in a server"
 # (name, bbox): district, governorate, region, country, wider region
 BBOXES = [
     ("Daraa", "35.7,32.3,36.6,33.0"),
@@ -85,12 +83,12 @@ class ItemsRun:
         }
 
 
-def measure_items(client, store, n_events: int) -> ItemsRun:
-    """Up to ``BENCH_REQUESTS`` items requests (capped at ``BENCH_ITEMS_SECONDS``), after
-    one warm-up request per box; the same run for every backend."""
+def measure_items(client, store, n_events: int, n: int | None = None) -> ItemsRun:
+    """Up to ``n`` (``BENCH_REQUESTS``) items requests (capped at ``BENCH_ITEMS_SECONDS``),
+    after one warm-up request per box; the same run for every backend and client."""
     from geomap.store import EventFilter
 
-    n = env_int("BENCH_REQUESTS", 1000)
+    n = n or env_int("BENCH_REQUESTS", 1000)
     cap = env_int("BENCH_ITEMS_SECONDS", 45)
     matched = {}
     for name, bbox in BBOXES:  # warm-up, and how much each box holds
@@ -169,14 +167,19 @@ def run() -> list[Figure]:
     path, build_fig = bench_store.ensure(pipe.gazetteer)
     store = open_store(str(path))
     n_events = store.stats()["events"]
-    with TestClient(create_app(store=store, pipeline=pipe)) as client:  # see ONE_LOOP
+    with LoopClient(create_app(store=store, pipeline=pipe)) as client:  # see ONE_LOOP
         items = measure_items(client, store, n_events)
         cached = []  # the same URLs again: answered from the response cache
         for k in range(min(items.done, 200)):
             t = time.perf_counter()
             client.get(items_url(BBOXES[k % len(BBOXES)][1])).raise_for_status()
             cached.append(time.perf_counter() - t)
-    # TestClient runs the app in a worker thread, which pyinstrument (main thread) does not
+        bare_loop = timed_runs(lambda: client.get("/conformance").raise_for_status(), 200)
+    # the same through Starlette's TestClient, a shorter run, for comparison
+    with TestClient(create_app(store=store, pipeline=pipe)) as client:
+        via_testclient = measure_items(client, store, n_events, n=200)
+        bare_tc = timed_runs(lambda: client.get("/conformance").raise_for_status(), 200)
+    # the route renders in the app's thread pool, which pyinstrument (this thread) does not
     # see: profile the handler's work (count, page, features, JSON) in this thread instead
     prof = Profiler(interval=0.0005)
     prof.start()
@@ -184,7 +187,8 @@ def run() -> list[Figure]:
         f = EventFilter(bbox=tuple(float(x) for x in bbox.split(",")))
         page = store.items_page(f, limit=100)
         feats = [event_feature(r) for r in page.rows]
-        json.dumps({"type": "FeatureCollection", "features": feats, "numberMatched": page.matched})
+        doc = {"type": "FeatureCollection", "features": feats, "numberMatched": page.matched}
+        orjson.dumps(doc)
     prof.stop()
     save_profile(prof, "items")
     figs = [] if build_fig is None else [build_fig]
@@ -200,6 +204,18 @@ def run() -> list[Figure]:
             f"{percentile(cached, 99) * 1e3:.1f} ms",
         )
     )
+    figs.append(
+        Figure(
+            "reference: items p50 through Starlette TestClient (in-process)",
+            median(via_testclient.every) * 1e3,
+            "ms",
+            better="lower",
+            measured=f"{via_testclient.done} requests as above through a TestClient session; "
+            f"a bare route (/conformance) costs {median(bare_tc) * 1e3:.1f} ms through it "
+            f"against {median(bare_loop) * 1e3:.1f} ms through the loop client (p50 of 200)",
+            detail={"per_bbox": via_testclient.per_box(), "errors": via_testclient.errors},
+        )
+    )
     matched = items.matched
 
     # /map for 10,000 events: the landing map (no filter, the default limit of 10,000),
@@ -209,7 +225,7 @@ def run() -> list[Figure]:
     ends, size = [], 0
     uncached = create_app(store=store, pipeline=pipe)
     uncached.state.response_cache = ResponseCache(0)  # every run renders the map
-    with TestClient(uncached) as client:
+    with LoopClient(uncached) as client:
         for _ in range(runs):
             t = time.perf_counter()
             r = client.get("/map")
@@ -229,7 +245,7 @@ def run() -> list[Figure]:
         builds.append(t1 - t)
         renders.append(time.perf_counter() - t1)
     bbox_url = f"/map?bbox={BBOXES[6][1]}&limit=10000"
-    with TestClient(uncached) as client:
+    with LoopClient(uncached) as client:
         t = time.perf_counter()
         client.get(bbox_url).raise_for_status()
         bbox_s = time.perf_counter() - t

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench_api import BBOXES, items_figures, items_url, measure_items
-from bench_common import CORES, Figure, env_int, log, pipeline
+from bench_common import CORES, Figure, LoopClient, env_int, log, pipeline
 from bench_load import count_errors, items_under_load, p99_text, served
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the cluster helper
@@ -52,7 +52,6 @@ def copy_rows(sqlite_path: Path, store) -> None:
 
 def run() -> list[Figure]:
     import bench_store
-    from fastapi.testclient import TestClient
 
     from geomap.api import create_app
     from geomap.store import open_store
@@ -71,7 +70,7 @@ def run() -> list[Figure]:
         copy_rows(path, store)
         load_s = time.perf_counter() - t
         n_events = store.stats()["events"]
-        with TestClient(create_app(store=store, pipeline=pipe)) as client:
+        with LoopClient(create_app(store=store, pipeline=pipe)) as client:
             items = measure_items(client, store, n_events)
         store.engine.dispose()
         secs = env_int("BENCH_ITEMS_LOAD_SECONDS", 20)

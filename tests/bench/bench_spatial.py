@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
-from bench_common import CORES, Figure, env_int, log, median, pipeline
+from bench_common import CORES, Figure, LoopClient, env_int, log, median, pipeline
 
 DARAA = (
     "POLYGON((35.85 32.45, 36.05 32.30, 36.45 32.35, 36.65 32.55, 36.55 33.05, "
@@ -46,7 +46,6 @@ def _filter(given: dict):
 
 def run() -> list[Figure]:
     import bench_store
-    from fastapi.testclient import TestClient
 
     from geomap.api import create_app
     from geomap.api.cache import ResponseCache
@@ -59,7 +58,7 @@ def run() -> list[Figure]:
     n_events = store.stats()["events"]
     app = create_app(store=store, pipeline=pipe)
     app.state.response_cache = ResponseCache(0)  # every request is computed
-    client = TestClient(app)
+    figs = []
     urls = [
         (f"{name}, items limit=100", f"/collections/events/items?{q}&limit=100", f)
         for name, q, f in QUERIES
@@ -69,31 +68,31 @@ def run() -> list[Figure]:
         for name, q, f in QUERIES[:1]
     ]
     urls.append(("governorate counts, no filter", "/collections/regions/items", {}))
-    figs = []
-    for name, url, given in urls:
-        log(f"spatial: {name}, {runs} runs")
-        first = client.get(url)  # warm-up; and what the query matches
-        first.raise_for_status()
-        if url.startswith("/collections/regions"):
-            counts = [f["properties"]["events"] for f in first.json()["features"]]
-            matched = f"{len(counts)} governorates, {sum(counts):,} events counted"
-        else:
-            matched = f"{store.count_events(_filter(given)):,} events matched"
-        times = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            client.get(url).raise_for_status()
-            times.append(time.perf_counter() - t)
-        figs.append(
-            Figure(
-                f"spatial: {name} (in-process)",
-                median(times) * 1e3,
-                "ms",
-                better="lower",
-                measured=f"GET {url.split('?')[0]}, median of {runs} runs, "
-                f"response cache off, {n_events:,} events, {CORES} cores; {matched}",
-                detail={"seconds": [round(x, 4) for x in times]},
+    with LoopClient(app) as client:
+        for name, url, given in urls:
+            log(f"spatial: {name}, {runs} runs")
+            first = client.get(url)  # warm-up; and what the query matches
+            first.raise_for_status()
+            if url.startswith("/collections/regions"):
+                counts = [f["properties"]["events"] for f in first.json()["features"]]
+                matched = f"{len(counts)} governorates, {sum(counts):,} events counted"
+            else:
+                matched = f"{store.count_events(_filter(given)):,} events matched"
+            times = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                client.get(url).raise_for_status()
+                times.append(time.perf_counter() - t)
+            figs.append(
+                Figure(
+                    f"spatial: {name} (in-process)",
+                    median(times) * 1e3,
+                    "ms",
+                    better="lower",
+                    measured=f"GET {url.split('?')[0]}, median of {runs} runs, "
+                    f"response cache off, {n_events:,} events, {CORES} cores; {matched}",
+                    detail={"seconds": [round(x, 4) for x in times]},
+                )
             )
-        )
     store.engine.dispose()
     return figs
