@@ -142,7 +142,7 @@ class Geoparser:
         self._embedded_ends = ("for", "of", *self.ctx["embedded_before"])
         # memos of this parser, as names recur (on the instance, not ``lru_cache`` on the
         # method, which would keep every parser a gazetteer reload replaced alive)
-        self._unlisted = lru_cache(maxsize=65536)(self._unlisted)
+        self._phrase_place = lru_cache(maxsize=65536)(self._phrase_place)
         self._plausible = lru_cache(maxsize=65536)(self._plausible)
         self._candidates = lru_cache(maxsize=65536)(self._candidates)
         self._curated_only = lru_cache(maxsize=65536)(self._curated_only)
@@ -285,19 +285,24 @@ class Geoparser:
             s, e = m.span()
             if s >= hi:
                 break
-            if covered(s, e):
+            # what the phrase names depends on its spelling only: most name nothing
+            # ("The", "President Assad"), and are dropped before any test of where they are
+            length, found = self._phrase_place(m.group())
+            if not found or covered(s, e):
                 continue  # covered even before a possessive is cut off (the common case)
-            possessive = _POSSESSIVE_END.search(m.group())  # "Raqqa's": look at "Raqqa"
-            if possessive:
-                e = s + possessive.start()
-                if covered(s, e):
-                    continue
-            if not inside(s, e):
+            if length < e - s and covered(s, s + length):
                 continue
-            found = self._unlisted(text[s:e])
-            if found and not _sentence_initial(text, s):  # a capital there says nothing
+            e = s + length
+            if inside(s, e) and not _sentence_initial(text, s):  # a capital there says nothing
                 out.append((s, e, found))
         return out
+
+    def _phrase_place(self, phrase: str) -> tuple[int, tuple[str, tuple[int, ...]] | None]:
+        """The length of a capitalised phrase without a possessive ending ("Raqqa's" is
+        looked at as "Raqqa"), and the curated place :meth:`_unlisted` finds for that."""
+        possessive = _POSSESSIVE_END.search(phrase)
+        length = possessive.start() if possessive else len(phrase)
+        return length, self._unlisted(phrase[:length])
 
     def _stopword(self, phrase: str) -> bool:
         """The phrase, or its last word, or the phrase without its article, is a stop word
