@@ -218,14 +218,12 @@ class Geoparser:
         for s, e, _ in iter_hits(self._organisations, folded, lo, hi + 2):
             if inside(s, e):
                 hits.append((s, e, ("org", ())))
-        hits = [
+        hits = [  # a name a curated file knows is taken as a place whatever its context
             h
             for h in hits
             if h[2][0] == "org"
-            or not (
-                self._person_name(text, *h[:2], h[2][1])
-                or self._common_word(text, *h[:2], h[2][1], lo, hi)
-            )
+            or self._candidates(h[2][1]).curated
+            or not (self._person_name(text, *h[:2]) or self._common_word(text, *h[:2], lo, hi))
         ]
         hits += self._second_pass(text, inside, hits, lo, hi)
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
@@ -250,11 +248,9 @@ class Geoparser:
         m = _ARTICLE_THEN.match(surface)
         return bool(m and m.group(1).lower() in ARTICLES and m.group(2).isupper())
 
-    def _person_name(self, text: str, s: int, e: int, idxs: tuple[int, ...]) -> bool:
+    def _person_name(self, text: str, s: int, e: int) -> bool:
         """A GeoNames-only name glued to another capitalised word ("Vladimir Putin",
         "Barack Obama") is part of a person's or organisation's name."""
-        if self._candidates(idxs).curated:
-            return False
         nxt = _NEXT_NAME.match(text[e : e + 40])
         prev = _PREV_NAME.search(text[max(0, s - 40) : s])
         glued = [w.group(1) for w in (nxt, prev) if w]
@@ -264,14 +260,10 @@ class Geoparser:
             if not (prev and w == prev.group(1) and _sentence_initial(text, s - len(w) - 1))
         )
 
-    def _common_word(
-        self, text: str, s: int, e: int, idxs: tuple[int, ...], lo: int, hi: int
-    ) -> bool:
+    def _common_word(self, text: str, s: int, e: int, lo: int, hi: int) -> bool:
         """A one-word GeoNames-only name the same article (``text[lo:hi]``) also uses in
         lower case ("Mobile" and "mobile") is an ordinary word that happens to start a
         sentence."""
-        if self._candidates(idxs).curated:
-            return False
         word = text[s:e]
         return word.isalpha() and _used_in_lower_case(text, word.lower(), lo, hi)
 
