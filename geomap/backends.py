@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 import shapely
 import sqlalchemy as sa
 from geoalchemy2 import Geography, Geometry
@@ -226,11 +227,20 @@ def bbox_condition(
 
 
 def any_of(column: sa.ColumnElement, name: str, sqlite: bool) -> sa.ColumnElement[bool]:
-    """``column`` in the list of ints bound to ``name``: SQLite gets one parameter per value,
-    PostgreSQL one array (``= ANY``), which it takes in half the time for a page of 100."""
+    """``column`` in the ints bound to ``name`` as one parameter (:func:`id_list`), so the
+    statement compiles once whatever their number: SQLite reads a JSON array through
+    ``json_each``, PostgreSQL takes an array (``= ANY``), in half the time of 100
+    parameters for a page of 100."""
     if sqlite:
-        return column.in_(sa.bindparam(name, expanding=True))
+        values = sa.func.json_each(sa.bindparam(name, type_=sa.String)).table_valued("value")
+        return column.in_(sa.select(values.c.value))
     return column == sa.any_(sa.bindparam(name, type_=ARRAY(sa.Integer)))
+
+
+def id_list(ids: list[int], sqlite: bool) -> str | list[int]:
+    """The value of an :func:`any_of` parameter: a JSON array on SQLite, a list for
+    PostgreSQL's array."""
+    return orjson.dumps(ids).decode() if sqlite else ids
 
 
 def estimated_rows(conn: Connection, stmt: sa.Select, params: dict[str, Any]) -> float:
