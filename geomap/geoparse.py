@@ -281,7 +281,7 @@ class Geoparser:
             # ("The", "President Assad"), and are dropped before any test of where they are
             length, found = self._phrase_place(m.group())
             if not found or covered(s, e):
-                continue  # covered even before a possessive is cut off (the common case)
+                continue  # names nothing, or covered even before a possessive is cut off
             if length < e - s and covered(s, s + length):
                 continue
             e = s + length
