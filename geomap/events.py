@@ -591,13 +591,16 @@ def same_event(
 ) -> bool:
     """The merge rule: same place and type, compatible dates, and either the same
     (non-empty) actors or near-identical wording (token-set similarity >= 85).
-    ``sentence_a`` may be every sentence an event was reported in: any of them counts."""
+    ``sentence_a`` may be every sentence an event was reported in: any of them counts;
+    none (an empty sequence) asks the actor half alone."""
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
         return False
     if actors_a and sorted(actors_a) == sorted(actors_b):
         return True
     # one call compares the sentence with all of them (in C, the sentence parsed once)
     others = [sentence_a] if isinstance(sentence_a, str) else sentence_a
+    if not others:
+        return False
     best = process.extractOne(
         sentence_b, others, scorer=fuzz.token_set_ratio, score_cutoff=MERGE_SIMILARITY
     )

@@ -745,10 +745,9 @@ class Store:
                     ev.sentence,
                 )
 
-            # the rule's actor half needs no wording (an empty sentence resembles none): the
-            # reports are read only when the wording must decide, as an event may gather
-            # thousands of them
-            if same("") or same([s for (s,) in w.sentences.run(conn, {"eid": eid}).fetchall()]):
+            # the rule's actor half needs no wording (asked with no sentences): the reports
+            # are read only when the wording must decide, as an event may gather thousands
+            if same([]) or same([s for (s,) in w.sentences.run(conn, {"eid": eid}).fetchall()]):
                 return eid, old, date, precision, orjson.loads(roles)
         return None
 

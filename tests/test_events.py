@@ -181,6 +181,14 @@ def test_no_actors_and_different_wording_do_not_merge():
     assert merge(actors_a=[], actors_b=[]) is False
 
 
+def test_wording_is_asked_of_every_sentence_given_and_of_none_when_none_is():
+    same = "Shelling hit the eastern quarters of Daraa on Monday."
+    other = "Residents fled the town."
+    assert merge(actors_a=[], actors_b=[], sentence_a=[other, same], sentence_b=same) is True
+    assert merge(actors_a=[], actors_b=[], sentence_a=[], sentence_b="") is False
+    assert merge(sentence_a=[]) is True  # the actor half needs no wording
+
+
 @pytest.mark.parametrize(
     ("a", "b", "ok"),
     [("2022", "2022-03", True), ("2022-03", "2022-04", False), ("2022-03-01", "2022", True)],
