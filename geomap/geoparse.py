@@ -14,10 +14,11 @@ import bisect
 import itertools
 import json
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -79,6 +80,15 @@ class Mention:
         if not explain:
             del out["reason"]
         return out
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its constructor's arguments, read in C: ingest's parsing processes send
+        every mention to the writer, and a slotted dataclass's default pickling runs Python
+        per field each way (two thirds of the cost of sending an article's analysis)."""
+        return Mention, _mention_fields(self)
+
+
+_mention_fields = operator.attrgetter(*(f.name for f in fields(Mention)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -431,3 +431,15 @@ def test_a_word_used_in_lower_case_is_found_as_a_whole_word_only():
     two = "Mobile is a port.\nA second article: a mobile phone.\n"
     assert not _used_in_lower_case(two, "mobile", 0, two.index("\n") + 1)
     assert _used_in_lower_case(two, "mobile", two.index("\n") + 1, len(two))
+
+
+def test_a_mention_crosses_a_process_boundary_whole():
+    """Ingest's workers pickle mentions to the writer: every field, defaults or not."""
+    import pickle
+    from dataclasses import astuple
+
+    m = Mention(3, 8, "Daraa", "sy.daraa", "Daraa", "city", "SY", 32.6, 36.1, False, 0.87, "key")
+    m.admin1, m.geo_precision = "Daraa", 2
+    for mention in (m, Mention(0, 4, "Homs", "sy.homs", "Homs", "city", None, 34.7, 36.7)):
+        back = pickle.loads(pickle.dumps(mention, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == mention and astuple(back) == astuple(mention)
