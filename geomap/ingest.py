@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import gc
 import itertools
 import multiprocessing as mp
 import os
@@ -267,17 +268,24 @@ def ingest_many(
     pipeline.gazetteer.unpack()
     pending: deque = deque()
     ctx = mp.get_context("fork")
-    with ProcessPoolExecutor(
-        workers, ctx, initializer=_worker_init, initargs=(pipeline, os.getpid())
-    ) as pool:
-        it = iter(items)
-        while task := list(itertools.islice(it, TASK_TEXTS)):
-            texts, sources = zip(*task, strict=True)
-            pending.append((pool.submit(_worker_analyse, list(texts)), sources))
-            if len(pending) > 2 * workers or pending[0][0].done():
-                yield from _store_ready(store, pending, wait=len(pending) > 2 * workers)
-        while pending:
-            yield from _store_ready(store, pending, wait=True)
+    # what is loaded now (the pipeline above all) outlives the ingest: the collector
+    # leaves it alone while it runs, in this process and in the forked workers, whose
+    # collections would otherwise touch, and so copy, every page they share with it
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            workers, ctx, initializer=_worker_init, initargs=(pipeline, os.getpid())
+        ) as pool:
+            it = iter(items)
+            while task := list(itertools.islice(it, TASK_TEXTS)):
+                texts, sources = zip(*task, strict=True)
+                pending.append((pool.submit(_worker_analyse, list(texts)), sources))
+                if len(pending) > 2 * workers or pending[0][0].done():
+                    yield from _store_ready(store, pending, wait=len(pending) > 2 * workers)
+            while pending:
+                yield from _store_ready(store, pending, wait=True)
+    finally:
+        gc.unfreeze()
 
 
 def _store_ready(store: Store, pending: deque, wait: bool) -> list[list[IngestResult]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 
@@ -131,6 +132,7 @@ def test_parallel_ingest_stores_what_serial_ingest_does(tmp_path, pipeline, seed
     one = [r for rs in ingest_many(serial, pipeline, items, workers=1) for r in rs]
     two = [r for rs in ingest_many(parallel, pipeline, items, workers=2) for r in rs]
     assert one == two
+    assert gc.get_freeze_count() == 0  # what the ingest froze is collectable again
     assert [r.created for r in two[-2:]] == [False, False]
     assert serial.stats() == parallel.stats() and serial.stats()["events"] > 0
     assert _contents(serial) == _contents(parallel)
