@@ -13,15 +13,18 @@ import csv
 import datetime as dt
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
 from rapidfuzz import fuzz, process
 
 from geomap.articles import sentences
 from geomap.geoparse import Mention
+from geomap.matching import build_automaton, iter_hits, padded
 from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline, spanned
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -113,7 +116,8 @@ def _cues() -> list[tuple[re.Pattern[str], str, int]]:
             body = re.escape(cue.rstrip("*")) + (r"\w*" if cue.endswith("*") else "(?:e?s)?")
             out.append(
                 (
-                    re.compile(r"\b" + body.replace(r"\ ", r"\s+") + r"\b"),
+                    # matched in the text as written (offsets are the text's): any case
+                    re.compile(r"\b" + body.replace(r"\ ", r"\s+") + r"\b", re.IGNORECASE),
                     row["event_type"],
                     int(row.get("weight") or 1),
                 )
@@ -127,66 +131,46 @@ VIOLENT = frozenset({"battle", "airstrike_shelling", "violence_against_civilians
 _WORD = re.compile(r"\w+")
 
 
-def _trie(words: list[str]) -> str:
-    """A regex alternation of ``words`` (none empty) shaped as their letter trie: the
-    regex engine tries one branch per letter, where a flat alternation of hundreds of
-    words tries every word at every position."""
-    heads: dict[str, list[str]] = {}
-    for w in words:
-        heads.setdefault(w[0], []).append(w[1:])
-    alts = []
-    for head, tails in heads.items():
-        rest = [t for t in tails if t]
-        tail = _trie(rest) if rest else ""
-        alts.append(re.escape(head) + (tail + "?" if rest and "" in tails else tail))
-    return "(?:" + "|".join(alts) + ")"
-
-
 @lru_cache(maxsize=1)
-def _cue_leads() -> tuple[
-    dict[str, tuple[int, ...]], re.Pattern, dict[str, tuple[int, ...]], re.Pattern
-]:
-    """Where a match of each cue can start: a word of the text that is the cue's first
-    word (or its plural, -s/-es), or, for one-word prefix cues ("bomb*"), a word that
-    begins with the prefix; a pattern finds each kind in one pass."""
-    words: dict[str, list[int]] = {}
-    prefixes: dict[str, list[int]] = {}
+def _cue_leads() -> ahocorasick.Automaton:
+    """Where a match of each cue can start: a word that is the cue's first word (or its
+    plural, -s/-es), or, for one-word prefix cues ("bomb*"), a word that begins with the
+    prefix. One automaton finds them over a whole text's folded form at once, as the
+    gazetteer's finds places; each cue's own pattern then confirms it."""
+    words: list[tuple[str, int]] = []
+    prefixes: list[tuple[str, int]] = []
     for n, (pattern, _, _) in enumerate(_cues()):
         body = pattern.pattern.removeprefix(r"\b")
         lead = _WORD.match(body).group()
         if body == lead + r"\w*\b":
-            prefixes.setdefault(lead, []).append(n)
+            prefixes.append((lead, n))
         else:
-            for form in (lead, lead + "s", lead + "es"):
-                words.setdefault(form, []).append(n)
-    starts = re.compile(r"\b(?=" + "|".join(map(re.escape, prefixes) or ["(?!)"]) + ")")
-    return (
-        {k: tuple(v) for k, v in words.items()},
-        re.compile(r"\b" + (_trie(sorted(words)) if words else "(?!)") + r"\b"),  # whole words
-        {k: tuple(v) for k, v in prefixes.items()},
-        starts,
-    )
+            words += [(form, n) for form in (lead, lead + "s", lead + "es")]
+    return build_automaton(words, prefixes)
 
 
-def _cue_hits(clause: str) -> list[tuple[int, str, int]]:
+Leads = list[tuple[int, tuple[int, ...]]]
+"""Where cues may start: (offset, the numbers of the cues that may start there), in order."""
+
+
+def cue_leads(folded: str, s: int, e: int) -> Leads:
+    """The :data:`Leads` of ``[s, e)`` of a text, given its folded form (``padded``)."""
+    return sorted((a, ns) for a, _, ns in iter_hits(_cue_leads(), folded, s, e + 2))
+
+
+def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tuple[int, str, int]]:
     """Every event cue in a clause as (position of its first match, event type, weight),
-    in cue-file order. One pass over the clause's words instead of one search per cue:
-    a cue is tried only where a word could start it (see :func:`_cue_leads`)."""
-    low = clause.lower()
+    in cue-file order. A cue is tried only where its first word is (``leads``, offsets in
+    a text where the clause starts at ``at``; found here when not given)."""
+    if leads is None:
+        leads = cue_leads(padded(clause), 0, len(clause))
     cues = _cues()
-    words, lead_words, prefixes, starts = _cue_leads()
     first: dict[int, int] = {}
-    for w in lead_words.finditer(low):
-        for n in words[w.group()]:
-            if n not in first and cues[n][0].match(low, w.start()):
-                first[n] = w.start()
-    for m in starts.finditer(low):
-        pos = m.start()
-        for prefix, ns in prefixes.items():
-            if low.startswith(prefix, pos):
-                for n in ns:
-                    if n not in first and cues[n][0].match(low, pos):
-                        first[n] = pos
+    for pos, ns in leads:
+        pos -= at
+        for n in ns:
+            if n not in first and cues[n][0].match(clause, pos):
+                first[n] = pos
     return [(first[n], cues[n][1], cues[n][2]) for n in sorted(first)]
 
 
@@ -399,6 +383,8 @@ def article_events(
     mention_starts = [m.start for m in parsed.mentions]
     hit_starts = [h.start for h in parsed.actor_hits]
     for a, b in parsed.article.spans():
+        leads = cue_leads(parsed.folded, a, b)
+        lead_starts = [pos for pos, _ in leads]
         antecedent: list[str] = []  # actors of the previous sentence of the paragraph
         anchor: tuple[str | None, str | None] = (None, None)  # its last explicit date
         for s, e in sentences(text, a, b):
@@ -432,7 +418,8 @@ def article_events(
                     continue
                 cues = clause_cues.get((cs, ce))
                 if cues is None:  # places of one clause share its cues
-                    cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce])
+                    inside = leads[bisect_left(lead_starts, cs) : bisect_left(lead_starts, ce)]
+                    cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce], inside, cs)
                 etype = event_type(text[cs:ce], cues)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue

@@ -20,11 +20,16 @@ def phrase_key(phrase: str) -> str:
     return f" {' '.join(fold(phrase).split())} "
 
 
-def build_automaton(entries: Iterable[tuple[str, Any]]) -> ahocorasick.Automaton:
-    """An automaton mapping each phrase key to ``(key_length, [values...])``."""
+def build_automaton(
+    entries: Iterable[tuple[str, Any]], prefixes: Iterable[tuple[str, Any]] = ()
+) -> ahocorasick.Automaton:
+    """An automaton mapping each phrase key to ``(key_length, [values...])``. A phrase of
+    ``prefixes`` matches at the start of a word ("bombard" in "bombardment"): its key has
+    no trailing blank, so :func:`iter_hits` gives its hits' starts only."""
     grouped: dict[str, list[Any]] = {}
-    for phrase, value in entries:
-        key = phrase_key(phrase)
+    keyed = [(phrase_key(p), v) for p, v in entries]
+    keyed += [(phrase_key(p)[:-1], v) for p, v in prefixes]
+    for key, value in keyed:
         values = grouped.setdefault(key, [])
         if key.strip() and value not in values:
             values.append(value)

@@ -23,6 +23,7 @@ class ParsedArticle:
     """One article of a text with its mentions and actor phrases (offsets into the text)."""
 
     article: Article
+    folded: str  # the whole text as the matchers read it (matching.padded), for later stages
     mentions: list[Mention] = field(default_factory=list)
     actor_hits: list[ActorHit] = field(default_factory=list)
     actors: list[str] = field(default_factory=list)
@@ -47,7 +48,8 @@ class Pipeline:
             mentions = self.geoparser.parse(text, spans, folded)
             near = spanned(all_hits, starts, art.start, art.end)
             hits = [h for h in near if any(a <= h.start and h.end <= b for a, b in spans)]
-            out.append(ParsedArticle(art, mentions, hits, self.article_actors(mentions, hits)))
+            actors = self.article_actors(mentions, hits)
+            out.append(ParsedArticle(art, folded, mentions, hits, actors))
         return out
 
     def parse(self, text: str) -> list[Mention]:

@@ -488,22 +488,29 @@ def test_the_possessor_of_a_topic_is_not_a_party(pipeline, text, actors):
     assert event.actors == actors
 
 
-def test_the_trie_pattern_finds_exactly_the_listed_whole_words():
-    """The cue lead words are found by one trie-shaped pattern: it must match a run of word
-    characters exactly when the run is one of the words (prefixes and longer words not)."""
+def test_cue_leads_miss_no_match_of_any_cue():
+    """The cue automaton proposes where cues may start and each cue's pattern confirms: on
+    random clauses of cue words (plurals, prefixed words, any case, glued by punctuation)
+    it finds what a search with every cue pattern would."""
+    import csv
     import random
-    import re
 
-    from geomap.events import _trie
+    from geomap.events import DATA_DIR, _cue_hits, _cues
 
     rng = random.Random(7)
-    for _ in range(200):
-        words = sorted(
-            {"".join(rng.choice("abc") for _ in range(rng.randint(1, 4))) for _ in range(8)}
-        )
-        pattern = re.compile(r"\b" + _trie(words) + r"\b")
-        text = " ".join(
-            "".join(rng.choice("abc") for _ in range(rng.randint(1, 5))) for _ in range(30)
-        )
-        expected = [(m.start(), m.group()) for m in re.finditer(r"\w+", text) if m.group() in words]
-        assert [(m.start(), m.group()) for m in pattern.finditer(text)] == expected
+    with (DATA_DIR / "event_cues.csv").open(encoding="utf-8", newline="") as fh:
+        phrases = sorted({row["cue"].strip().rstrip("*") for row in csv.DictReader(fh)})
+    vocab = [*phrases, "bombardments", "airstrikes", "redeployed", "x", "the", "2024", "é"]
+    glue = [" ", "  ", ", ", "-", "; ", "'s ", " (", ") ", ".", "_"]
+    found = 0
+    for _ in range(400):
+        words = [rng.choice(vocab) for _ in range(rng.randint(1, 12))]
+        words = [
+            w.upper() if rng.random() < 0.1 else w.title() if rng.random() < 0.1 else w
+            for w in words
+        ]
+        clause = "".join(w + rng.choice(glue) for w in words)
+        expected = [(m.start(), t, w) for p, t, w in _cues() if (m := p.search(clause))]
+        assert _cue_hits(clause) == expected, clause
+        found += len(expected)
+    assert found > 400
