@@ -588,6 +588,8 @@ def same_event(
     others = [sentence_a] if isinstance(sentence_a, str) else sentence_a
     if not others:
         return False
+    if sentence_b.strip() and sentence_b in others:  # wire copy: the same words verbatim
+        return True
     best = process.extractOne(
         sentence_b, others, scorer=fuzz.token_set_ratio, score_cutoff=MERGE_SIMILARITY
     )

@@ -186,6 +186,8 @@ def test_wording_is_asked_of_every_sentence_given_and_of_none_when_none_is():
     other = "Residents fled the town."
     assert merge(actors_a=[], actors_b=[], sentence_a=[other, same], sentence_b=same) is True
     assert merge(actors_a=[], actors_b=[], sentence_a=[], sentence_b="") is False
+    assert merge(actors_a=[], actors_b=[], sentence_a=[other, same], sentence_b=other) is True
+    assert merge(actors_a=[], actors_b=[], sentence_a=["  "], sentence_b="  ") is False
     assert merge(sentence_a=[]) is True  # the actor half needs no wording
 
 
