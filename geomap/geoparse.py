@@ -623,8 +623,12 @@ _CUE_WORDS = (
     "suburb",
 )
 _CUE = "(?:" + "|".join(_CUE_WORDS) + ")"
-_NAME = r"((?:al-|el-|ad-|as-|ar-|az-)?[A-Z][\w'’-]+(?: (?:al-|el-)?[A-Z][\w'’-]+)?)"
-_UNKNOWN = re.compile(rf"\b{_CUE} of (?:the )?{_NAME}|{_NAME} {_CUE}\b")
+_NAME_ARTICLES = ("al-", "el-", "ad-", "as-", "ar-", "az-")
+_NAME = rf"((?:{'|'.join(_NAME_ARTICLES)})?[A-Z][\w'’-]+(?: (?:al-|el-)?[A-Z][\w'’-]+)?)"
+_FIRSTS = "".join(sorted({w[0] for w in _CUE_WORDS + _NAME_ARTICLES}))
+_UNKNOWN = re.compile(  # a match starts a word, so the lookahead lets re skip to one fast
+    rf"(?=[{_FIRSTS}A-Z])\b(?:{_CUE} of (?:the )?{_NAME}|{_NAME} {_CUE}\b)"
+)
 
 
 def unresolved_candidates(
@@ -656,7 +660,10 @@ def _lines_then(
     trying the pattern at each character)."""
     start = text.rfind("\n", 0, lo) + 1
     end_of_last = text.find("\n", max(lo, hi - 1))
-    for line in text[start : len(text) if end_of_last < 0 else end_of_last].split("\n"):
+    lines = text[start : len(text) if end_of_last < 0 else end_of_last]
+    if not any(w in lines for w in needed):  # most texts: one look at the whole
+        return
+    for line in lines.split("\n"):
         end = start + len(line)
         if any(w in line for w in needed):
             yield from pattern.finditer(text, start, end)

@@ -375,7 +375,8 @@ def test_unresolved_candidates_are_names_after_place_cues_no_mention_covers(pipe
     text = (
         "Shelling hit the village of Zorbanqa and Qarfoush town.\n"
         "Fighters entered the city of Aleppo.\n"
-        "Zaytunqa village was quiet. Residents of the area left."
+        "Zaytunqa village was quiet. Residents of the area left.\n"
+        "An eBay town hall met."  # a name starts a word: not "Bay"
     )
     found = unresolved_candidates(text, pipeline.parse(text))
     assert [name for _, name in found] == ["Zorbanqa", "Qarfoush"]
