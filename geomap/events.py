@@ -132,7 +132,7 @@ _WORD = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=1)
-def _cue_leads() -> ahocorasick.Automaton:
+def _lead_automaton() -> ahocorasick.Automaton:
     """Where a match of each cue can start: a word that is the cue's first word (or its
     plural, -s/-es), or, for one-word prefix cues ("bomb*"), a word that begins with the
     prefix. One automaton finds them over a whole text's folded form at once, as the
@@ -155,7 +155,7 @@ Leads = list[tuple[int, tuple[int, ...]]]
 
 def cue_leads(folded: str, s: int, e: int) -> Leads:
     """The :data:`Leads` of ``[s, e)`` of a text, given its folded form (``padded``)."""
-    return sorted((a, ns) for a, _, ns in iter_hits(_cue_leads(), folded, s, e + 2))
+    return sorted((a, ns) for a, _, ns in iter_hits(_lead_automaton(), folded, s, e + 2))
 
 
 def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tuple[int, str, int]]:
