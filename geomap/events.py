@@ -154,7 +154,9 @@ Leads = list[tuple[int, tuple[int, ...]]]
 
 
 def cue_leads(folded: str, s: int, e: int) -> Leads:
-    """The :data:`Leads` of ``[s, e)`` of a text, given its folded form (``padded``)."""
+    """The :data:`Leads` of ``[s, e)`` of a text, given its folded form (``padded``): there
+    a key holds the blanks around its word, so ``[s, e + 2)`` (in order of start, as the
+    automaton reports a hit where it ends)."""
     return sorted((a, ns) for a, _, ns in iter_hits(_lead_automaton(), folded, s, e + 2))
 
 
