@@ -267,6 +267,10 @@ def ingest_many(
         return
     pipeline.gazetteer.unpack()
     pending: deque = deque()
+    # tasks in flight, topped up before each write: while this process writes a batch,
+    # each worker still has about a batch's time of work queued (with a third of this,
+    # submitted only between writes, the cores idled a tenth of the ingest)
+    in_flight = WRITE_BATCH + 4 * workers
     ctx = mp.get_context("fork")
     # what is loaded now (the pipeline above all) outlives the ingest: the collector
     # leaves it alone while it runs, in this process and in the forked workers, whose
@@ -277,27 +281,27 @@ def ingest_many(
             workers, ctx, initializer=_worker_init, initargs=(pipeline, os.getpid())
         ) as pool:
             it = iter(items)
-            while task := list(itertools.islice(it, TASK_TEXTS)):
-                texts, sources = zip(*task, strict=True)
-                pending.append((pool.submit(_worker_analyse, list(texts)), sources))
-                if len(pending) > 2 * workers or pending[0][0].done():
-                    yield from _store_ready(store, pending, wait=len(pending) > 2 * workers)
-            while pending:
-                yield from _store_ready(store, pending, wait=True)
+            while True:
+                while len(pending) < in_flight and (task := list(itertools.islice(it, TASK_TEXTS))):
+                    texts, sources = zip(*task, strict=True)
+                    pending.append((pool.submit(_worker_analyse, list(texts)), sources))
+                if not pending:
+                    break
+                yield from _store_ready(store, pending)
     finally:
         gc.unfreeze()
 
 
-def _store_ready(store: Store, pending: deque, wait: bool) -> list[list[IngestResult]]:
+def _store_ready(store: Store, pending: deque) -> list[list[IngestResult]]:
     """Write the analyses of the tasks at the head of ``pending`` that are ready (the first
-    one even if it must be waited for, when ``wait``) in one transaction; their results,
-    in order, once it has committed. A failed write loses nothing stored before: the
-    transaction rolls back whole, and an ingest run again stores what it holds."""
+    one waited for) in one transaction; their results, in order, once it has committed.
+    A failed write loses nothing stored before: the transaction rolls back whole, and an
+    ingest run again stores what it holds."""
     ready = []
-    while pending and len(ready) < WRITE_BATCH and (pending[0][0].done() or (wait and not ready)):
+    for n in range(WRITE_BATCH):
+        if not pending or (n and not pending[0][0].done()):
+            break
         future, sources = pending.popleft()
         ready += zip(future.result(), sources, strict=True)
-    if not ready:
-        return []
     with store.writing() as conn:
         return [store_analysed(store, analysed, source, conn) for analysed, source in ready]

@@ -125,7 +125,12 @@ def test_parallel_ingest_stores_what_serial_ingest_does(tmp_path, pipeline, seed
     from geomap.ingest import ingest_many
     from geomap.pipeline import read_text
 
-    items = [(read_text(p), str(p)) for p in sorted(seeds_dir.glob("*.txt"))]
+    seeds = [(read_text(p), str(p)) for p in sorted(seeds_dir.glob("*.txt"))]
+    # enough texts for several tasks in flight and several tasks in one write: the seeds,
+    # and each again under a dateline (another article, of the same events)
+    items = seeds + [
+        (f"AMMAN, day {i}.\n\n{text}", f"{src}#{i}") for i in range(8) for text, src in seeds
+    ]
     items += items[:2]  # already stored: reported as such, stored once
     serial = open_store(str(tmp_path / "serial.db"))
     parallel = open_store(str(tmp_path / "parallel.db"))
@@ -136,3 +141,27 @@ def test_parallel_ingest_stores_what_serial_ingest_does(tmp_path, pipeline, seed
     assert [r.created for r in two[-2:]] == [False, False]
     assert serial.stats() == parallel.stats() and serial.stats()["events"] > 0
     assert _contents(serial) == _contents(parallel)
+
+
+def test_parallel_ingest_reads_its_input_as_it_goes(tmp_path, pipeline, seeds_dir):
+    """A long input (a directory of a day's articles, a pipe) is not read whole before the
+    first article is stored: a bounded number of texts is parsed ahead of the writes."""
+    from geomap.ingest import ingest_many
+    from geomap.pipeline import read_text
+
+    text = read_text(sorted(seeds_dir.glob("*.txt"))[0])
+    pulled = 0
+
+    def items():
+        nonlocal pulled
+        for i in range(1000):
+            pulled += 1
+            yield f"{text}\n\nUpdate {i}.", None
+
+    store = open_store(str(tmp_path / "lazy.db"))
+    results = ingest_many(store, pipeline, items(), workers=2)
+    first = next(results)
+    assert first[0].created
+    assert pulled <= 200  # a few tasks a worker, not the whole input
+    results.close()  # the pool shuts down, and what was stored stays
+    assert 0 < store.stats()["articles"] < 1000
