@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -145,6 +145,7 @@ class Prepared:
         self.sql = compiled.string
         order = compiled.positiontup  # None for named paramstyles (psycopg)
         self._named = order is None
+        self._order = tuple(order or ())
         # positional values picked out of a row in C; the first key twice, so that a
         # one-parameter statement gets a tuple too, and the extra cut off
         self._pick = operator.itemgetter(*order, order[0]) if order else None
@@ -168,6 +169,18 @@ class Prepared:
         """Execute once per row (``executemany``) in ``conn``'s transaction."""
         cursor = conn.connection.cursor()
         cursor.executemany(self.sql, [self._args(r) for r in rows])
+        cursor.close()
+
+    def run_rows(self, conn: Connection, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+        """:meth:`run_many` with each row a tuple of the values of ``columns``. Where those
+        are the statement's parameters in order, the tuples go to the driver as they are: an
+        ingest writes a few dozen rows an article, and a dict each cost more than SQLite's
+        insert."""
+        if self._named or self._fixed or self._order != tuple(columns):
+            self.run_many(conn, (dict(zip(columns, row, strict=True)) for row in rows))
+            return
+        cursor = conn.connection.cursor()
+        cursor.executemany(self.sql, rows)
         cursor.close()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import math
+import operator
 import os
 import sqlite3
 import threading
@@ -413,6 +414,10 @@ _ARTICLE_COLUMNS = tuple(c.name for c in articles.c if c.name != "id")
 _EVENT_COLUMNS = tuple(c.name for c in events.c if c.name != "id")
 _MENTION_COLUMNS = tuple(c.name for c in mentions.c if c.name != "id")
 _REPORT_COLUMNS = tuple(c.name for c in reports.c if c.name != "id")
+_ACTOR_COLUMNS = ("event_id", "actor")
+_SENTENCE_COLUMNS = ("event_id", "digest", "sentence")
+_mention_row = operator.attrgetter(*_MENTION_COLUMNS[1:])
+"""A mention's column values but ``article_id`` (its attributes bear the columns' names)."""
 
 
 def _insert(table: sa.Table, columns: Iterable[str], insert=sa.insert) -> sa.Insert:
@@ -448,12 +453,10 @@ class _Writes:
         self.merge = prep(_MERGE_UPDATE)
         self.candidates = {dated: prep(_candidates(sqlite, dated)) for dated in (False, True)}
         self.sentences = prep(_SENTENCES)
-        self.actor = prep(_insert(event_actors, ("event_id", "actor")))
+        self.actor = prep(_insert(event_actors, _ACTOR_COLUMNS))
         self.report = prep(_insert(reports, _REPORT_COLUMNS))
         self.sentence = prep(
-            _insert(
-                event_sentences, ("event_id", "digest", "sentence"), insert
-            ).on_conflict_do_nothing()
+            _insert(event_sentences, _SENTENCE_COLUMNS, insert).on_conflict_do_nothing()
         )
 
 
@@ -593,69 +596,59 @@ class Store:
         rows of each table go in with one ``executemany``."""
         w = self._writes
         if found:
-            w.mention.run_many(
-                conn,
-                (
-                    {
-                        "article_id": aid,
-                        "start": m.start,
-                        "end": m.end,
-                        "text": m.text,
-                        "place_id": m.place_id,
-                        "name": m.name,
-                        "kind": m.kind,
-                        "country": m.country,
-                        "lat": m.lat,
-                        "lon": m.lon,
-                        "literal": m.literal,
-                        "confidence": m.confidence,
-                        "reason": m.reason,
-                    }
-                    for m in found
-                ),
-            )
+            w.mention.run_rows(conn, _MENTION_COLUMNS, ((aid, *_mention_row(m)) for m in found))
+        km = merge_distance_km()
         touched: set[int] = set()  # events this article reports (its reports are written last)
-        actor_rows: list[dict[str, Any]] = []
-        report_rows: list[dict[str, Any]] = []
+        actor_rows: list[tuple[int, str]] = []
+        report_rows: list[tuple] = []
+        merges: list[dict[str, Any]] = []
         for ev in article_events:
-            eid, new_actors = self._add_event(conn, aid, ev, touched)
+            eid, new_actors = self._add_event(conn, aid, ev, touched, km, merges)
             touched.add(eid)
-            actor_rows += [{"event_id": eid, "actor": a} for a in sorted(new_actors)]
+            actor_rows += [(eid, a) for a in sorted(new_actors)]
             report_rows += [
-                {
-                    "event_id": eid,
-                    "article_id": aid,
-                    "sentence": r.sentence,
-                    "sentence_start": r.sentence_start,
-                    "sentence_end": r.sentence_end,
-                    "mention_start": r.mention.start,
-                    "mention_end": r.mention.end,
-                    "actors": _json(r.actors),
-                    "date": r.date,
-                }
+                (
+                    eid,
+                    aid,
+                    r.sentence,
+                    r.sentence_start,
+                    r.sentence_end,
+                    r.mention.start,
+                    r.mention.end,
+                    _json(r.actors),
+                    r.date,
+                )
                 for r in ev.reports
             ]
+        if merges:
+            w.merge.run_many(conn, merges)
         if actor_rows:
-            w.actor.run_many(conn, actor_rows)
+            w.actor.run_rows(conn, _ACTOR_COLUMNS, actor_rows)
         if report_rows:
-            w.report.run_many(conn, report_rows)
-            sentences = {(r["event_id"], r["sentence"]) for r in report_rows}
-            w.sentence.run_many(
+            w.report.run_rows(conn, _REPORT_COLUMNS, report_rows)
+            sentences = sorted({(row[0], row[2]) for row in report_rows})
+            w.sentence.run_rows(
                 conn,
-                (
-                    {"event_id": eid, "digest": sentence_digest(text), "sentence": text}
-                    for eid, text in sorted(sentences)
-                ),
+                _SENTENCE_COLUMNS,
+                ((eid, sentence_digest(text), text) for eid, text in sentences),
             )
 
     def _add_event(
-        self, conn: Connection, aid: int, ev: Event, touched: set[int]
+        self,
+        conn: Connection,
+        aid: int,
+        ev: Event,
+        touched: set[int],
+        km: float,
+        merges: list[dict[str, Any]],
     ) -> tuple[int, set[str]]:
-        """Insert ``ev`` or merge it into an event another article reported; returns the
-        event id and the actors it gains. A merged event gains one source: its target never
+        """Insert ``ev``, or merge it into an event another article reported within ``km``;
+        returns the event id and the actors it gains. A merge's update joins ``merges``,
+        which the caller runs: the merged event is in ``touched`` from then on, so no later
+        event of the article reads it. A merged event gains one source: its target never
         holds a report of this article (see :meth:`_merge_target`)."""
         m = ev.mention
-        target = self._merge_target(conn, ev, touched)
+        target = self._merge_target(conn, ev, touched, km)
         if target is None:
             row = {
                 "place_id": m.place_id,
@@ -688,21 +681,22 @@ class Store:
         date, prec = old_date, old_prec
         if ev.date and (not old_date or len(ev.date) > len(old_date)):
             date, prec = ev.date, ev.date_precision
-        merged = {
-            "eid": eid,
-            "merged_actors": _json(sorted(actors)),
-            "merged_date": date,
-            "merged_date_precision": prec,
-            "merged_roles": _json({**ev.roles, **old_roles}),
-        }
-        self._writes.merge.run(conn, merged)
+        merges.append(
+            {
+                "eid": eid,
+                "merged_actors": _json(sorted(actors)),
+                "merged_date": date,
+                "merged_date_precision": prec,
+                "merged_roles": _json({**ev.roles, **old_roles}),
+            }
+        )
         return eid, actors - set(old_actors)
 
-    def _merge_target(self, conn: Connection, ev: Event, touched: set[int]):
+    def _merge_target(self, conn: Connection, ev: Event, touched: set[int], km: float):
         """An event of another article that reports the same happening, if any.
 
-        Candidates are the events of the same type whose place lies within
-        :func:`merge_distance_km` of this one (a box through the R*Tree, then the geodesic
+        Candidates are the events of the same type whose place lies within ``km``
+        (:func:`merge_distance_km`) of this one (a box through the R*Tree, then the geodesic
         distance) and whose date is compatible, from one query; a candidate's distinct
         report sentences (``event_sentences``) are read only when the wording must decide.
         :func:`geomap.events.same_event` decides, with two places that near counted as one.
@@ -710,7 +704,6 @@ class Store:
         every report of an article is written by one :meth:`_add_analysis`) stay distinct.
         """
         m = ev.mention
-        km = merge_distance_km()
         dlat = km / KM_PER_DEGREE
         dlon = min(180.0, km / (KM_PER_DEGREE * max(math.cos(math.radians(m.lat)), 1e-6)))
         params = {

@@ -392,3 +392,21 @@ def test_reports_of_one_event_written_at_once_merge_as_when_written_in_turn(
         )
     got = sorted(e["source_count"] for e in store.query_events(EventFilter()))
     assert got == expected
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgis"])
+def test_rows_given_as_tuples_land_in_their_columns(kind, tmp_path, request):
+    """``Prepared.run_rows``: tuples in the statement's order go to the driver as they are,
+    in another order (or to a driver that binds by name) by their column names."""
+    store = open_store(fresh_url(kind, tmp_path, request))
+    columns = ("content_hash", "title", "text", "ingested_at")
+    prepared = backends.Prepared(st._insert(st.articles, columns), store.engine.dialect)
+    given = [f"h{i}" for i in range(3)]
+    rows = [(h, f"title {h}", f"text {h}", "2026-11-22T00:00:00Z") for h in given]
+    with store.writing() as conn:
+        prepared.run_rows(conn, columns, rows[:2])
+        reordered = columns[::-1]
+        prepared.run_rows(conn, reordered, [row[::-1] for row in rows[2:]])
+    assert [(a["title"], a["url"]) for a in store.list_articles()] == [
+        (f"title {h}", None) for h in given
+    ]
