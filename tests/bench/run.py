@@ -15,7 +15,8 @@ benchmark crashed. Settings (environment):
   ``BENCH_LONG=1``), ``BENCH_EVAL_DIR`` (the eval kit, default ../shared/eval).
 
 The machine's load average is recorded before and after each benchmark: other work on
-the same two cores slows every figure down.
+the same two cores slows every figure down. So does a virtual machine's host: the share of
+CPU time it took from this machine during each benchmark (Linux's "steal") is recorded too.
 """
 
 from __future__ import annotations
@@ -103,6 +104,24 @@ def _one(name: str, out: Path) -> int:
     return 0
 
 
+def _cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (``/proc/stat``: user, nice, system, idle, iowait,
+    irq, softirq, steal), or None where there is no such file."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            return [int(x) for x in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def _stolen(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's CPU time between two readings that its host took."""
+    if not before or not after or len(before) < 8 or len(after) < 8:
+        return None
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return round(spent[7] / sum(spent), 3) if sum(spent) else None
+
+
 def main(argv: list[str]) -> int:
     names = argv or list(BENCHES)
     unknown = [n for n in names if n not in BENCHES]
@@ -114,17 +133,19 @@ def main(argv: list[str]) -> int:
     crashed: dict[str, str] = {}
     seconds: dict[str, float] = {}
     load: dict[str, list[float]] = {}  # 1-minute load average before and after
+    steal: dict[str, float | None] = {}
     t_all = time.perf_counter()
     for name in names:
         log(f"== {name}")
         load[name] = [round(os.getloadavg()[0], 2)]
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_times()
         try:
             figs += _in_own_process(name)
         except RuntimeError as exc:  # report it, run the rest, exit 1 at the end
             crashed[name] = str(exc)
         seconds[name] = round(time.perf_counter() - t0, 1)
         load[name].append(round(os.getloadavg()[0], 2))
+        steal[name] = _stolen(cpu0, _cpu_times())
         log(f"== {name} done in {seconds[name]} s")
     print()
     print(table(figs))
@@ -138,6 +159,11 @@ def main(argv: list[str]) -> int:
         "load average (1 min) before/after each benchmark, on "
         f"{CORES} cores: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in load.items())
     )
+    if any(v is not None for v in steal.values()):
+        print(
+            "CPU time taken by the virtual machine's host (steal) during each benchmark: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in steal.items() if v is not None)
+        )
     for name, err in crashed.items():
         print(f"benchmark {name} crashed: {err}")
     result = {
@@ -150,6 +176,7 @@ def main(argv: list[str]) -> int:
         "long": LONG,
         "seconds": {**seconds, "total": round(time.perf_counter() - t_all, 1)},
         "loadavg_before_after": load,
+        "steal_share": steal,
         "crashed": crashed,
         "figures": [f.as_json() for f in figs],
     }
