@@ -281,8 +281,9 @@ def ingest_many(
             workers, ctx, initializer=_worker_init, initargs=(pipeline, os.getpid())
         ) as pool:
             it = iter(items)
+            tasks = iter(lambda: list(itertools.islice(it, TASK_TEXTS)), [])
             while True:
-                while len(pending) < in_flight and (task := list(itertools.islice(it, TASK_TEXTS))):
+                for task in itertools.islice(tasks, in_flight - len(pending)):
                     texts, sources = zip(*task, strict=True)
                     pending.append((pool.submit(_worker_analyse, list(texts)), sources))
                 if not pending:
