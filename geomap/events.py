@@ -26,6 +26,7 @@ from geomap.articles import sentences
 from geomap.geoparse import Mention
 from geomap.matching import build_automaton, iter_hits, padded
 from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline, spanned
+from geomap.records import pickled_as_fields
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EVENT_TYPES = (
@@ -76,6 +77,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 MERGE_SIMILARITY = 85  # token-set similarity (0-100) that makes two reports the same event
 
 
+@pickled_as_fields
 @dataclass
 class Report:
     """One sentence of one article that reports an event."""
@@ -89,6 +91,7 @@ class Report:
     date_precision: str | None
 
 
+@pickled_as_fields
 @dataclass
 class Event:
     """An event in one article: a place, a type, actors, a date and its reports."""

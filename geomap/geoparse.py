@@ -14,11 +14,10 @@ import bisect
 import itertools
 import json
 import math
-import operator
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from geomap.articles import split_articles
 from geomap.gazetteer import Gazetteer, Place, world_config
 from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
 from geomap.normalize import ARTICLES, name_key
+from geomap.records import pickled_as_fields
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _CAP_PHRASE = re.compile(  # the lookahead (implied by the rest) lets re skip ahead fast
@@ -54,6 +54,7 @@ _WORDISH = re.compile(r"[\w'’-]")  # what may not touch a word on either side
 FUZZY_CUTOFF = 90
 
 
+@pickled_as_fields
 @dataclass(slots=True)
 class Mention:
     """A place mention: a span of the text and the place it resolves to."""
@@ -80,15 +81,6 @@ class Mention:
         if not explain:
             del out["reason"]
         return out
-
-    def __reduce__(self) -> tuple:
-        """Pickled as its constructor's arguments, read in C: ingest's parsing processes send
-        every mention to the writer, and a slotted dataclass's default pickling runs Python
-        per field each way (two thirds of the cost of sending an article's analysis)."""
-        return Mention, _mention_fields(self)
-
-
-_mention_fields = operator.attrgetter(*(f.name for f in fields(Mention)))
 
 
 @dataclass(frozen=True, slots=True)

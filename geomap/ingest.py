@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from geomap.events import Event, article_events
 from geomap.geoparse import Mention, unresolved_candidates
 from geomap.pipeline import ParsedArticle, Pipeline
+from geomap.records import pickled_as_fields
 from geomap.store import Store
 
 _HTML = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<article|<p[ >])", re.IGNORECASE)
@@ -124,6 +125,7 @@ def reanalyse_store(store: Store, pipeline: Pipeline) -> int:
     return store.reanalyse(analyse)
 
 
+@pickled_as_fields
 @dataclass
 class Analysed:
     """One article of a text, parsed and ready to store (picklable: made in a worker)."""

@@ -120,6 +120,24 @@ def _contents(store) -> tuple:
     return arts, evs, mentions
 
 
+def test_an_analysed_article_crosses_a_process_boundary_whole(pipeline, seeds_dir):
+    """A parsing process pickles each article's analysis to the writer: its mentions,
+    events and reports come back equal, field for field, and still share their mentions."""
+    import pickle
+
+    from geomap.ingest import analyse_text
+    from geomap.pipeline import read_text
+
+    analysed = analyse_text(pipeline, read_text(sorted(seeds_dir.glob("*.txt"))[0]))
+    events = [ev for a in analysed for ev in a.events]
+    assert events and any(ev.roles for ev in events)
+    back = pickle.loads(pickle.dumps(analysed, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == analysed and back[0] is not analysed[0]
+    for ev, was in zip([ev for a in back for ev in a.events], events, strict=True):
+        assert (ev.sentence, ev.roles, ev.reports) == (was.sentence, was.roles, was.reports)
+        assert (ev.mention is ev.reports[0].mention) == (was.mention is was.reports[0].mention)
+
+
 def test_parallel_ingest_stores_what_serial_ingest_does(tmp_path, pipeline, seeds_dir):
     """Worker processes parse, this process writes in input order: the same store."""
     from geomap.ingest import ingest_many
