@@ -81,4 +81,5 @@ def import_store(store: Store, path: Path) -> dict[str, int]:
                 conn.execute(tables[name].insert(), batch)
                 counts[name] += len(batch)
         backends.after_bulk_load(conn, list(tables.values()))
+    backends.settle_after_bulk_load(store.engine)
     return counts

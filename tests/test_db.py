@@ -299,6 +299,12 @@ def test_export_import_moves_a_store_between_backends_without_loss(
 
     stores = [first, open_store(pg_url), open_store(back_url)]
     assert all(s.stats() == first.stats() for s in stores) and first.stats()["events"] > 0
+    with stores[1].engine.connect() as conn:  # vacuumed and analysed, as after a restore
+        settled = conn.exec_driver_sql(
+            "SELECT relname FROM pg_stat_user_tables"
+            " WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL"
+        )
+        assert {"articles", "events", "mentions", "reports"} <= set(settled.scalars())
     assert len({checksum(s) for s in stores}) == 1
     dumps = [
         gzip.decompress(f.read_bytes()).decode() if f.suffix == ".gz" else f.read_text()
