@@ -23,7 +23,7 @@ import ahocorasick
 from rapidfuzz import fuzz, process
 
 from geomap.articles import sentences
-from geomap.geoparse import Mention
+from geomap.geoparse import Mention, is_dateline
 from geomap.matching import build_automaton, iter_hits, padded
 from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline, spanned
 from geomap.records import pickled_as_fields
@@ -173,10 +173,25 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
     first: dict[int, int] = {}
     for pos, ns in leads:
         pos -= at
+        if clause[pos : pos + 2].istitle() and _in_name(clause, pos):
+            continue
         for n in ns:
             if n not in first and cues[n][0].match(clause, pos):
                 first[n] = pos
     return [(first[n], cues[n][1], cues[n][2]) for n in sorted(first)]
+
+
+_NAME_BEFORE = re.compile(r"[A-Z][\w'\u2019.-]*\s+$")
+_LOWER_WORD = re.compile(r"\b[a-z]{5,}")
+
+
+def _in_name(clause: str, pos: int) -> bool:
+    """Whether a capitalised word at ``pos`` continues a name ("Syrian Democratic
+    Forces", "Local Defence Forces", "Hmeimim Air Base"): a name says who or what, not
+    what happened. Not so in a headline in title case, where every word is capitalised."""
+    return bool(_NAME_BEFORE.search(clause, max(0, pos - 40), pos)) and bool(
+        _LOWER_WORD.search(clause)
+    )
 
 
 def actor_roles(
@@ -281,6 +296,78 @@ def _explicit_date(sentence: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+_YEARLESS = re.compile(  # "in early October", "on June 3": a date the text leaves open
+    r"\b(?:[Ii]n|[Oo]n|[Ee]arly|[Ll]ate|[Mm]id-?)\s+(?:early\s+|late\s+|mid-?)?"
+    + _MONTH
+    + r"\b(?!,?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d)"
+)
+_OF_THAT_YEAR = re.compile(_MONTH + r"\s+of\s+(?:that|the\s+same)\s+year\b")
+_MONTH_WORD = re.compile(_MONTH)
+_LEAD_IN = re.compile(  # what may open a sentence before a date that dates all of it
+    r"\W*(?:(?:on|in|by|since|early|late|mid)\s+)?(?:(?:monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday),?\s+)?(?:the\s+)?",
+    re.IGNORECASE,
+)
+_RELATIVE_WORD = re.compile(r"\b(?:that|which|who|whose|since|when|after|before|until)\b")
+
+
+def _date_phrases(sent: str, anchor: str | None) -> list[tuple[int, int, str | None, str | None]]:
+    """Every date phrase of a sentence as (start, end, ISO prefix, precision), in text order:
+    explicit dates, "in June of that year" (the year of the date before it, or of
+    ``anchor``), and months without a year (no date: the text leaves the year open)."""
+    found: list[tuple[int, int, str | None, str | None]] = []
+    for pattern, _ in _DATES:
+        for d in pattern.finditer(sent):
+            if not any(a < d.end() and d.start() < b for a, b, _, _ in found):
+                iso, precision = _explicit_date(d[0])
+                if iso:
+                    found.append((d.start(), d.end(), iso, precision))
+    for d in _OF_THAT_YEAR.finditer(sent):
+        year = max(((a, iso) for a, _, iso, _ in found if a < d.start()), default=(0, anchor))[1]
+        if year:
+            found.append((d.start(), d.end(), f"{year[:4]}-{MONTHS[d[1].lower()]:02d}", "month"))
+    for d in _YEARLESS.finditer(sent):
+        if not any(a < d.end() and d.start() < b for a, b, _, _ in found):
+            found.append((d.start(), d.end(), None, None))
+    return sorted(found)
+
+
+def _mention_date(
+    text: str,
+    s: int,
+    phrases: list[tuple[int, int, str | None, str | None]],
+    clauses: list[tuple[int, int]],
+    m: Mention,
+) -> tuple[str | None, str | None]:
+    """The date of what happens at a mention, among its sentence's date ``phrases``
+    (offsets from ``s``): the nearest one that tells of it. A date in a relative or
+    subordinate stretch of its clause that the mention is not in ("two towns that
+    government forces captured in early 2020") dates another happening, and so does one
+    in another clause that reports a happening of its own ("lost Baghouz in March 2019,
+    but its cells have stepped up attacks across the Badia") - unless the mention's
+    clause is subordinate to it ("..., when ISIS ambushed a bus near Palmyra")."""
+    cs, ce = next((c for c in clauses if c[0] <= m.start < c[1]), (s, m.end))
+    subordinate = bool(_rules()["subordinate_start"].match(text, cs))
+    best: tuple[int, str | None, str | None] | None = None
+    for at, to, iso, precision in phrases:
+        pos = s + at
+        if _LEAD_IN.fullmatch(text, s, pos):
+            pass  # "On Sunday, October 8, 2023, drones hit ..., while another strike ...": all
+        elif cs <= pos < ce:
+            a = text.rfind(",", cs, pos) + 1 or cs
+            b = text.find(",", s + to, ce)
+            own = a <= m.start < (ce if b < 0 else b)
+            if not own and _RELATIVE_WORD.search(text, a, pos):
+                continue
+        else:
+            c0, c1 = next(c for c in clauses if c[0] <= pos < c[1])
+            if not subordinate and _cue_hits(text[c0:c1]):
+                continue
+        if best is None or abs(pos - m.start) < abs(best[0] - m.start):
+            best = (pos, iso, precision)
+    return (best[1], best[2]) if best else (None, None)
+
+
 def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
     """Literal places finer than a macro-region; a containing place yields to a finer one
     in its sentence, and a country to any finer place in its clause ``[cs, ce)``: the
@@ -298,6 +385,44 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
     if m.kind == "governorate":
         return not any(o.admin1 == m.name for o in finer)
     return True
+
+
+_FINE_KINDS = frozenset(
+    {"neighbourhood", "camp", "military_base", "airport", "landmark", "border_crossing"}
+)
+
+
+def _size(m: Mention) -> int:
+    """How large a place is, for "X in Y": a camp or a base lies inside a town."""
+    return 2 * m.geo_precision - (m.kind in _FINE_KINDS)
+
+
+def _locates_only(text: str, previous: Mention | None, m: Mention) -> bool:
+    """Whether a place is named only to locate another, or to describe someone: "Tal
+    Rifaat, north of Aleppo", "al-Hol camp in al-Hasakah", "the Britain-based
+    Observatory", or a dateline. Such a place carries no event (the gold's reference
+    places)."""
+    rules = _rules()
+    if is_dateline(text, m) or text.startswith(rules["attributive_after"], m.end):
+        return True
+    if previous is None:
+        return False
+    between = text[previous.end : m.start]
+    if rules["beside"].fullmatch(between):
+        return True
+    return bool(rules["within"].fullmatch(between)) and _size(m) > _size(previous)
+
+
+def _locator(phrases: list[str]) -> re.Pattern[str]:
+    """The text between two places where the second only locates the first: after the
+    first's parenthesised alias and a comma, a distance, then the phrase, then up to
+    three lower-case words ("near the northeastern city of")."""
+    return re.compile(
+        r"[\s)]*(?:\([^)]*\)\s*)?,?\s*(?:(?:some|about|around|roughly)\s+)?"
+        r"(?:\d[\d.,]*\s*(?:km|kilometres|kilometers|miles)\s+)?(?:the\s+)?"
+        + _words(phrases)
+        + r"\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}"
+    )
 
 
 def _words(phrases: list[str]) -> str:
@@ -322,7 +447,14 @@ def _rules() -> dict:
             + _words(data["subordinators"])
             + "))"
         ),
+        # a clause that starts with one (after its comma) is subordinate
+        "subordinate_start": re.compile(
+            r"\s*(?:(?:soon|shortly|just|only|even)\s+)?(?i:" + _words(data["subordinators"]) + ")"
+        ),
         "area_types": frozenset(data["area_types"]),
+        "beside": _locator(data["locators"]["beside"]),
+        "within": _locator(data["locators"]["within"]),
+        "attributive_after": tuple(data["attributive_after"]),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),
     }
@@ -400,6 +532,7 @@ def article_events(
             ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
             date, precision = find_date(sent, published)
+            phrases = _date_phrases(sent, anchor[0]) if date or _MONTH_WORD.search(sent) else []
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
                 # "later that year": the year (or month) of the date just given
                 date, precision = _truncate(anchor[0], same[1].lower())
@@ -417,15 +550,20 @@ def article_events(
             cited = _cited(text, s, e)
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
             breaks = _clause_breaks(text, s, e)
-            for m in ms:
+            # places that only locate another or describe someone carry no event, and
+            # leave a country or a governorate its event ("Tripoli-based foes" in Libya)
+            where = [
+                m for i, m in enumerate(ms) if not _locates_only(text, ms[i - 1] if i else None, m)
+            ]
+            for m in where:
                 cs, ce = _clause(breaks, s, e, m)
-                if not _worth_a_point(m, ms, cs, ce):
+                if not _worth_a_point(m, where, cs, ce):
                     continue
                 cues = clause_cues.get((cs, ce))
                 if cues is None:  # places of one clause share its cues
                     inside = leads[bisect_left(lead_starts, cs) : bisect_left(lead_starts, ce)]
                     cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce], inside, cs)
-                etype = event_type(text[cs:ce], cues)
+                etype = _mention_type(text, cs, ce, m, cues)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue
                 hits = [
@@ -447,10 +585,13 @@ def article_events(
                 if not actors and _acting_anaphor(text[cs:ce], cues):
                     actors = antecedent  # "he", "the warplanes": the previous sentence's actors
                     roles = dict.fromkeys(actors, "agent")
-                report = Report(sent, s, e, m, actors, date, precision)
-                same = next((ev for ev in events if _same_in_article(ev, m, etype, date)), None)
+                when = (date, precision)
+                if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings
+                    when = _mention_date(text, s, phrases, _clauses(breaks, s, e), m)
+                report = Report(sent, s, e, m, actors, *when)
+                same = next((ev for ev in events if _same_in_article(ev, m, etype, when[0])), None)
                 if same is None:
-                    events.append(Event(m, etype, actors, date, precision, [report], roles))
+                    events.append(Event(m, etype, actors, *when, [report], roles))
                 else:
                     _fold(same, report, _local_type(text, cs, ce, m, etype, cues), roles)
             antecedent = named or antecedent
@@ -494,6 +635,11 @@ def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return [b.span() for b in _rules()["breaks"].finditer(text, s, e)]
 
 
+def _clauses(breaks: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, int]]:
+    """The clauses of sentence ``[s, e)`` given its clause ``breaks``, in text order."""
+    return list(zip([s] + [be for _, be in breaks], [bs for bs, _ in breaks] + [e], strict=True))
+
+
 def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[int, int]:
     """The clause of sentence ``[s, e)`` that holds the mention, given the sentence's
     clause ``breaks`` (see :func:`_clause_breaks`): the type and the actors of
@@ -508,6 +654,30 @@ def _clause(breaks: list[tuple[int, int]], s: int, e: int, m: Mention) -> tuple[
     return start, end
 
 
+def _stretch(text: str, cs: int, ce: int, m: Mention) -> tuple[int, int]:
+    """The mention's own stretch of clause ``[cs, ce)``: between the commas around it,
+    with the relative clause that tells what happens there ("from Kazan, Russia, where
+    he attended the summit")."""
+    a = text.rfind(",", cs, m.start) + 1 or cs
+    b = text.find(",", m.end, ce)
+    if b >= 0 and (where := _WHERE.match(text, b, ce)):
+        b = text.find(",", where.end(), ce)
+    return a, ce if b < 0 else b
+
+
+_WHERE = re.compile(r",\s*(?:[A-Z][\w.'\u2019 -]*,\s*)?where\b")
+
+
+def _mention_type(text: str, cs: int, ce: int, m: Mention, cues: list[tuple[int, str, int]]) -> str:
+    """The type of what happens at a mention: the cues of its own stretch between commas
+    when they say what happened, else the whole clause's. An apposition or a relative
+    clause ("Turkish forces, deployed around Ras al-Ain since they seized it, also shelled
+    villages near Tal Tamr") tells of another happening than the one at the place."""
+    a, b = _stretch(text, cs, ce, m)
+    own = [c for c in cues if a <= cs + c[0] < b]
+    return event_type(text[cs:ce], own if own else cues)
+
+
 def _local_type(
     text: str, cs: int, ce: int, m: Mention, etype: str, cues: list[tuple[int, str, int]]
 ) -> str:
@@ -516,9 +686,7 @@ def _local_type(
     untyped back-reference, adding no actors). "Focused on Ukraine, Russia had few
     resources left ... amid the war with Israel" mentions Ukraine, but the war it names is
     another one, with other parties."""
-    a = text.rfind(",", cs, m.start) + 1 or cs
-    b = text.find(",", m.end, ce)
-    b = ce if b < 0 else b
+    a, b = _stretch(text, cs, ce, m)
     return etype if any(t == etype and a <= cs + pos < b for pos, t, _ in cues) else "other"
 
 

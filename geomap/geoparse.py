@@ -48,7 +48,9 @@ _LIST_SEP = re.compile(r",\s*|\s+and\s+|,\s+and\s+")
 _PRO_ANTI = re.compile(r"\b(?:pro|anti)-$")
 _COMMA = re.compile(r",\s*")
 _VERB_RIGHT_AFTER = re.compile(r"\s+(?:also\s+|has\s+|have\s+)?(\w+)")
-_VERB_AFTER = re.compile(r"\s*(?:,\s*)?(?:also\s+|has\s+|have\s+)?(\w+)")
+_VERB_AFTER = re.compile(  # "X insists", "X, meanwhile, says", "X and Y also vied"
+    r"\s*(?:,\s*)?(?:and\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?\s+)?(?:also\s+|has\s+|have\s+)?(\w+)"
+)
 _LOWER_WORD = re.compile(r"[a-z]{3,}")
 _WORDISH = re.compile(r"[\w'’-]")  # what may not touch a word on either side
 FUZZY_CUTOFF = 90
@@ -562,8 +564,8 @@ class Geoparser:
         before = text[max(0, m.start - 40) : m.start].lower()
         if said == "compound" or _PRO_ANTI.search(before):
             return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
-        if m.text.isupper() and len(m.text) > 3 and (m.start == 0 or text[m.start - 1] == "\n"):
-            return True  # a dateline: "DAMASCUS, Syria (AP) —"
+        if is_dateline(text, m):
+            return True
         lit, meto = self._territory_before.match(before)
         return after, lit, meto, self._acts(after)
 
@@ -621,6 +623,11 @@ _FIRSTS = "".join(sorted({w[0] for w in _CUE_WORDS + _NAME_ARTICLES}))
 _UNKNOWN = re.compile(  # a match starts a word, so the lookahead lets re skip to one fast
     rf"(?=[{_FIRSTS}A-Z])\b(?:{_CUE} of (?:the )?{_NAME}|{_NAME} {_CUE}\b)"
 )
+
+
+def is_dateline(text: str, m: Mention) -> bool:
+    """Whether a mention is a dateline, where the report was filed: "DAMASCUS, Syria (AP) —"."""
+    return m.text.isupper() and len(m.text) > 3 and (m.start == 0 or text[m.start - 1] == "\n")
 
 
 def unresolved_candidates(

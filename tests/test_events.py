@@ -337,10 +337,9 @@ def test_that_year_takes_the_year_of_the_date_just_given(pipeline):
 )
 def test_cue_hits_match_a_search_per_cue(clause):
     """The one-pass cue matcher finds what a search with every cue pattern would."""
-    from geomap.events import _cue_hits, _cues
+    from geomap.events import _cue_hits
 
-    low = clause.lower()
-    expected = [(m.start(), t, w) for p, t, w in _cues() if (m := p.search(low))]
+    expected = _searched_cues(clause)
     assert _cue_hits(clause) == expected
     assert expected or clause.startswith("No cue")
 
@@ -490,6 +489,20 @@ def test_the_possessor_of_a_topic_is_not_a_party(pipeline, text, actors):
     assert event.actors == actors
 
 
+def _searched_cues(clause: str) -> list[tuple[int, str, int]]:
+    """Each cue's first match by its own pattern, skipping a title-case word that continues
+    a name ("Syrian Democratic Forces"): what ``_cue_hits`` must find in one pass."""
+    from geomap.events import _cues, _in_name
+
+    out = []
+    for pattern, etype, weight in _cues():
+        for m in pattern.finditer(clause):
+            if not (clause[m.start() : m.start() + 2].istitle() and _in_name(clause, m.start())):
+                out.append((m.start(), etype, weight))
+                break
+    return out
+
+
 def test_cue_leads_miss_no_match_of_any_cue():
     """The cue automaton proposes where cues may start and each cue's pattern confirms: on
     random clauses of cue words (plurals, prefixed words, any case, glued by punctuation)
@@ -497,7 +510,7 @@ def test_cue_leads_miss_no_match_of_any_cue():
     import csv
     import random
 
-    from geomap.events import DATA_DIR, _cue_hits, _cues
+    from geomap.events import DATA_DIR, _cue_hits
 
     rng = random.Random(7)
     with (DATA_DIR / "event_cues.csv").open(encoding="utf-8", newline="") as fh:
@@ -512,7 +525,133 @@ def test_cue_leads_miss_no_match_of_any_cue():
             for w in words
         ]
         clause = "".join(w + rng.choice(glue) for w in words)
-        expected = [(m.start(), t, w) for p, t, w in _cues() if (m := p.search(clause))]
+        expected = _searched_cues(clause)
         assert _cue_hits(clause) == expected, clause
         found += len(expected)
     assert found > 400
+
+
+@pytest.mark.parametrize(
+    ("sentence", "etype"),
+    [
+        # "Forces" names the side; the strike is what happened
+        (
+            "Turkish drones struck a power station run by the Syrian Democratic Forces.",
+            "airstrike_shelling",
+        ),
+        (
+            "ISIS gunmen shot dead two members of the Local Defence Forces.",
+            "violence_against_civilians",
+        ),
+        # a headline in title case keeps its cues
+        ("Israeli Strikes Hit Suburb Of Capital", "airstrike_shelling"),
+    ],
+)
+def test_a_cue_word_inside_a_name_is_no_cue(sentence, etype):
+    assert event_type(sentence) == etype
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "etype"),
+    [
+        # the apposition tells of the deployment; the place's own stretch of the shelling
+        (
+            "Turkish forces, deployed around Afrin since they seized it in 2018, also "
+            "shelled villages near Tal Tamr.",
+            "Tal Tamr",
+            "airstrike_shelling",
+        ),
+        (
+            "Turkish forces, deployed around Afrin since they seized it in 2018, also "
+            "shelled villages near Tal Tamr.",
+            "Afrin",
+            "military_presence",
+        ),
+        # a relative clause on the place says what happened there
+        (
+            "Erdogan told reporters on his flight back from Kazan, Russia, where he "
+            "attended the BRICS summit, that talks would go on.",
+            "Kazan",
+            "meeting_talks",
+        ),
+    ],
+)
+def test_a_place_takes_the_type_of_its_own_stretch(pipeline, text, place, etype):
+    types = {e.mention.name: e.event_type for e in extract_events(text, pipeline)}
+    assert types[place] == etype
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Turkish-backed factions shelled Tal Rifaat, north of Aleppo.", {"Tal Rifaat"}),
+        (
+            "ISIS lost its last stronghold at Baghouz, near Abu Kamal, in 2019.",
+            {"Baghouz"},
+        ),
+        ("A strike hit the Mezzeh district of Damascus.", {"Mezzeh"}),
+        ("Fighters were smuggled out of al-Hol camp in al-Hasakah.", {"Al-Hol camp"}),
+        # a dateline says where the report was filed, "-based" describes the monitor
+        (
+            "BEIRUT, May 28 (Reuters) - Shelling hit Idlib, the Britain-based monitor said.",
+            {"Idlib"},
+        ),
+        # two places of one size: "in" does not make the second a reference
+        ("Aid convoys from Aleppo arrived in Homs.", {"Aleppo", "Homs"}),
+    ],
+)
+def test_a_place_that_only_locates_another_carries_no_event(pipeline, text, places):
+    assert {e.mention.name for e in extract_events(text, pipeline)} == places
+
+
+def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
+    text = "Even as they cooperated on Syria, Moscow and Ankara also vied for influence."
+    assert [m.literal for m in pipeline.geoparser.parse(text) if m.text == "Moscow"] == [False]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        # a date in a relative stretch dates that stretch's happening, not the place's
+        (
+            "HTS fighters fired rockets near Saraqeb, a town that government forces "
+            "captured in early 2020.",
+            {"Saraqib": None},
+        ),
+        # one date for each place: the nearest one
+        (
+            "Hezbollah took Yabroud in 2014, and in 2015 led the assault on Zabadani.",
+            {"Yabroud": "2014", "Zabadani": "2015"},
+        ),
+        # another clause reporting a happening of its own keeps its date
+        (
+            "The SDF captured Baghouz in March 2019, but ISIS cells stepped up attacks near Palmyra.",
+            {"Baghouz": "2019-03", "Palmyra": None},
+        ),
+        # a date that opens the sentence dates all of it; a subordinate clause takes the
+        # main clause's date
+        (
+            "On Sunday, October 8, 2023, drones hit a station near Qamishli, while another "
+            "strike hit Derik.",
+            {"Qamishli": "2023-10-08", "Al-Malikiyah": "2023-10-08"},
+        ),
+        (
+            "Soldiers were killed on January 4, 2024, when ISIS fighters ambushed a bus "
+            "near Palmyra.",
+            {"Palmyra": "2024-01-04"},
+        ),
+        # a month without a year leaves the date open, even beside a full date
+        (
+            "Araghchi visited Damascus in early October and Istanbul on October 18, 2024.",
+            {"Damascus": None, "Istanbul": "2024-10-18"},
+        ),
+        # "in June of that year": the month of the year just given
+        (
+            "Hezbollah deployed in 2013, when it recaptured al-Qusayr in June of that year.",
+            {"Al-Qusayr": "2013-06"},
+        ),
+    ],
+)
+def test_a_place_takes_the_date_of_its_own_happening(pipeline, text, dates):
+    found = {e.mention.name: e.date for e in extract_events(text, pipeline)}
+    assert {name: found.get(name, "no event") for name in dates} == dates
