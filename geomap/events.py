@@ -674,8 +674,32 @@ def _mention_type(text: str, cs: int, ce: int, m: Mention, cues: list[tuple[int,
     clause ("Turkish forces, deployed around Ras al-Ain since they seized it, also shelled
     villages near Tal Tamr") tells of another happening than the one at the place."""
     a, b = _stretch(text, cs, ce, m)
-    own = [c for c in cues if a <= cs + c[0] < b]
-    return event_type(text[cs:ce], own if own else cues)
+    own = [c for c in cues if a <= cs + c[0] < b] or cues
+    etype = event_type(text[cs:ce], own)
+    if etype == "statement" and not _spoken_at(text, cs, ce, m, own):
+        # the place is in what was said: the happening reported there gives the type
+        etype = event_type(text[cs:ce], [c for c in own if c[1] != "statement"])
+    return etype
+
+
+_VENUE = re.compile(r"\w+\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,3}?(?:in|at)\s+(?:the\s+)?")
+
+
+def _spoken_at(text: str, cs: int, ce: int, m: Mention, cues: list[tuple[int, str, int]]) -> bool:
+    """Whether a statement was made at the mention ("told a briefing in Moscow", "In
+    Erbil, a spokesman called on ..."), rather than the mention being part of what was
+    said: inside a quotation, in the reported clause ("said its fighters fired rockets
+    near Saraqeb"), or before an attribution that closes the clause ("..., the
+    Observatory said")."""
+    quotes = [ch for ch in text[cs : m.start] if ch in '"\u201c\u201d']
+    if quotes and (quotes[-1] == "\u201c" or quotes.count('"') % 2):
+        return False
+    said = [cs + pos for pos, etype, _ in cues if etype == "statement"]
+    first = min(said)
+    if first < m.start:
+        return bool(_VENUE.fullmatch(text, first, m.start))
+    last_comma = text.rfind(",", m.end, min(said))
+    return last_comma < 0 or len(text[last_comma:ce].split()) > 7
 
 
 def _local_type(
@@ -750,12 +774,15 @@ def same_event(
     sentence_b: str,
 ) -> bool:
     """The merge rule: same place and type, compatible dates, and either the same
-    (non-empty) actors or near-identical wording (token-set similarity >= 85).
+    (non-empty) actors - or the actors of one report among the other's, as one outlet
+    names fewer parties than another ("Turkish drones struck Qamishli" and "Turkish drones
+    struck the U.S.-backed SDF near Qamishli") - or near-identical wording (token-set
+    similarity >= 85).
     ``sentence_a`` may be every sentence an event was reported in: any of them counts;
     none (an empty sequence) asks the actor half alone."""
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
         return False
-    if actors_a and sorted(actors_a) == sorted(actors_b):
+    if actors_a and actors_b and (set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)):
         return True
     # one call compares the sentence with all of them (in C, the sentence parsed once)
     others = [sentence_a] if isinstance(sentence_a, str) else sentence_a

@@ -170,6 +170,14 @@ def test_compatible_or_missing_dates_merge(date_a, date_b):
 
 def test_different_actors_and_wording_do_not_merge():
     assert merge(actors_b=["ISR"]) is False
+    # sharing a party is not enough: each names one the other does not
+    assert merge(actors_a=["RUS", "SYR-GOV"], actors_b=["RUS", "SYR-OPP"]) is False
+
+
+def test_a_report_naming_fewer_of_the_parties_merges():
+    assert merge(actors_a=["RUS", "SYR-GOV"], actors_b=["RUS"]) is True
+    assert merge(actors_a=["RUS"], actors_b=["RUS", "SYR-GOV"]) is True
+    assert merge(actors_a=["RUS"], actors_b=[]) is False  # no party named: the wording decides
 
 
 def test_no_actors_but_near_identical_wording_merges():
@@ -400,7 +408,7 @@ def test_a_cited_source_is_not_a_party(pipeline, text, actors):
         # protesters are the party, what they protest against is not
         ("Hundreds protested in Idlib against the Syrian government.", []),
         # no speaker named before the cue: the one named after it speaks
-        ("In a statement, the Kremlin said it had evacuated Tartus.", ["RUS"]),
+        ("In a statement issued in Moscow, the Kremlin said talks must go on.", ["RUS"]),
     ],
 )
 def test_statements_and_protests_count_who_speaks_or_protests(pipeline, text, actors):
@@ -625,7 +633,8 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
         ),
         # another clause reporting a happening of its own keeps its date
         (
-            "The SDF captured Baghouz in March 2019, but ISIS cells stepped up attacks near Palmyra.",
+            "The SDF captured Baghouz in March 2019, but ISIS cells stepped up attacks "
+            "near Palmyra.",
             {"Baghouz": "2019-03", "Palmyra": None},
         ),
         # a date that opens the sentence dates all of it; a subordinate clause takes the
@@ -655,3 +664,33 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
 def test_a_place_takes_the_date_of_its_own_happening(pipeline, text, dates):
     found = {e.mention.name: e.date for e in extract_events(text, pipeline)}
     assert {name: found.get(name, "no event") for name in dates} == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "etype"),
+    [
+        # the place is in what was said: what happened there gives the type
+        (
+            "The SDF accused Turkish forces of shelling the Tishreen Dam.",
+            "Tishrin Dam",
+            "airstrike_shelling",
+        ),
+        ("In a statement, the Kremlin said it had evacuated Tartus.", "Tartus", "other"),
+        ("\u201cWe left Ariha with nothing,\u201d said a mother of five.", "Ariha", "other"),
+        (
+            "ISIS gunmen shot dead two men near Muhasan, the Observatory said.",
+            "Muhassan",
+            "violence_against_civilians",
+        ),
+        # the statement was made there
+        (
+            "Zakharova told a briefing in Moscow that the strikes were illegal.",
+            "Moscow",
+            "statement",
+        ),
+        ("In Erbil, a government spokesman called on the PKK to leave.", "Erbil", "statement"),
+    ],
+)
+def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
+    types = {e.mention.name: e.event_type for e in extract_events(text, pipeline)}
+    assert types[place] == etype
