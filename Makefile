@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export GEOMAP_DB ?= data/geomap.db
 
-.PHONY: serve test lint assets browser postgres ingest bench clean
+.PHONY: serve test lint assets browser postgres ingest bench eval clean
 
 # Runtime install: venv + package (re-run when pyproject changes).
 .stamp-venv: pyproject.toml
@@ -80,6 +80,11 @@ bench: .stamp-dev .stamp-assets postgres
 		echo "wrk is missing ('sudo apt-get install wrk'): the Python load generator stands in"; \
 	fi
 	$(BIN)/python tests/bench/run.py
+
+# Scores on annotated article sets (the kit's dev set and tests/eval/news), as the
+# held-out check computes them; prints figures, never fails on a score.
+eval: .stamp-venv
+	$(BIN)/python tests/eval/run.py
 
 clean:
 	rm -rf $(VENV) node_modules data .stamp-* tests/output
