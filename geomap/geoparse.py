@@ -625,9 +625,21 @@ _UNKNOWN = re.compile(  # a match starts a word, so the lookahead lets re skip t
 )
 
 
+_DATELINE = re.compile(  # "DAMASCUS, Syria (AP) —", "BEIRUT, May 28 (Reuters) -", "Erbil, Rudaw –"
+    r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*(?:, [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*)?"
+    r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([^)\n]{1,40}\))? ?[-–—] "
+)
+
+
 def is_dateline(text: str, m: Mention) -> bool:
-    """Whether a mention is a dateline, where the report was filed: "DAMASCUS, Syria (AP) —"."""
-    return m.text.isupper() and len(m.text) > 3 and (m.start == 0 or text[m.start - 1] == "\n")
+    """Whether a mention is in a dateline, where the report was filed, at the start of a
+    line: "DAMASCUS, Syria (AP) —", "ERBIL, Kurdistan Region -", "Damascus, SANA –"; or
+    a line that starts with a place in capitals ("DAMASCUS, Syria")."""
+    line = text.rfind("\n", 0, m.start) + 1
+    if m.start == line and m.text.isupper() and len(m.text) > 3:
+        return True
+    head = _DATELINE.match(text, line, min(len(text), line + 80))
+    return bool(head) and m.end <= head.end()
 
 
 def unresolved_candidates(

@@ -604,6 +604,8 @@ def test_a_place_takes_the_type_of_its_own_stretch(pipeline, text, place, etype)
             "BEIRUT, May 28 (Reuters) - Shelling hit Idlib, the Britain-based monitor said.",
             {"Idlib"},
         ),
+        ("ERBIL, Kurdistan Region - A drone strike hit Amuda.", {"Amuda"}),
+        ("Damascus, SANA \u2013 Shelling hit Jobar.", {"Jobar"}),
         # two places of one size: "in" does not make the second a reference
         ("Aid convoys from Aleppo arrived in Homs.", {"Aleppo", "Homs"}),
     ],
