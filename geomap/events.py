@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -302,7 +302,6 @@ _YEARLESS = re.compile(  # "in early October", "on June 3": a date the text leav
     + r"\b(?!,?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d)"
 )
 _OF_THAT_YEAR = re.compile(_MONTH + r"\s+of\s+(?:that|the\s+same)\s+year\b")
-_MONTH_WORD = re.compile(_MONTH)
 _LEAD_IN = re.compile(  # what may open a sentence before a date that dates all of it
     r"\W*(?:(?:on|in|by|since|early|late|mid)\s+)?(?:(?:monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday),?\s+)?(?:the\s+)?",
@@ -338,6 +337,7 @@ def _mention_date(
     phrases: list[tuple[int, int, str | None, str | None]],
     clauses: list[tuple[int, int]],
     m: Mention,
+    cues_of: Callable[[int, int], list[tuple[int, str, int]]],
 ) -> tuple[str | None, str | None]:
     """The date of what happens at a mention, among its sentence's date ``phrases``
     (offsets from ``s``): the nearest one that tells of it. A date in a relative or
@@ -361,7 +361,7 @@ def _mention_date(
                 continue
         else:
             c0, c1 = next(c for c in clauses if c[0] <= pos < c[1])
-            if not subordinate and _cue_hits(text[c0:c1]):
+            if not subordinate and cues_of(c0, c1):
                 continue
         if best is None or abs(pos - m.start) < abs(best[0] - m.start):
             best = (pos, iso, precision)
@@ -405,12 +405,15 @@ def _locates_only(text: str, previous: Mention | None, m: Mention) -> bool:
     rules = _rules()
     if is_dateline(text, m) or text.startswith(rules["attributive_after"], m.end):
         return True
-    if previous is None:
+    if previous is None or m.start - previous.end > _LOCATOR_REACH:
         return False
     between = text[previous.end : m.start]
     if rules["beside"].fullmatch(between):
         return True
     return bool(rules["within"].fullmatch(between)) and _size(m) > _size(previous)
+
+
+_LOCATOR_REACH = 80  # characters: longer gaps between two places hold more than a locator
 
 
 def _locator(phrases: list[str]) -> re.Pattern[str]:
@@ -532,7 +535,7 @@ def article_events(
             ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
             date, precision = find_date(sent, published)
-            phrases = _date_phrases(sent, anchor[0]) if date or _MONTH_WORD.search(sent) else []
+            phrases = _date_phrases(sent, anchor[0]) if date else []
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
                 # "later that year": the year (or month) of the date just given
                 date, precision = _truncate(anchor[0], same[1].lower())
@@ -549,6 +552,17 @@ def article_events(
             # a cited source ("according to UN data") is no party either
             cited = _cited(text, s, e)
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
+
+            def cues_of(
+                cs: int, ce: int, clause_cues=clause_cues, leads=leads, lead_starts=lead_starts
+            ) -> list[tuple[int, str, int]]:
+                """The cues of clause ``[cs, ce)``, found once: its places share them."""
+                cues = clause_cues.get((cs, ce))
+                if cues is None:
+                    inside = leads[bisect_left(lead_starts, cs) : bisect_left(lead_starts, ce)]
+                    cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce], inside, cs)
+                return cues
+
             breaks = _clause_breaks(text, s, e)
             # places that only locate another or describe someone carry no event, and
             # leave a country or a governorate its event ("Tripoli-based foes" in Libya)
@@ -559,10 +573,7 @@ def article_events(
                 cs, ce = _clause(breaks, s, e, m)
                 if not _worth_a_point(m, where, cs, ce):
                     continue
-                cues = clause_cues.get((cs, ce))
-                if cues is None:  # places of one clause share its cues
-                    inside = leads[bisect_left(lead_starts, cs) : bisect_left(lead_starts, ce)]
-                    cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce], inside, cs)
+                cues = cues_of(cs, ce)
                 etype = _mention_type(text, cs, ce, m, cues)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue
@@ -587,7 +598,7 @@ def article_events(
                     roles = dict.fromkeys(actors, "agent")
                 when = (date, precision)
                 if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings
-                    when = _mention_date(text, s, phrases, _clauses(breaks, s, e), m)
+                    when = _mention_date(text, s, phrases, _clauses(breaks, s, e), m, cues_of)
                 report = Report(sent, s, e, m, actors, *when)
                 same = next((ev for ev in events if _same_in_article(ev, m, etype, when[0])), None)
                 if same is None:

@@ -631,14 +631,19 @@ _DATELINE = re.compile(  # "DAMASCUS, Syria (AP) —", "BEIRUT, May 28 (Reuters)
 )
 
 
+_DATELINE_REACH = 80  # characters from the start of a line that a dateline may span
+
+
 def is_dateline(text: str, m: Mention) -> bool:
     """Whether a mention is in a dateline, where the report was filed, at the start of a
     line: "DAMASCUS, Syria (AP) —", "ERBIL, Kurdistan Region -", "Damascus, SANA –"; or
     a line that starts with a place in capitals ("DAMASCUS, Syria")."""
-    line = text.rfind("\n", 0, m.start) + 1
+    line = text.rfind("\n", max(0, m.start - _DATELINE_REACH), m.start) + 1
     if m.start == line and m.text.isupper() and len(m.text) > 3:
         return True
-    head = _DATELINE.match(text, line, min(len(text), line + 80))
+    if not line and m.start > _DATELINE_REACH:
+        return False  # no line starts close enough before it
+    head = _DATELINE.match(text, line, min(len(text), line + _DATELINE_REACH))
     return bool(head) and m.end <= head.end()
 
 
