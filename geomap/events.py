@@ -400,31 +400,29 @@ def _size(m: Mention) -> int:
 def _locates_only(text: str, previous: Mention | None, m: Mention) -> bool:
     """Whether a place is named only to locate another, or to describe someone: "Tal
     Rifaat, north of Aleppo", "al-Hol camp in al-Hasakah", "the Britain-based
-    Observatory", or a dateline. Such a place carries no event (the gold's reference
+    Observatory", or in a dateline. Such a place carries no event (the gold's reference
     places)."""
     rules = _rules()
     if is_dateline(text, m) or text.startswith(rules["attributive_after"], m.end):
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH:
         return False
-    between = text[previous.end : m.start]
-    if rules["beside"].fullmatch(between):
-        return True
-    return bool(rules["within"].fullmatch(between)) and _size(m) > _size(previous)
+    how = rules["locator"].fullmatch(text, previous.end, m.start)
+    return bool(how) and (how.lastgroup == "beside" or _size(m) > _size(previous))
 
 
 _LOCATOR_REACH = 80  # characters: longer gaps between two places hold more than a locator
 
 
-def _locator(phrases: list[str]) -> re.Pattern[str]:
+def _locator(beside: list[str], within: list[str]) -> re.Pattern[str]:
     """The text between two places where the second only locates the first: after the
-    first's parenthesised alias and a comma, a distance, then the phrase, then up to
-    three lower-case words ("near the northeastern city of")."""
+    first's parenthesised alias and a comma, a distance, then a phrase (the group named
+    after its kind), then up to three lower-case words ("near the northeastern city of")."""
     return re.compile(
         r"[\s)]*(?:\([^)]*\)\s*)?,?\s*(?:(?:some|about|around|roughly)\s+)?"
         r"(?:\d[\d.,]*\s*(?:km|kilometres|kilometers|miles)\s+)?(?:the\s+)?"
-        + _words(phrases)
-        + r"\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}"
+        rf"(?:(?P<beside>{_words(beside)})|(?P<within>{_words(within)}))"
+        r"\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}"
     )
 
 
@@ -455,8 +453,7 @@ def _rules() -> dict:
             r"\s*(?:(?:soon|shortly|just|only|even)\s+)?(?i:" + _words(data["subordinators"]) + ")"
         ),
         "area_types": frozenset(data["area_types"]),
-        "beside": _locator(data["locators"]["beside"]),
-        "within": _locator(data["locators"]["within"]),
+        "locator": _locator(data["locators"]["beside"], data["locators"]["within"]),
         "attributive_after": tuple(data["attributive_after"]),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),
@@ -552,6 +549,7 @@ def article_events(
             # a cited source ("according to UN data") is no party either
             cited = _cited(text, s, e)
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
+            types: dict[tuple[int, int], str] = {}
 
             def cues_of(
                 cs: int, ce: int, clause_cues=clause_cues, leads=leads, lead_starts=lead_starts
@@ -574,7 +572,7 @@ def article_events(
                 if not _worth_a_point(m, where, cs, ce):
                     continue
                 cues = cues_of(cs, ce)
-                etype = _mention_type(text, cs, ce, m, cues)
+                etype = _mention_type(text, cs, ce, m, cues, types)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue
                 hits = [
@@ -679,17 +677,29 @@ def _stretch(text: str, cs: int, ce: int, m: Mention) -> tuple[int, int]:
 _WHERE = re.compile(r",\s*(?:[A-Z][\w.'\u2019 -]*,\s*)?where\b")
 
 
-def _mention_type(text: str, cs: int, ce: int, m: Mention, cues: list[tuple[int, str, int]]) -> str:
+def _mention_type(
+    text: str,
+    cs: int,
+    ce: int,
+    m: Mention,
+    cues: list[tuple[int, str, int]],
+    types: dict[tuple[int, int], str],
+) -> str:
     """The type of what happens at a mention: the cues of its own stretch between commas
     when they say what happened, else the whole clause's. An apposition or a relative
     clause ("Turkish forces, deployed around Ras al-Ain since they seized it, also shelled
-    villages near Tal Tamr") tells of another happening than the one at the place."""
+    villages near Tal Tamr") tells of another happening than the one at the place.
+    ``types``: the sentence's types so far, by stretch (its places share them)."""
     a, b = _stretch(text, cs, ce, m)
-    own = [c for c in cues if a <= cs + c[0] < b] or cues
-    etype = event_type(text[cs:ce], own)
+    own = [c for c in cues if a <= cs + c[0] < b]
+    key = (a, b) if own else (cs, ce)
+    own = own or cues
+    etype = types.get(key)
+    if etype is None:
+        etype = types[key] = event_type("", own)
     if etype == "statement" and not _spoken_at(text, cs, ce, m, own):
         # the place is in what was said: the happening reported there gives the type
-        etype = event_type(text[cs:ce], [c for c in own if c[1] != "statement"])
+        etype = event_type("", [c for c in own if c[1] != "statement"])
     return etype
 
 

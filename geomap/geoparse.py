@@ -629,8 +629,6 @@ _DATELINE = re.compile(  # "DAMASCUS, Syria (AP) —", "BEIRUT, May 28 (Reuters)
     r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*(?:, [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*)?"
     r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([^)\n]{1,40}\))? ?[-–—] "
 )
-
-
 _DATELINE_REACH = 80  # characters from the start of a line that a dateline may span
 
 
@@ -638,9 +636,9 @@ def is_dateline(text: str, m: Mention) -> bool:
     """Whether a mention is in a dateline, where the report was filed, at the start of a
     line: "DAMASCUS, Syria (AP) —", "ERBIL, Kurdistan Region -", "Damascus, SANA –"; or
     a line that starts with a place in capitals ("DAMASCUS, Syria")."""
-    line = text.rfind("\n", max(0, m.start - _DATELINE_REACH), m.start) + 1
-    if m.start == line and m.text.isupper() and len(m.text) > 3:
+    if m.text.isupper() and len(m.text) > 3 and (m.start == 0 or text[m.start - 1] == "\n"):
         return True
+    line = text.rfind("\n", max(0, m.start - _DATELINE_REACH), m.start) + 1
     if not line and m.start > _DATELINE_REACH:
         return False  # no line starts close enough before it
     head = _DATELINE.match(text, line, min(len(text), line + _DATELINE_REACH))
