@@ -399,16 +399,26 @@ def _size(m: Mention) -> int:
 
 def _locates_only(text: str, previous: Mention | None, m: Mention) -> bool:
     """Whether a place is named only to locate another, or to describe someone: "Tal
-    Rifaat, north of Aleppo", "al-Hol camp in al-Hasakah", "the Britain-based
-    Observatory", or in a dateline. Such a place carries no event (the gold's reference
-    places)."""
+    Rifaat, north of Aleppo", "al-Hol camp in al-Hasakah", "east of the Euphrates", "the
+    Britain-based Observatory", or in a dateline. Such a place carries no event (the
+    gold's reference places)."""
     rules = _rules()
     if is_dateline(text, m) or text.startswith(rules["attributive_after"], m.end):
         return True
-    if previous is None or m.start - previous.end > _LOCATOR_REACH:
-        return False
+    if _side_area(text, m):
+        return True
+    if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
+        return False  # "patrols east of the Euphrates near Kobani" happen at Kobani
     how = rules["locator"].fullmatch(text, previous.end, m.start)
     return bool(how) and (how.lastgroup == "beside" or _size(m) > _size(previous))
+
+
+def _side_area(text: str, m: Mention) -> bool:
+    """A river or another natural feature after a side ("east of the Euphrates"): it
+    names the area on that side."""
+    return m.kind == "natural_feature" and bool(
+        _rules()["side_of"].search(text, max(0, m.start - 30), m.start)
+    )
 
 
 _LOCATOR_REACH = 80  # characters: longer gaps between two places hold more than a locator
@@ -454,6 +464,7 @@ def _rules() -> dict:
         ),
         "area_types": frozenset(data["area_types"]),
         "locator": _locator(data["locators"]["beside"], data["locators"]["within"]),
+        "side_of": re.compile(_words(data["sides"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
         "attributive_after": tuple(data["attributive_after"]),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),

@@ -696,3 +696,21 @@ def test_a_place_takes_the_date_of_its_own_happening(pipeline, text, dates):
 def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
     types = {e.mention.name: e.event_type for e in extract_events(text, pipeline)}
     assert types[place] == etype
+
+
+@pytest.mark.parametrize(
+    ("sentence", "etype"),
+    [
+        ("The ministry imposed a curfew in the city.", "military_presence"),
+        ("Israel has dug in on the mountain.", "military_presence"),
+        ("Security forces arrested five men during a dawn raid in the neighbourhood.", "battle"),
+        ("The Israeli enemy launched an aerial aggression on a building.", "airstrike_shelling"),
+    ],
+)
+def test_cues_for_curfews_raids_and_entrenchment(sentence, etype):
+    assert event_type(sentence) == etype
+
+
+def test_a_river_after_a_side_names_an_area_not_a_place(pipeline):
+    text = "Russian troops run joint patrols east of the Euphrates near Kobani."
+    assert {e.mention.name for e in extract_events(text, pipeline)} == {"Kobani"}
