@@ -6,9 +6,10 @@ Each set is a folder of ``*.txt`` articles with ``gold.json`` (toponyms, actors)
 for a fresh SQLite store of the set (``geomap ingest``), with the evaluation kit's own
 scorers (copied here, unchanged). Prints two lines per set; never fails on a score.
 
-Sets: the kit's dev set (``../shared/eval/dev``, when present) and ``tests/eval/news/``:
-eight invented articles in the style of wire, local and analysis outlets, annotated
-blind under the kit's rules (see ``tests/eval/README.md``). Pass folders to score others.
+Sets: the kit's dev set (``../shared/eval/dev``, when present) and each folder of
+``tests/eval/news/``: invented articles in the style of wire, local and analysis outlets,
+annotated blind under the kit's rules (see ``tests/eval/README.md``). Pass folders to
+score others.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
-DEFAULT_SETS = [ROOT.parent / "shared" / "eval" / "dev", HERE / "news" / "a", HERE / "news" / "b"]
+DEFAULT_SETS = [ROOT.parent / "shared" / "eval" / "dev", *sorted((HERE / "news").iterdir())]
 
 
 def _free_port() -> int:
