@@ -303,8 +303,7 @@ _YEARLESS = re.compile(  # "in early October", "on June 3": a date the text leav
 )
 _OF_THAT_YEAR = re.compile(_MONTH + r"\s+of\s+(?:that|the\s+same)\s+year\b")
 _LEAD_IN = re.compile(  # what may open a sentence before a date that dates all of it
-    r"\W*(?:(?:on|in|by|since|early|late|mid)\s+)?(?:(?:monday|tuesday|wednesday|thursday"
-    r"|friday|saturday|sunday),?\s+)?(?:the\s+)?",
+    rf"\W*(?:(?:on|in|by|since|early|late|mid)\s+)?(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?(?:the\s+)?",
     re.IGNORECASE,
 )
 _RELATIVE_WORD = re.compile(r"\b(?:that|which|who|whose|since|when|after|before|until)\b")
@@ -337,16 +336,17 @@ def _mention_date(
     phrases: list[tuple[int, int, str | None, str | None]],
     clauses: list[tuple[int, int]],
     m: Mention,
+    clause: tuple[int, int],
     cues_of: Callable[[int, int], list[tuple[int, str, int]]],
 ) -> tuple[str | None, str | None]:
-    """The date of what happens at a mention, among its sentence's date ``phrases``
-    (offsets from ``s``): the nearest one that tells of it. A date in a relative or
+    """The date of what happens at a mention in ``clause``, among its sentence's date
+    ``phrases`` (offsets from ``s``): the nearest one that tells of it. A date in a relative or
     subordinate stretch of its clause that the mention is not in ("two towns that
     government forces captured in early 2020") dates another happening, and so does one
     in another clause that reports a happening of its own ("lost Baghouz in March 2019,
     but its cells have stepped up attacks across the Badia") - unless the mention's
     clause is subordinate to it ("..., when ISIS ambushed a bus near Palmyra")."""
-    cs, ce = next((c for c in clauses if c[0] <= m.start < c[1]), (s, m.end))
+    cs, ce = clause
     subordinate = bool(_rules()["subordinate_start"].match(text, cs))
     best: tuple[int, str | None, str | None] | None = None
     for at, to, iso, precision in phrases:
@@ -607,7 +607,8 @@ def article_events(
                     roles = dict.fromkeys(actors, "agent")
                 when = (date, precision)
                 if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings
-                    when = _mention_date(text, s, phrases, _clauses(breaks, s, e), m, cues_of)
+                    clauses = _clauses(breaks, s, e)
+                    when = _mention_date(text, s, phrases, clauses, m, (cs, ce), cues_of)
                 report = Report(sent, s, e, m, actors, *when)
                 same = next((ev for ev in events if _same_in_article(ev, m, etype, when[0])), None)
                 if same is None:
