@@ -2,13 +2,16 @@
 
 ``actors.csv`` lists the codes with their map colour and the state they stand
 for; ``actor_aliases.csv`` lists the phrases (names, people, organs, forces)
-that name each one. Extra files in ``GEOMAP_ACTORS`` (``os.pathsep``-separated,
-same header as ``actor_aliases.csv``) are layered on top.
+that name each one, and ``actor_forms.json`` makes more from a state's demonym and a
+noun for its forces or officials ("Russian positions"). Extra files in
+``GEOMAP_ACTORS`` (``os.pathsep``-separated, same header as ``actor_aliases.csv``) are
+layered on top.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -73,6 +76,17 @@ def _singular(alias: str) -> str | None:
     return m[1] + ("y" if m[2] == "ies" else "")
 
 
+def _forms() -> list[tuple[str, str, bool]]:
+    """The aliases ``actor_forms.json`` makes: each demonym of a state with each noun."""
+    data = json.loads((DATA_DIR / "actor_forms.json").read_text(encoding="utf-8"))
+    return [
+        (f"{demonym} {noun}", code, False)
+        for code, demonyms in data["demonyms"].items()
+        for demonym in demonyms
+        for noun in data["nouns"]
+    ]
+
+
 class ActorIndex:
     """The actor list and a matcher for its aliases."""
 
@@ -103,6 +117,8 @@ class ActorIndex:
         for path in [DATA_DIR / "actor_aliases.csv", *extra]:
             for r in _read_csv(path):
                 aliases.append((r["alias"], r["code"], r.get("case_sensitive", "0") == "1"))
+        listed = {(alias.casefold(), code) for alias, code, _ in aliases}
+        aliases += [a for a in _forms() if (a[0].casefold(), a[1]) not in listed]
         known = {a.code for a in actors}
         return cls(actors, [a for a in aliases if a[1] in known])
 

@@ -202,3 +202,18 @@ def test_the_singular_of_a_plural_alias_names_the_actor(actors, text, code):
 )
 def test_a_group_qualified_by_its_backer_is_the_proxy(actors, text, expected):
     assert codes(actors, text) == expected
+
+
+def test_a_demonym_with_a_force_noun_names_the_state():
+    """actor_forms.json pairs every state's demonym with the same nouns: no pairing is
+    listed for one state and forgotten for another."""
+    from geomap.actors import ActorIndex
+
+    index = ActorIndex.load()
+    text = "Russian positions near Palmyra, Israeli bulldozers in Quneitra, a French drone."
+    found = {text[h.start : h.end]: h.code for h in index.find(text)}
+    assert found == {
+        "Russian positions": "RUS",
+        "Israeli bulldozers": "ISR",
+        "French drone": "FRA",
+    }
