@@ -397,13 +397,14 @@ def _size(m: Mention) -> int:
     return 2 * m.geo_precision - (m.kind in _FINE_KINDS)
 
 
-def _locates_only(text: str, previous: Mention | None, m: Mention) -> bool:
+def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: bool) -> bool:
     """Whether a place is named only to locate another, or to describe someone: "Tal
     Rifaat, north of Aleppo", "al-Hol camp in al-Hasakah", "east of the Euphrates", "the
-    Britain-based Observatory", or in a dateline. Such a place carries no event (the
-    gold's reference places)."""
+    Britain-based Observatory", or in a dateline (``opens_line``: whether its sentence
+    starts a line, as a dateline does). Such a place carries no event (the gold's
+    reference places)."""
     rules = _rules()
-    if is_dateline(text, m) or text.startswith(rules["attributive_after"], m.end):
+    if text.startswith(rules["attributive_after"], m.end) or (opens_line and is_dateline(text, m)):
         return True
     if _side_area(text, m):
         return True
@@ -573,10 +574,13 @@ def article_events(
                 return cues
 
             breaks = _clause_breaks(text, s, e)
+            opens_line = s == a or text[s - 1] == "\n"
             # places that only locate another or describe someone carry no event, and
             # leave a country or a governorate its event ("Tripoli-based foes" in Libya)
             where = [
-                m for i, m in enumerate(ms) if not _locates_only(text, ms[i - 1] if i else None, m)
+                m
+                for i, m in enumerate(ms)  # a metonymic place carries none in any case
+                if m.literal and not _locates_only(text, ms[i - 1] if i else None, m, opens_line)
             ]
             for m in where:
                 cs, ce = _clause(breaks, s, e, m)
