@@ -442,6 +442,13 @@ def _words(phrases: list[str]) -> str:
     return r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in phrases) + r")\b"
 
 
+# what may stand between a comma and a subordinator: ", soon after", ", days after"
+_BEFORE_SUBORDINATOR = (
+    r"(?:(?:soon|shortly|just|only|even|(?:(?:a|one|two|three|several|a\s+few|\d+)\s+)?"
+    r"(?:minutes?|hours?|days?|weeks?|months?|years?))\s+)?"
+)
+
+
 @lru_cache(maxsize=1)
 def _rules() -> dict:
     """``event_rules.json`` compiled: ``topic_before`` must end the text it is searched in,
@@ -455,13 +462,15 @@ def _rules() -> dict:
         # _CLAUSE_BREAK, or the comma before a subordinate clause: one pass per sentence
         "breaks": re.compile(
             _CLAUSE_BREAK.pattern
-            + r"|,(?=\s+(?:(?:soon|shortly|just|only|even)\s+)?(?i:"
+            + r"|,(?=\s+"
+            + _BEFORE_SUBORDINATOR
+            + r"(?i:"
             + _words(data["subordinators"])
             + "))"
         ),
         # a clause that starts with one (after its comma) is subordinate
         "subordinate_start": re.compile(
-            r"\s*(?:(?:soon|shortly|just|only|even)\s+)?(?i:" + _words(data["subordinators"]) + ")"
+            r"\s*" + _BEFORE_SUBORDINATOR + r"(?i:" + _words(data["subordinators"]) + ")"
         ),
         "area_types": frozenset(data["area_types"]),
         "locator": _locator(data["locators"]["beside"], data["locators"]["within"]),

@@ -714,3 +714,9 @@ def test_cues_for_curfews_raids_and_entrenchment(sentence, etype):
 def test_a_river_after_a_side_names_an_area_not_a_place(pipeline):
     text = "Russian troops run joint patrols east of the Euphrates near Kobani."
     assert {e.mention.name for e in extract_events(text, pipeline)} == {"Kobani"}
+
+
+def test_a_clause_opened_by_a_time_span_and_a_subordinator_is_its_own(pipeline):
+    text = "Israeli jets struck the T4 airbase, days after reports that Turkey was surveying it."
+    (event,) = extract_events(text, pipeline)
+    assert event.actors == ["ISR"]
