@@ -473,7 +473,7 @@ def _rules() -> dict:
             r"\s*" + _BEFORE_SUBORDINATOR + r"(?i:" + _words(data["subordinators"]) + ")"
         ),
         "area_types": frozenset(data["area_types"]),
-        "locator": _locator(data["locators"]["beside"], data["locators"]["within"]),
+        "locator": _locator(data["locators"]["beside"] + data["sides"], data["locators"]["within"]),
         "side_of": re.compile(_words(data["sides"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
         "attributive_after": tuple(data["attributive_after"]),
         "speakers": frozenset(data["agents_only"]["speakers"]),
