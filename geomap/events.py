@@ -22,6 +22,7 @@ from pathlib import Path
 import ahocorasick
 from rapidfuzz import fuzz, process
 
+from geomap.actors import ActorHit
 from geomap.articles import sentences
 from geomap.geoparse import Mention, is_dateline
 from geomap.matching import build_automaton, iter_hits, padded
@@ -544,6 +545,7 @@ def article_events(
         leads = cue_leads(parsed.folded, a, b)
         lead_starts = [pos for pos, _ in leads]
         antecedent: list[str] = []  # actors of the previous sentence of the paragraph
+        previous: tuple[int, int, list[ActorHit]] | None = None  # the last to name actors
         anchor: tuple[str | None, str | None] = (None, None)  # its last explicit date
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
@@ -561,6 +563,7 @@ def article_events(
                 anchor = (date, precision)
             if not ms:  # no place, no event: the sentence lends only its actors and date
                 antecedent = named or antecedent
+                previous = (s, e, in_sentence) if named else previous
                 continue
             # a state's name used for another place's territory ("Kazan, Russia", "near
             # Turkey") names where, not who; as the event's own place ("invaded Ukraine")
@@ -618,6 +621,16 @@ def article_events(
                 if not actors and _acting_anaphor(text[cs:ce], cues):
                     actors = antecedent  # "he", "the warplanes": the previous sentence's actors
                     roles = dict.fromkeys(actors, "agent")
+                elif (
+                    etype in VIOLENT
+                    and previous
+                    and "agent" not in roles.values()
+                    and not _uncoded_agent(ms, cs, cues)
+                ):
+                    # "A separate strike hit ...": violence with no one doing it is done by
+                    # whoever did it in the sentence before
+                    roles |= dict.fromkeys(_agents(text, previous), "agent")
+                    actors = sorted(roles)
                 when = (date, precision)
                 if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings
                     clauses = _clauses(breaks, s, e)
@@ -629,7 +642,28 @@ def article_events(
                 else:
                     _fold(same, report, _local_type(text, cs, ce, m, etype, cues), roles)
             antecedent = named or antecedent
+            previous = (s, e, in_sentence) if named else previous
     return events
+
+
+def _uncoded_agent(ms: list[Mention], cs: int, cues: list[tuple[int, str, int]]) -> bool:
+    """Whether a state outside the actor codes acts in the clause starting at ``cs``
+    ("Azerbaijan routed ..."): a metonymic place before the clause's first cue."""
+    cue = cs + min((pos for pos, _, _ in cues), default=0)
+    return any(not x.literal and cs <= x.start < cue for x in ms)
+
+
+def _agents(text: str, previous: tuple[int, int, list[ActorHit]]) -> list[str]:
+    """Who acts in sentence ``previous`` (its span and actor hits); a statement's
+    speaker is no one who acts."""
+    s, e, hits = previous
+    sent = text[s:e]
+    cues = _cue_hits(sent)
+    etype = event_type(sent, cues)
+    if etype in _rules()["speakers"]:
+        return []
+    roles = actor_roles(sent, [(h.start - s, h.code) for h in hits], etype, cues)
+    return [code for code, role in roles.items() if role == "agent"]
 
 
 _SAME_PERIOD = re.compile(r"\b(?:[Tt]hat|[Tt]he same) (year|month)\b")

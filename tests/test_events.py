@@ -433,6 +433,30 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
     assert event.actors == actors
 
 
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # no one strikes in the second sentence: whoever struck in the one before did
+        ("Israeli jets struck Damascus. A separate strike hit a depot in Homs.", ["ISR"]),
+        # the parties named as victims stay, the agent is added
+        (
+            "Turkish drones hit Qamishli.\n\nA drone killed two SDF fighters in Amuda.",
+            ["SDF", "TUR"],
+        ),
+        # a state outside the actor codes acts itself
+        ("Turkish drones hit Qamishli. Later, Azerbaijan routed Armenian forces in Karabakh.", []),
+        # a speaker does not act: nothing to borrow
+        ("The SDF said on Monday it would respond. A strike hit a depot in Amuda.", []),
+        # a happening with an agent of its own keeps it
+        ("Israeli jets struck Damascus. Rebels shelled Homs.", ["SYR-OPP"]),
+    ],
+)
+def test_violence_with_no_agent_takes_the_agent_of_the_sentence_before(pipeline, text, actors):
+    *_, event = extract_events(text, pipeline)
+    assert event.actors == actors
+    assert all(event.roles[code] == "agent" for code in set(actors) - {"SDF"})
+
+
 @pytest.mark.parametrize("joint", ["soon after", "after", "when", "shortly before"])
 def test_a_subordinate_clause_after_a_comma_has_its_own_actors(pipeline, joint):
     text = f"Rebels shelled Daraa, {joint} Russian jets struck Idlib."
