@@ -62,6 +62,10 @@ def _compounds_kept(alias: str, surface: str) -> bool:
     )
 
 
+# "Syrian and Russian", "U.S., French and British": modifiers coordinated before a word
+_COORDINATED = re.compile(r"(?:[A-Z][\w.]*,\s+)*[A-Z][\w.]*,?\s+and\s+")
+_CAPITALISED = re.compile(r"[A-Z][\w.]*")
+_COORDINATION_REACH = 60  # characters before a hit searched for its coordinated modifiers
 _BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
 _PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
 
@@ -84,6 +88,7 @@ def _forms() -> list[tuple[str, str, bool]]:
         for code, demonyms in data["demonyms"].items()
         for demonym in demonyms
         for noun in data["nouns"]
+        if noun not in data["except"].get(code, ())
     ]
 
 
@@ -138,7 +143,7 @@ class ActorIndex:
             codes = self._codes(text[s:e], values)
             if codes:
                 hits.append((s, e, codes))
-        kept = longest_first(hits)
+        kept = longest_first(hits + self._coordinated(text, hits))
         # "rebel factions backed by Ankara": a group right before a backer phrase that
         # names a proxy (a non-state code, SNA) is that proxy, not the generic group its
         # noun names; "the army, backed by Iran" stays the army
@@ -156,6 +161,27 @@ class ActorIndex:
             if n not in qualified
             for code in dict.fromkeys(codes)
         ]
+
+    def _coordinated(
+        self, text: str, hits: list[tuple[int, int, tuple[str, ...]]]
+    ) -> list[tuple[int, int, tuple[str, ...]]]:
+        """The modifiers coordinated with a hit's first word that make an alias with the
+        rest of it: "Syrian and Russian jets" names "Syrian jets" too, and "U.S., French
+        and British officials" "U.S. officials" and "French officials"."""
+        found = []
+        for s, e, _ in hits:
+            head, _, rest = text[s:e].partition(" ")
+            if not rest or not head[:1].isupper():
+                continue
+            for m in _COORDINATED.finditer(text, max(0, s - _COORDINATION_REACH), s):
+                if m.end() != s:
+                    continue
+                for w in _CAPITALISED.finditer(m[0]):
+                    surface = f"{w[0]} {rest}"
+                    entry = self._automaton.get(phrase_key(surface), None)
+                    if entry and (codes := self._codes(surface, entry[1])):
+                        found.append((m.start() + w.start(), m.start() + w.end(), codes))
+        return found
 
     def _codes(self, surface: str, values: tuple) -> tuple[str, ...]:
         """The codes a hit's surface names among the aliases its key matched (case rules

@@ -217,3 +217,31 @@ def test_a_demonym_with_a_force_noun_names_the_state():
         "Israeli bulldozers": "ISR",
         "French drone": "FRA",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Syrian and Russian warplanes bombed Idlib.",
+            {"Syrian": "SYR-GOV", "Russian warplanes": "RUS"},
+        ),
+        (
+            "Russian, Iranian and Turkish officials met.",
+            {"Russian": "RUS", "Iranian": "IRN", "Turkish officials": "TUR"},
+        ),
+        # a coordinated word that makes no alias with the noun names no one
+        ("Local and Russian troops deployed.", {"Russian troops": "RUS"}),
+    ],
+)
+def test_demonyms_coordinated_before_a_force_noun_each_name_their_state(actors, text, expected):
+    assert {text[h.start : h.end]: h.code for h in actors.find(text)} == expected
+
+
+def test_the_host_countrys_bases_are_where_not_whose(actors):
+    """Russia's "two Syrian bases" are bases in Syria; "Syrian positions" are the army's."""
+    text = "Russia clings to two Syrian bases; Syrian positions were shelled."
+    assert {text[h.start : h.end]: h.code for h in actors.find(text)} == {
+        "Russia": "RUS",
+        "Syrian positions": "SYR-GOV",
+    }
