@@ -464,6 +464,23 @@ def test_a_subordinate_clause_after_a_comma_has_its_own_actors(pipeline, joint):
     assert actors == {"Daraa": ["SYR-OPP"], "Idlib": ["RUS"]}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "When the Assad government collapsed, Israeli troops moved into Quneitra.",
+            {"Quneitra": ["ISR"]},
+        ),
+        (
+            "After Russian jets struck Idlib, rebels shelled Hama.",
+            {"Idlib": ["RUS"], "Hama": ["SYR-OPP"]},
+        ),
+    ],
+)
+def test_a_subordinate_clause_opening_the_sentence_has_its_own_actors(pipeline, text, expected):
+    assert {ev.mention.text: ev.actors for ev in extract_events(text, pipeline)} == expected
+
+
 def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
     text = (
         "Russian jets bombed Aleppo in 2016. Residents of Aleppo, fearing more raids, "
