@@ -699,11 +699,11 @@ _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s
 
 def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """Where sentence ``[s, e)`` splits into clauses, in text order: :data:`_CLAUSE_BREAK`
-    and a comma before a subordinate clause (", soon after Moscow launched ...")."""
+    a comma before a subordinate clause (", soon after Moscow launched ...") and the
+    comma that closes one opening the sentence."""
     rules = _rules()
     breaks = [b.span() for b in rules["breaks"].finditer(text, s, e)]
     if rules["subordinate_start"].match(text, s):
-        # "When the government collapsed, Israeli troops moved in": up to the first comma
         comma = text.find(",", s, breaks[0][0] if breaks else e)
         if comma >= 0:
             breaks.insert(0, (comma, comma + 1))
