@@ -732,6 +732,11 @@ def test_a_place_takes_the_date_of_its_own_happening(pipeline, text, dates):
             "statement",
         ),
         ("In Erbil, a government spokesman called on the PKK to leave.", "Erbil", "statement"),
+        (
+            "Speaking in Amman on Sunday, the minister said smuggling gangs must be stopped.",
+            "Amman",
+            "statement",
+        ),
     ],
 )
 def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
@@ -746,6 +751,12 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("Israel has dug in on the mountain.", "military_presence"),
         ("Security forces arrested five men during a dawn raid in the neighbourhood.", "battle"),
         ("The Israeli enemy launched an aerial aggression on a building.", "airstrike_shelling"),
+        ("Government troops traded fire with gunmen for four days.", "battle"),
+        ("Turkish air defences downed a drone over the town.", "battle"),
+        # a natural disaster strikes without anyone doing it
+        ("The magnitude 7.8 quake struck before dawn near the town.", "other"),
+        # "-held" describes the place; it weighs less than what happened there
+        ("Rebels shelled government-held Aleppo.", "airstrike_shelling"),
     ],
 )
 def test_cues_for_curfews_raids_and_entrenchment(sentence, etype):
