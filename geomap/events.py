@@ -307,7 +307,10 @@ _LEAD_IN = re.compile(  # what may open a sentence before a date that dates all 
     rf"\W*(?:(?:on|in|by|since|early|late|mid)\s+)?(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?(?:the\s+)?",
     re.IGNORECASE,
 )
-_RELATIVE_WORD = re.compile(r"\b(?:that|which|who|whose|since|when|after|before|until)\b")
+_RELATIVE_WORD = re.compile(  # "before dawn" is a time of day, not a clause
+    r"\b(?:that|which|who|whose|when|"
+    r"(?:since|after|before|until)(?!\s+(?:dawn|daybreak|sunrise|noon|dusk|sunset|midnight)))\b"
+)
 
 
 def _date_phrases(sent: str, anchor: str | None) -> list[tuple[int, int, str | None, str | None]]:

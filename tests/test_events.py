@@ -697,6 +697,11 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Araghchi visited Damascus in early October and Istanbul on October 18, 2024.",
             {"Damascus": None, "Istanbul": "2024-10-18"},
         ),
+        # "before dawn" is a time of day, not a clause of its own
+        (
+            "Russian jets struck before dawn on February 6, 2023, near Saraqeb.",
+            {"Saraqib": "2023-02-06"},
+        ),
         # "in June of that year": the month of the year just given
         (
             "Hezbollah deployed in 2013, when it recaptured al-Qusayr in June of that year.",
