@@ -65,6 +65,7 @@ def _compounds_kept(alias: str, surface: str) -> bool:
 # "Syrian and Russian", "U.S., French and British": modifiers coordinated before a word
 _COORDINATED = re.compile(r"(?:[A-Z][\w.]*,\s+)*[A-Z][\w.]*,?\s+and\s+")
 _CAPITALISED = re.compile(r"[A-Z][\w.]*")
+_AND_BEFORE = re.compile(r"\sand\s+\Z")  # the cheap test: "and" right before a hit
 _COORDINATION_REACH = 60  # characters before a hit searched for its coordinated modifiers
 _BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
 _PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
@@ -143,7 +144,9 @@ class ActorIndex:
             codes = self._codes(text[s:e], values)
             if codes:
                 hits.append((s, e, codes))
-        kept = longest_first(hits + self._coordinated(text, hits))
+        kept = longest_first(hits)
+        if coordinated := self._coordinated(text, kept):
+            kept = longest_first(kept + coordinated)
         # "rebel factions backed by Ankara": a group right before a backer phrase that
         # names a proxy (a non-state code, SNA) is that proxy, not the generic group its
         # noun names; "the army, backed by Iran" stays the army
@@ -170,6 +173,8 @@ class ActorIndex:
         and British officials" "U.S. officials" and "French officials"."""
         found = []
         for s, e, _ in hits:
+            if not _AND_BEFORE.search(text, max(0, s - 6), s):
+                continue
             head, _, rest = text[s:e].partition(" ")
             if not rest or not head[:1].isupper():
                 continue

@@ -632,7 +632,9 @@ def article_events(
                 ):
                     # "A separate strike hit ...": violence with no one doing it is done by
                     # whoever did it in the sentence before
-                    roles |= dict.fromkeys(_agents(text, previous), "agent")
+                    ps, pe, hits_before = previous
+                    agents = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe))
+                    roles |= dict.fromkeys(agents, "agent")
                     actors = sorted(roles)
                 when = (date, precision)
                 if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings
@@ -656,12 +658,9 @@ def _uncoded_agent(ms: list[Mention], cs: int, cues: list[tuple[int, str, int]])
     return any(not x.literal and cs <= x.start < cue for x in ms)
 
 
-def _agents(text: str, previous: tuple[int, int, list[ActorHit]]) -> list[str]:
-    """Who acts in sentence ``previous`` (its span and actor hits); a statement's
-    speaker is no one who acts."""
-    s, e, hits = previous
-    sent = text[s:e]
-    cues = _cue_hits(sent)
+def _agents(sent: str, s: int, hits: list[ActorHit], cues: list[tuple[int, str, int]]) -> list[str]:
+    """Who acts in a sentence starting at ``s``, given its actor ``hits`` and its
+    :func:`_cue_hits`; a statement's speaker is no one who acts."""
     etype = event_type(sent, cues)
     if etype in _rules()["speakers"]:
         return []
