@@ -386,6 +386,8 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
     ]
     if m.kind == "country":
         return not any(o.country == m.country or cs <= o.start < ce for o in finer)
+    if m.kind == "natural_feature":  # "a bridge over the Orontes near Hermel"
+        return not any(cs <= o.start < ce for o in finer)
     if m.kind == "governorate":
         return not any(o.admin1 == m.name for o in finer)
     return True
@@ -414,8 +416,11 @@ def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: b
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
         return False  # "patrols east of the Euphrates near Kobani" happen at Kobani
+    # a place locates one no larger than itself: "the Orontes near Jisr al-Shughur" is
+    # where on the river, not a river near the town
     how = rules["locator"].fullmatch(text, previous.end, m.start)
-    return bool(how) and (how.lastgroup == "beside" or _size(m) > _size(previous))
+    larger = _size(m) - _size(previous)
+    return bool(how) and (larger > 0 or (larger == 0 and how.lastgroup == "beside"))
 
 
 def _side_area(text: str, m: Mention) -> bool:
@@ -431,10 +436,12 @@ _LOCATOR_REACH = 80  # characters: longer gaps between two places hold more than
 
 def _locator(beside: list[str], within: list[str]) -> re.Pattern[str]:
     """The text between two places where the second only locates the first: after the
-    first's parenthesised alias and a comma, a distance, then a phrase (the group named
-    after its kind), then up to three lower-case words ("near the northeastern city of")."""
+    first's parenthesised alias and a comma, an apposition ("a village that straddles the
+    border"), a distance, then a phrase (the group named after its kind), then up to
+    three lower-case words ("near the northeastern city of")."""
     return re.compile(
-        r"[\s)]*(?:\([^)]*\)\s*)?,?\s*(?:(?:some|about|around|roughly)\s+)?"
+        r"[\s)]*(?:\([^)]*\)\s*)?,?\s*(?:an?\s+(?:[a-z-]+\s+){1,6}?)?"
+        r"(?:(?:some|about|around|roughly)\s+)?"
         r"(?:\d[\d.,]*\s*(?:km|kilometres|kilometers|miles)\s+)?(?:the\s+)?"
         rf"(?:(?P<beside>{_words(beside)})|(?P<within>{_words(within)}))"
         r"\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}"

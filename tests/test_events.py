@@ -649,6 +649,10 @@ def test_a_place_takes_the_type_of_its_own_stretch(pipeline, text, place, etype)
         ("Damascus, SANA \u2013 Shelling hit Jobar.", {"Jobar"}),
         # two places of one size: "in" does not make the second a reference
         ("Aid convoys from Aleppo arrived in Homs.", {"Aleppo", "Homs"}),
+        # the locator may end an apposition on the first place
+        ("Jets struck Sarmada, a crowded town north of Idlib.", {"Sarmada"}),
+        # a smaller place "near" a larger one locates the happening, not the other way
+        ("Jets destroyed a bridge on the Orontes near Jisr al-Shughur.", {"Jisr al-Shughur"}),
     ],
 )
 def test_a_place_that_only_locates_another_carries_no_event(pipeline, text, places):
@@ -771,6 +775,23 @@ def test_cues_for_curfews_raids_and_entrenchment(sentence, etype):
 def test_a_river_after_a_side_names_an_area_not_a_place(pipeline):
     text = "Russian troops run joint patrols east of the Euphrates near Kobani."
     assert {e.mention.name for e in extract_events(text, pipeline)} == {"Kobani"}
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # a river or a mountain yields to a finer place in its clause
+        ("Jets destroyed a bridge over the Orontes near Jisr al-Shughur.", {"Jisr al-Shughur"}),
+        ("In Harem, a town on the Orontes River, rescuers recovered 30 bodies.", {"Harim"}),
+        # with none, the happening is there; a finer place in another clause leaves it
+        (
+            "The SDF took Baghouz in 2019, but ISIS cells stepped up attacks across the Badia.",
+            {"Baghouz", "Syrian Desert"},
+        ),
+    ],
+)
+def test_a_natural_feature_yields_to_a_finer_place_in_its_clause(pipeline, text, places):
+    assert {e.mention.name for e in extract_events(text, pipeline)} == places
 
 
 def test_a_clause_opened_by_a_time_span_and_a_subordinator_is_its_own(pipeline):
