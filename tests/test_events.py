@@ -764,8 +764,8 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("Turkish air defences downed a drone over the town.", "battle"),
         # a natural disaster strikes without anyone doing it
         ("The magnitude 7.8 quake struck before dawn near the town.", "other"),
-        # "-held" describes the place; it weighs less than what happened there
-        ("Rebels shelled government-held Aleppo.", "airstrike_shelling"),
+        # "-held" describes the place, not what happened there
+        ("In government-held Aleppo, at least 430 people were killed.", "other"),
     ],
 )
 def test_cues_for_curfews_raids_and_entrenchment(sentence, etype):
