@@ -35,6 +35,20 @@ _CAP_PHRASE = re.compile(  # the lookahead (implied by the rest) lets re skip ah
     r"(?:[ -](?:(?:al|el|ad|as|ash|az|ar|at|an|ez|es|ed|bin|ibn|de)[- ])?[A-Z][\w’'ʼ-]*){0,3}"
 )
 _POSSESSIVE_END = re.compile(r"[’']s?$")
+_POSSESSIVE_GAP = re.compile(r"[’']s?\s+(?:(?:[a-z]+ern|central)\s+)?")  # "Syria's northern"
+
+
+def _owns_place(text: str, m: Mention, after: Mention | None) -> bool:
+    """Whether a country's possessive names a place inside it ("Syria's Idlib province",
+    "Lebanon's Bekaa Valley"): territory. "Russia's Hmeimim airbase", in Syria, is
+    Russia's as a state."""
+    return (
+        after is not None
+        and after.country == m.country
+        and bool(_POSSESSIVE_GAP.fullmatch(text, m.end, after.start))
+    )
+
+
 _DEMONYM = re.compile(r"(?:ians?|ish|ese|eans?)$")  # "Syrians", "Turkish": not places
 FUZZY_MIN_LEN = 7
 _CUE_WORD = re.compile(r"[\w'’]+")
@@ -521,8 +535,13 @@ class Geoparser:
         insists", "ties with Ankara") unless a cue says they name territory ("in Syria",
         "Syria's borders", "Kazan, Russia"); other places are literal."""
         previous: Mention | None = None
-        for m in mentions:
-            if m.kind == "country" or m.place_id in self._capitals or m.text.lower() in self._seats:
+        for i, m in enumerate(mentions):
+            after = mentions[i + 1] if i + 1 < len(mentions) else None
+            if m.kind == "country" and _owns_place(text, m, after):
+                m.literal = True  # "Syria's Idlib province": a place in it, not its state
+            elif (
+                m.kind == "country" or m.place_id in self._capitals or m.text.lower() in self._seats
+            ):
                 m.literal = self._names_territory_once(text, m, previous, told)
             previous = m
 

@@ -146,6 +146,22 @@ def test_country_after_a_town_and_comma_is_literal(pipeline):
     assert at(mentions, text, "Syria").literal is True
 
 
+@pytest.mark.parametrize(
+    ("text", "literal"),
+    [
+        # a place inside the country: territory
+        ("Blocks were flattened in Syria\u2019s Idlib and Aleppo provinces.", True),
+        ("Jets struck Lebanon's northern Bekaa Valley.", True),
+        # a base of the state in another country: the state
+        ("Generals at Russia's Hmeimim airbase mediated.", False),
+        ("Syria's Assad hosts Russian envoy.", False),
+    ],
+)
+def test_a_country_owning_a_place_inside_it_is_literal(pipeline, text, literal):
+    country = text.split("'")[0].split("\u2019")[0].split()[-1]
+    assert at(parse(pipeline, text), text, country).literal is literal
+
+
 # -- resolution with context --------------------------------------------------------
 
 
