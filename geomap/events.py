@@ -612,17 +612,18 @@ def article_events(
                 etype = _mention_type(text, cs, ce, m, cues, types)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue
+                end = _parties_end(text, cs, ce, m)
                 hits = [
                     (h.start - cs, h.code)
                     for h in in_sentence
                     if cs <= h.start
-                    and h.end <= ce
+                    and h.end <= end
                     and ((h.start, h.end) not in territory or h.start == m.start)
                     and (h.start, h.end) not in topics
                     and not any(a <= h.start < b for a, b in cited)
                 ]
                 for x in ms:
-                    if cs <= x.start < ce and (x.start, x.end) not in topics:
+                    if cs <= x.start < end and (x.start, x.end) not in topics:
                         hits += [
                             (x.start - cs, c)
                             for c in pipeline.mention_actors([x], metonymic_only=True)
@@ -656,6 +657,20 @@ def article_events(
             antecedent = named or antecedent
             previous = (s, e, in_sentence) if named else previous
     return events
+
+
+# a relative stretch, with the ", where" stretch that tells what happens at a place in it
+_RELATIVE = re.compile(r",\s+(?:who|whose|which)\b[^,;]*(?:,\s*where\b[^,;]*)?")
+
+
+def _parties_end(text: str, cs: int, ce: int, m: Mention) -> int:
+    """Where the parties of a mention in clause ``[cs, ce)`` end: at the end of the
+    relative stretch it is in ("Araghchi, who visited Damascus ..., has been urging
+    Turkey": Turkey is no party to the visit), else at the clause's end."""
+    for r in _RELATIVE.finditer(text, cs, ce):
+        if r.start() <= m.start < r.end():
+            return r.end()
+    return ce
 
 
 def _uncoded_agent(ms: list[Mention], cs: int, cues: list[tuple[int, str, int]]) -> bool:

@@ -457,6 +457,28 @@ def test_violence_with_no_agent_takes_the_agent_of_the_sentence_before(pipeline,
     assert all(event.roles[code] == "agent" for code in set(actors) - {"SDF"})
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what the main clause says after a relative stretch is no part of it
+        (
+            "Iran's foreign minister, who visited Damascus in October, has urged Turkey "
+            "to spare the Islamic State's foes.",
+            {"Damascus": ["IRN"]},
+        ),
+        # a ", where" stretch on a place inside the relative stretch belongs to it
+        (
+            "Guards shot dead five smugglers near Rukban, which lies near al-Tanf, "
+            "where US forces are stationed.",
+            {"Al-Tanf garrison": ["USA"]},
+        ),
+    ],
+)
+def test_a_place_in_a_relative_stretch_takes_its_parties_from_before_it(pipeline, text, expected):
+    found = {ev.mention.name: ev.actors for ev in extract_events(text, pipeline)}
+    assert {name: found.get(name) for name in expected} == expected
+
+
 @pytest.mark.parametrize("joint", ["soon after", "after", "when", "shortly before"])
 def test_a_subordinate_clause_after_a_comma_has_its_own_actors(pipeline, joint):
     text = f"Rebels shelled Daraa, {joint} Russian jets struck Idlib."
