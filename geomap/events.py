@@ -300,8 +300,23 @@ def _explicit_date(sentence: str) -> tuple[str | None, str | None]:
 _YEARLESS = re.compile(  # "in early October", "on June 3": a date the text leaves open
     r"\b(?:[Ii]n|[Oo]n|[Ee]arly|[Ll]ate|[Mm]id-?)\s+(?:early\s+|late\s+|mid-?)?"
     + _MONTH
-    + r"\b(?!,?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d)"
+    + r"\b(?:\s+(\d{1,2})\b)?(?!,?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d)"
 )
+
+
+def _in_month(month: re.Match[str], anchor: str) -> tuple[str | None, str | None]:
+    """A :data:`_YEARLESS` date ("on March 8") when the ``anchor`` date just given is in
+    the same month: in its year, with the day when one is given. In another month the
+    year stays open ("in April", after "since 1984")."""
+    mon = MONTHS[month[1].lower()]
+    if anchor[5:7] != f"{mon:02d}":
+        return None, None
+    if not month[2]:
+        return anchor[:7], "month"
+    try:
+        return dt.date(int(anchor[:4]), mon, int(month[2])).isoformat(), "day"
+    except ValueError:
+        return None, None
 _OF_THAT_YEAR = re.compile(_MONTH + r"\s+of\s+(?:that|the\s+same)\s+year\b")
 _LEAD_IN = re.compile(  # what may open a sentence before a date that dates all of it
     rf"\W*(?:(?:on|in|by|since|early|late|mid)\s+)?(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?(?:the\s+)?",
@@ -569,6 +584,9 @@ def article_events(
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
                 # "later that year": the year (or month) of the date just given
                 date, precision = _truncate(anchor[0], same[1].lower())
+            elif date is None and anchor[0] and (month := _YEARLESS.search(sent)):
+                # "on March 8" after "early March 2025": the month the text is in
+                date, precision = _in_month(month, anchor[0])
             elif date:
                 anchor = (date, precision)
             if not ms:  # no place, no event: the sentence lends only its actors and date

@@ -723,6 +723,16 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Araghchi visited Damascus in early October and Istanbul on October 18, 2024.",
             {"Damascus": None, "Istanbul": "2024-10-18"},
         ),
+        # a month without a year, just after a date in that month: the same month
+        (
+            "Violence engulfed the coast in early March 2025. On March 8, gunmen attacked Baniyas.",
+            {"Baniyas": "2025-03-08"},
+        ),
+        # after a date in another month, its year stays open
+        (
+            "The PKK has fought since 1984. Drones struck Sulaymaniyah in April.",
+            {"Sulaymaniyah": None},
+        ),
         # "before dawn" is a time of day, not a clause of its own
         (
             "Russian jets struck before dawn on February 6, 2023, near Saraqeb.",
