@@ -317,6 +317,8 @@ def _in_month(month: re.Match[str], anchor: str) -> tuple[str | None, str | None
         return dt.date(int(anchor[:4]), mon, int(month[2])).isoformat(), "day"
     except ValueError:
         return None, None
+
+
 _OF_THAT_YEAR = re.compile(_MONTH + r"\s+of\s+(?:that|the\s+same)\s+year\b")
 _LEAD_IN = re.compile(  # what may open a sentence before a date that dates all of it
     rf"\W*(?:(?:on|in|by|since|early|late|mid)\s+)?(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?(?:the\s+)?",
@@ -584,6 +586,11 @@ def article_events(
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
                 # "later that year": the year (or month) of the date just given
                 date, precision = _truncate(anchor[0], same[1].lower())
+            elif date is None and anchor[1] == "day" and (later := _DAYS_LATER.search(sent)):
+                # "the following day", "two days later": counted from the date just given
+                days = int(_NUMBERS.get(later[1].lower(), later[1])) if later[1] else 1
+                when = dt.date.fromisoformat(anchor[0]) + dt.timedelta(days=days)
+                date, precision = anchor = (when.isoformat(), "day")  # the story's clock moves
             elif date is None and anchor[0] and (month := _YEARLESS.search(sent)):
                 # "on March 8" after "early March 2025": the month the text is in
                 date, precision = _in_month(month, anchor[0])
@@ -708,6 +715,11 @@ def _agents(sent: str, s: int, hits: list[ActorHit], cues: list[tuple[int, str, 
     return [code for code, role in roles.items() if role == "agent"]
 
 
+_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_DAYS_LATER = re.compile(
+    r"\b(?:[Tt]he\s+(?:following|next)\s+(?:day|morning|evening|night)"
+    r"|(\d|[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even)\s+days?\s+later)\b"
+)
 _SAME_PERIOD = re.compile(r"\b(?:[Tt]hat|[Tt]he same) (year|month)\b")
 
 

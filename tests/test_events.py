@@ -728,6 +728,12 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Violence engulfed the coast in early March 2025. On March 8, gunmen attacked Baniyas.",
             {"Baniyas": "2025-03-08"},
         ),
+        # "the following day", "two days later": from the day just given
+        (
+            "Jets struck Deir ez-Zor on January 4, 2024. The following day, drones hit "
+            "Albu Kamal. Two days later, shelling hit Mayadin.",
+            {"Abu Kamal": "2024-01-05", "Al-Mayadin": "2024-01-07"},
+        ),
         # after a date in another month, its year stays open
         (
             "The PKK has fought since 1984. Drones struck Sulaymaniyah in April.",
