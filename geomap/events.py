@@ -685,14 +685,14 @@ def article_events(
 
 
 # a relative stretch, with the ", where" stretch that tells what happens at a place in it
-_RELATIVE = re.compile(r",\s+(?:who|whose|which)\b[^,;]*(?:,\s*where\b[^,;]*)?")
+_RELATIVE_STRETCH = re.compile(r",\s+(?:who|whose|which)\b[^,;]*(?:,\s*where\b[^,;]*)?")
 
 
 def _parties_end(text: str, cs: int, ce: int, m: Mention) -> int:
     """Where the parties of a mention in clause ``[cs, ce)`` end: at the end of the
     relative stretch it is in ("Araghchi, who visited Damascus ..., has been urging
     Turkey": Turkey is no party to the visit), else at the clause's end."""
-    for r in _RELATIVE.finditer(text, cs, ce):
+    for r in _RELATIVE_STRETCH.finditer(text, cs, ce):
         if r.start() <= m.start < r.end():
             return r.end()
     return ce
