@@ -442,9 +442,11 @@ def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: b
 
 def _side_area(text: str, m: Mention) -> bool:
     """A river or another natural feature after a side ("east of the Euphrates"): it
-    names the area on that side."""
-    return m.kind == "natural_feature" and bool(
-        _rules()["side_of"].search(text, max(0, m.start - 30), m.start)
+    names the area on that side; so does any place after a side set off by a comma
+    (", west of Saraqib,"), which locates what comes before it, named or not."""
+    side = _rules()["side_of"].search(text, max(0, m.start - 30), m.start)
+    return bool(side) and (
+        m.kind == "natural_feature" or text[: side.start()].rstrip().endswith(",")
     )
 
 

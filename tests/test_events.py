@@ -671,6 +671,9 @@ def test_a_place_takes_the_type_of_its_own_stretch(pipeline, text, place, etype)
         ("Damascus, SANA \u2013 Shelling hit Jobar.", {"Jobar"}),
         # two places of one size: "in" does not make the second a reference
         ("Aid convoys from Aleppo arrived in Homs.", {"Aleppo", "Homs"}),
+        # a side set off by commas locates what comes before it, even a place the
+        # gazetteer lacks
+        ("The patrol set out from Tronba, west of Saraqeb, on Monday.", set()),
         # the locator may end an apposition on the first place
         ("Jets struck Sarmada, a crowded town north of Idlib.", {"Sarmada"}),
         # a smaller place "near" a larger one locates the happening, not the other way
