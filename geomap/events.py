@@ -676,7 +676,11 @@ def article_events(
                     clauses = _clauses(breaks, s, e)
                     when = _mention_date(text, s, phrases, clauses, m, (cs, ce), cues_of)
                 report = Report(sent, s, e, m, actors, *when)
-                same = next((ev for ev in events if _same_in_article(ev, m, etype, when[0])), None)
+                agents = {code for code, role in roles.items() if role == "agent"}
+                same = next(
+                    (ev for ev in events if _same_in_article(ev, m, etype, when[0], agents)),
+                    None,
+                )
                 if same is None:
                     events.append(Event(m, etype, actors, *when, [report], roles))
                 else:
@@ -857,13 +861,19 @@ def _local_type(
     return etype if any(t == etype and a <= cs + pos < b for pos, t, _ in cues) else "other"
 
 
-def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None) -> bool:
+def _same_in_article(
+    ev: Event, m: Mention, etype: str, date: str | None, agents: set[str]
+) -> bool:
     """One article, one place: later sentences at the place continue the same happening
-    (a repeated caption, a back-reference) unless their type or date says otherwise."""
+    (a repeated caption, a back-reference) unless their type or date says otherwise, or
+    a typed report's ``agents`` do: other hands did it ("government shelling struck
+    Ariha" ... "Russian jets struck Ariha")."""
+    done_by = {code for code, role in ev.roles.items() if role == "agent"}
     return (
         (ev.mention.place_id == m.place_id or _within_area(ev, m, etype))
         and dates_compatible(ev.date, date)
         and (ev.event_type == etype or "other" in (ev.event_type, etype))
+        and (etype == "other" or not agents or not done_by or bool(agents & done_by))
     )
 
 

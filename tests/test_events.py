@@ -503,6 +503,20 @@ def test_a_subordinate_clause_opening_the_sentence_has_its_own_actors(pipeline, 
     assert {ev.mention.text: ev.actors for ev in extract_events(text, pipeline)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "events"),
+    [
+        # other hands, another happening
+        ("Government artillery shelled Ariha. Russian jets also struck Ariha.", 2),
+        # the same hands, or a report that names none, continue it
+        ("Russian jets struck Ariha. Russian warplanes struck Ariha again at dawn.", 1),
+        ("Russian jets struck Ariha. Residents of Ariha said the strikes hit a market.", 1),
+    ],
+)
+def test_reports_at_one_place_by_other_hands_are_other_events(pipeline, text, events):
+    assert len(extract_events(text, pipeline)) == events
+
+
 def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
     text = (
         "Russian jets bombed Aleppo in 2016. Residents of Aleppo, fearing more raids, "
