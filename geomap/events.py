@@ -861,9 +861,7 @@ def _local_type(
     return etype if any(t == etype and a <= cs + pos < b for pos, t, _ in cues) else "other"
 
 
-def _same_in_article(
-    ev: Event, m: Mention, etype: str, date: str | None, agents: set[str]
-) -> bool:
+def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None, agents: set[str]) -> bool:
     """One article, one place: later sentences at the place continue the same happening
     (a repeated caption, a back-reference) unless their type or date says otherwise, or
     a typed report's ``agents`` do: other hands did it ("government shelling struck
