@@ -817,6 +817,9 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("The Israeli enemy launched an aerial aggression on a building.", "airstrike_shelling"),
         ("Government troops traded fire with gunmen for four days.", "battle"),
         ("Turkish air defences downed a drone over the town.", "battle"),
+        # relief is not a deployment
+        ("The first UN convoy crossed through the border gate on Thursday.", "other"),
+        ("Turkish units in the region joined search and rescue efforts.", "other"),
         # a natural disaster strikes without anyone doing it
         ("The magnitude 7.8 quake struck before dawn near the town.", "other"),
         # "-held" describes the place, not what happened there
