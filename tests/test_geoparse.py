@@ -199,7 +199,12 @@ def test_astana_the_city_is_still_a_place(pipeline):
 
 
 @pytest.mark.parametrize(
-    "text", ["Clashes in Idlib province continued.", "Shelling hit the province of Idlib."]
+    "text",
+    [
+        "Clashes in Idlib province continued.",
+        "Shelling hit the province of Idlib.",
+        "Israel has dug in across Idlib.",  # an area, not the city
+    ],
 )
 def test_province_cue_selects_the_governorate(pipeline, text):
     m = at(parse(pipeline, text), text, "Idlib")
