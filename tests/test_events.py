@@ -817,6 +817,10 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("The Israeli enemy launched an aerial aggression on a building.", "airstrike_shelling"),
         ("Government troops traded fire with gunmen for four days.", "battle"),
         ("Turkish air defences downed a drone over the town.", "battle"),
+        ("Residents of Bab Amr held a rally in support of the campaign.", "protest"),
+        ("Bulldozers have dug trenches and raised earth berms near the town.", "military_presence"),
+        ("Tabqa and Raqqa have been under SDF control since 2017.", "military_presence"),
+        ("Hundreds of families fled to the airbase, seeking protection.", "other"),
         # relief is not a deployment
         ("The first UN convoy crossed through the border gate on Thursday.", "other"),
         ("Turkish units in the region joined search and rescue efforts.", "other"),
