@@ -444,7 +444,10 @@ def _side_area(text: str, m: Mention) -> bool:
     """A river or another natural feature after a side ("east of the Euphrates"): it
     names the area on that side; so does any place after a side set off by a comma
     (", west of Saraqib,"), which locates what comes before it, named or not."""
-    side = _rules()["side_of"].search(text, max(0, m.start - 30), m.start)
+    start = max(0, m.start - 30)
+    if m.kind != "natural_feature" and text.find(",", start, m.start) < 0:
+        return False  # the cheap test first: most places follow no comma
+    side = _rules()["side_of"].search(text, start, m.start)
     return bool(side) and (
         m.kind == "natural_feature" or text[: side.start()].rstrip().endswith(",")
     )
@@ -698,6 +701,8 @@ def _parties_end(text: str, cs: int, ce: int, m: Mention) -> int:
     """Where the parties of a mention in clause ``[cs, ce)`` end: at the end of the
     relative stretch it is in ("Araghchi, who visited Damascus ..., has been urging
     Turkey": Turkey is no party to the visit), else at the clause's end."""
+    if text.find(" wh", cs, ce) < 0:  # the cheap test first: most clauses have none
+        return ce
     for r in _RELATIVE_STRETCH.finditer(text, cs, ce):
         if r.start() <= m.start < r.end():
             return r.end()
@@ -758,7 +763,7 @@ _CLAUSE_BREAK = re.compile(r";|\s[–—]\s|,\s+(?:but|while|whereas|although)\s
 
 
 def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
-    """Where sentence ``[s, e)`` splits into clauses, in text order: :data:`_CLAUSE_BREAK`
+    """Where sentence ``[s, e)`` splits into clauses, in text order: :data:`_CLAUSE_BREAK`,
     a comma before a subordinate clause (", soon after Moscow launched ...") and the
     comma that closes one opening the sentence."""
     rules = _rules()
@@ -866,13 +871,18 @@ def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None, agents
     (a repeated caption, a back-reference) unless their type or date says otherwise, or
     a typed report's ``agents`` do: other hands did it ("government shelling struck
     Ariha" ... "Russian jets struck Ariha")."""
-    done_by = {code for code, role in ev.roles.items() if role == "agent"}
     return (
         (ev.mention.place_id == m.place_id or _within_area(ev, m, etype))
         and dates_compatible(ev.date, date)
         and (ev.event_type == etype or "other" in (ev.event_type, etype))
-        and (etype == "other" or not agents or not done_by or bool(agents & done_by))
+        and (etype == "other" or not agents or _shared_agent(ev, agents))
     )
+
+
+def _shared_agent(ev: Event, agents: set[str]) -> bool:
+    """Whether an event has one of ``agents`` as an agent, or no agent at all."""
+    done_by = [code for code, role in ev.roles.items() if role == "agent"]
+    return not done_by or not agents.isdisjoint(done_by)
 
 
 def _within_area(ev: Event, m: Mention, etype: str) -> bool:
