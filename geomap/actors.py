@@ -65,7 +65,7 @@ def _compounds_kept(alias: str, surface: str) -> bool:
 # "Syrian and Russian", "U.S., French and British": modifiers coordinated before a word
 _COORDINATED = re.compile(r"(?:[A-Z][\w.]*,\s+)*[A-Z][\w.]*,?\s+and\s+")
 _CAPITALISED = re.compile(r"[A-Z][\w.]*")
-_AND_BEFORE = re.compile(r"\sand\s+\Z")  # the cheap test: "and" right before a hit
+_AND = re.compile(r"\sand\s+")  # the cheap test: a hit right after "and"
 _COORDINATION_REACH = 60  # characters before a hit searched for its coordinated modifiers
 _BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
 _PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
@@ -172,8 +172,9 @@ class ActorIndex:
         rest of it: "Syrian and Russian jets" names "Syrian jets" too, and "U.S., French
         and British officials" "U.S. officials" and "French officials"."""
         found = []
+        after_and = {a.end() for a in _AND.finditer(text)}
         for s, e, _ in hits:
-            if not _AND_BEFORE.search(text, max(0, s - 6), s):
+            if s not in after_and:
                 continue
             head, _, rest = text[s:e].partition(" ")
             if not rest or not head[:1].isupper():
