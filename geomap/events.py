@@ -382,7 +382,10 @@ def _mention_date(
                 continue
         else:
             c0, c1 = next(c for c in clauses if c[0] <= pos < c[1])
-            if not subordinate and cues_of(c0, c1):
+            # a clause opening the sentence ("As rebels closed in in early December 2024,
+            # ...") dates the main clause too
+            opener = c0 == s and bool(_rules()["opening_clause"].match(text, s))
+            if not subordinate and not opener and cues_of(c0, c1):
                 continue
         if best is None or abs(pos - m.start) < abs(best[0] - m.start):
             best = (pos, iso, precision)
@@ -504,6 +507,9 @@ def _rules() -> dict:
         # a clause that starts with one (after its comma) is subordinate
         "subordinate_start": re.compile(
             r"\s*" + _BEFORE_SUBORDINATOR + r"(?i:" + _words(data["subordinators"]) + ")"
+        ),
+        "opening_clause": re.compile(
+            r"\W*(?i:" + _words(data["subordinators"] + data["openers"]) + r")\s"
         ),
         "area_types": frozenset(data["area_types"]),
         "locator": _locator(data["locators"]["beside"] + data["sides"], data["locators"]["within"]),
@@ -768,7 +774,7 @@ def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
     comma that closes one opening the sentence."""
     rules = _rules()
     breaks = [b.span() for b in rules["breaks"].finditer(text, s, e)]
-    if rules["subordinate_start"].match(text, s):
+    if rules["opening_clause"].match(text, s):
         comma = text.find(",", s, breaks[0][0] if breaks else e)
         if comma >= 0:
             breaks.insert(0, (comma, comma + 1))

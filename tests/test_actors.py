@@ -210,12 +210,16 @@ def test_a_demonym_with_a_force_noun_names_the_state():
     from geomap.actors import ActorIndex
 
     index = ActorIndex.load()
-    text = "Russian positions near Palmyra, Israeli bulldozers in Quneitra, a French drone."
+    text = (
+        "Russian positions near Palmyra, Israeli bulldozers in Quneitra, a French drone, "
+        "Syrian shells."
+    )
     found = {text[h.start : h.end]: h.code for h in index.find(text)}
     assert found == {
         "Russian positions": "RUS",
         "Israeli bulldozers": "ISR",
         "French drone": "FRA",
+        "Syrian shells": "SYR-GOV",
     }
 
 

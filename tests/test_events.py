@@ -497,6 +497,11 @@ def test_a_subordinate_clause_after_a_comma_has_its_own_actors(pipeline, joint):
             "After Russian jets struck Idlib, rebels shelled Hama.",
             {"Idlib": ["RUS"], "Hama": ["SYR-OPP"]},
         ),
+        (
+            "As rebel forces closed in on the capital, Iranian commanders withdrew from "
+            "Deir ez-Zor.",
+            {"Deir ez-Zor": ["IRN"]},
+        ),
     ],
 )
 def test_a_subordinate_clause_opening_the_sentence_has_its_own_actors(pipeline, text, expected):
@@ -765,6 +770,12 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
         (
             "Hezbollah deployed in 2013, when it recaptured al-Qusayr in June of that year.",
             {"Al-Qusayr": "2013-06"},
+        ),
+        # a clause opening the sentence dates the main clause too
+        (
+            "As rebels closed in on the capital in early December 2024, Iranian "
+            "commanders withdrew from Deir ez-Zor.",
+            {"Deir ez-Zor": "2024-12"},
         ),
     ],
 )
