@@ -773,7 +773,7 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
         ),
         # a clause opening the sentence dates the main clause too
         (
-            "As rebels closed in on the capital in early December 2024, Iranian "
+            "As rebels captured the capital in early December 2024, Iranian "
             "commanders withdrew from Deir ez-Zor.",
             {"Deir ez-Zor": "2024-12"},
         ),
