@@ -382,8 +382,8 @@ def _mention_date(
                 continue
         else:
             c0, c1 = next(c for c in clauses if c[0] <= pos < c[1])
-            # a clause opening the sentence ("As rebels closed in in early December 2024,
-            # ...") dates the main clause too
+            # a clause opening the sentence ("As rebels captured the capital in early
+            # December 2024, ...") dates the main clause too
             opener = c0 == s and bool(_rules()["opening_clause"].match(text, s))
             if not subordinate and not opener and cues_of(c0, c1):
                 continue
@@ -675,10 +675,10 @@ def article_events(
                     and not _uncoded_agent(ms, cs, cues)
                 ):
                     # "A separate strike hit ...": violence with no one doing it is done by
-                    # whoever did it in the sentence before
+                    # whoever acted in the last sentence that named anyone
                     ps, pe, hits_before = previous
-                    agents = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe))
-                    roles |= dict.fromkeys(agents, "agent")
+                    borrowed = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe))
+                    roles |= dict.fromkeys(borrowed, "agent")
                     actors = sorted(roles)
                 when = (date, precision)
                 if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings
