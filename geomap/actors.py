@@ -62,8 +62,8 @@ def _compounds_kept(alias: str, surface: str) -> bool:
     )
 
 
-# "Syrian and Russian", "U.S., French and British": modifiers coordinated before a word
-_COORDINATED = re.compile(r"(?:[A-Z][\w.]*,\s+)*[A-Z][\w.]*,?\s+and\s+")
+# "Syrian and Russian", "Russian, Iranian and": modifiers coordinated right before a word
+_COORDINATED = re.compile(r"(?:[A-Z][\w.]*,\s+)*[A-Z][\w.]*,?\s+and\s+\Z")
 _CAPITALISED = re.compile(r"[A-Z][\w.]*")
 _AND = re.compile(r"\sand\s+")  # the cheap test: a hit right after "and"
 _COORDINATION_REACH = 60  # characters before a hit searched for its coordinated modifiers
@@ -169,8 +169,8 @@ class ActorIndex:
         self, text: str, hits: list[tuple[int, int, tuple[str, ...]]]
     ) -> list[tuple[int, int, tuple[str, ...]]]:
         """The modifiers coordinated with a hit's first word that make an alias with the
-        rest of it: "Syrian and Russian jets" names "Syrian jets" too, and "U.S., French
-        and British officials" "U.S. officials" and "French officials"."""
+        rest of it: "Syrian and Russian jets" names "Syrian jets" too, and "Russian,
+        Iranian and Turkish officials" "Russian officials" and "Iranian officials"."""
         found = []
         after_and = {a.end() for a in _AND.finditer(text)}
         for s, e, _ in hits:
@@ -179,14 +179,12 @@ class ActorIndex:
             head, _, rest = text[s:e].partition(" ")
             if not rest or not head[:1].isupper():
                 continue
-            for m in _COORDINATED.finditer(text, max(0, s - _COORDINATION_REACH), s):
-                if m.end() != s:
-                    continue
-                for w in _CAPITALISED.finditer(m[0]):
-                    surface = f"{w[0]} {rest}"
-                    entry = self._automaton.get(phrase_key(surface), None)
-                    if entry and (codes := self._codes(surface, entry[1])):
-                        found.append((m.start() + w.start(), m.start() + w.end(), codes))
+            m = _COORDINATED.search(text, max(0, s - _COORDINATION_REACH), s)
+            for w in _CAPITALISED.finditer(m[0] if m else ""):
+                surface = f"{w[0]} {rest}"
+                entry = self._automaton.get(phrase_key(surface), None)
+                if entry and (codes := self._codes(surface, entry[1])):
+                    found.append((m.start() + w.start(), m.start() + w.end(), codes))
         return found
 
     def _codes(self, surface: str, values: tuple) -> tuple[str, ...]:
