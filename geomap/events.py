@@ -512,6 +512,8 @@ def _rules() -> dict:
             r"\W*(?i:" + _words(data["subordinators"] + data["openers"]) + r")\s"
         ),
         "area_types": frozenset(data["area_types"]),
+        "back_reference": re.compile(_words(data["back_references"]), re.IGNORECASE),
+        "told_before": re.compile(r"\bhad\s+" + _words(data["earlier_markers"])),
         "locator": _locator(data["locators"]["beside"] + data["sides"], data["locators"]["within"]),
         "side_of": re.compile(_words(data["sides"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
         "attributive_after": tuple(data["attributive_after"]),
@@ -687,7 +689,7 @@ def article_events(
                 report = Report(sent, s, e, m, actors, *when)
                 agents = {code for code, role in roles.items() if role == "agent"}
                 same = next(
-                    (ev for ev in events if _same_in_article(ev, m, etype, when[0], agents)),
+                    (ev for ev in events if _same_in_article(ev, report, etype, cues, agents)),
                     None,
                 )
                 if same is None:
@@ -872,17 +874,44 @@ def _local_type(
     return etype if any(t == etype and a <= cs + pos < b for pos, t, _ in cues) else "other"
 
 
-def _same_in_article(ev: Event, m: Mention, etype: str, date: str | None, agents: set[str]) -> bool:
+def _same_in_article(
+    ev: Event, report: Report, etype: str, cues: list[tuple[int, str, int]], agents: set[str]
+) -> bool:
     """One article, one place: later sentences at the place continue the same happening
     (a repeated caption, a back-reference) unless their type or date says otherwise, or
     a typed report's ``agents`` do: other hands did it ("government shelling struck
-    Ariha" ... "Russian jets struck Ariha")."""
+    Ariha" ... "Russian jets struck Ariha"). Nor does a report cued as another kind of
+    happening ("families fled to Hmeimim") fold into a typed event unless it refers back
+    ("again intervened"), or an earlier happening into an undated one: a dated report in
+    the past perfect or from a "since" date ("militias had maintained bases in Albu
+    Kamal since 2017"), or one that says so ("had earlier struck")."""
+    m, date = report.mention, report.date
     return (
         (ev.mention.place_id == m.place_id or _within_area(ev, m, etype))
         and dates_compatible(ev.date, date)
         and (ev.event_type == etype or "other" in (ev.event_type, etype))
         and (etype == "other" or not agents or _shared_agent(ev, agents))
+        and not (
+            etype == "other"
+            and ev.event_type != "other"
+            and any(t == "other" for _, t, _ in cues)
+            and not _rules()["back_reference"].search(report.sentence)
+        )
+        and not (ev.date is None and _told_before(report.sentence, date))
     )
+
+
+_PAST_PERFECT = re.compile(
+    r"\bhad\b(?!\s+to\b)|\bsince\s+(?:early\s+|late\s+|mid-)?(?:[A-Z][a-z]+\s+)?\d{4}\b"
+)
+
+
+def _told_before(sentence: str, date: str | None) -> bool:
+    """Whether a report tells of a happening before the story's own: dated and in the
+    past perfect or from a "since" date, or "had earlier" / "had previously"."""
+    if date is not None and _PAST_PERFECT.search(sentence):
+        return True
+    return bool(_rules()["told_before"].search(sentence))
 
 
 def _shared_agent(ev: Event, agents: set[str]) -> bool:

@@ -522,6 +522,77 @@ def test_reports_at_one_place_by_other_hands_are_other_events(pipeline, text, ev
     assert len(extract_events(text, pipeline)) == events
 
 
+@pytest.mark.parametrize(
+    ("text", "events"),
+    [
+        # a dated report in the past perfect, or from a "since" date, tells of an earlier
+        # happening than the undated story's
+        (
+            "Iran-backed militias withdrew from Albu Kamal. "
+            "The militias had maintained bases in Albu Kamal since 2017.",
+            2,
+        ),
+        (
+            "Iran-backed militias withdrew from Albu Kamal. "
+            "The militias maintained bases in Albu Kamal since 2017.",
+            2,
+        ),
+        (
+            "Israeli drones struck a convoy near Ariqa. "
+            "The drones had struck tanks near Ariqa in March 2024.",
+            2,
+        ),
+        (
+            "Israeli drones struck a convoy near Ariqa. Israeli drones had earlier struck tanks near Ariqa.",
+            2,
+        ),
+        # undated, or in the simple past, it may retell the story's own happening
+        (
+            "Israeli drones struck a convoy near Ariqa. Israeli drones had struck tanks near Ariqa.",
+            1,
+        ),
+        (
+            "Iran-backed militias withdrew from Albu Kamal. "
+            "The militias maintained bases in Albu Kamal in 2017.",
+            1,
+        ),
+        # a dated story takes a report of its own time, whatever the tense
+        (
+            "Israeli drones struck a convoy near Ariqa in 2024. "
+            "Israeli drones had struck tanks near Ariqa in March 2024.",
+            1,
+        ),
+    ],
+)
+def test_an_earlier_happening_at_the_place_of_an_undated_event_is_another_event(
+    pipeline, text, events
+):
+    assert len(extract_events(text, pipeline)) == events
+
+
+@pytest.mark.parametrize(
+    ("text", "events"),
+    [
+        ("Russian jets bombed Jableh. Hundreds of families fled Jableh.", 2),
+        (
+            "Russian troops deployed at Hmeimim. "
+            "Russian officers in Hmeimim intervened to contain the tensions.",
+            2,
+        ),
+        # ... unless it refers back to what happened there
+        (
+            "Russian troops deployed at Hmeimim. "
+            "Russian officers in Hmeimim again intervened to contain the tensions.",
+            1,
+        ),
+        # an untyped mention of the place folds as before
+        ("Russian jets bombed Jableh. Residents of Jableh buried the dead.", 1),
+    ],
+)
+def test_a_report_cued_as_another_kind_of_happening_is_another_event(pipeline, text, events):
+    assert len(extract_events(text, pipeline)) == events
+
+
 def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
     text = (
         "Russian jets bombed Aleppo in 2016. Residents of Aleppo, fearing more raids, "
