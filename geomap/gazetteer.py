@@ -290,6 +290,9 @@ def read_places(path: Path, stopwords: frozenset[str] = frozenset()) -> list[Pla
     return places
 
 
+TOWN_KINDS = ("town", "village")  # GeoNames kinds under a city's size (see world_layer)
+
+
 def world_config() -> dict:
     """Settings of the GeoNames layer; the first regional country is the home country."""
     return json.loads((DATA_DIR / "world_layer.json").read_text(encoding="utf-8"))
@@ -469,7 +472,7 @@ class Gazetteer:
         places = self.places if isinstance(self.places, PlaceTable) else PlaceTable(self.places)
         automaton = pickle.dumps(self.automaton, protocol=pickle.HIGHEST_PROTOCOL)
         packed = {"_keys": ("\n".join(keys), idxs, ends), "_automaton": automaton}
-        derived = {"capitals": self.capitals, "curated_keys": self.curated_keys}
+        derived = {"capitals": self.capitals, "variant_keys": self.variant_keys}
         return {**state, "places": places, **packed, **derived}
 
     def __setstate__(self, state: dict) -> None:
@@ -594,17 +597,20 @@ class Gazetteer:
         )
 
     @cached_property
-    def curated_keys(self) -> dict[str, tuple[int, ...]]:
-        """Skeleton keys of curated places (not countries or regions): the only targets of
-        the geoparser's second pass, so a loose key never turns "Saudi" or "Syrians" into a
-        place. Kept in the build cache: finding them reads every place."""
+    def variant_keys(self) -> dict[str, tuple[int, ...]]:
+        """Skeleton keys of curated places and of the GeoNames towns and villages of the
+        ``variant_countries`` (world_layer.json), not countries or regions: the only
+        targets of the geoparser's second pass, so a loose key never turns "Saudi" or
+        "Syrians" into a place, nor "Barrot" into Beirut. Kept in the build cache: finding
+        them reads every place."""
+        variant = frozenset(world_config()["variant_countries"])
         keys: dict[str, tuple[int, ...]] = {}
         for k, idxs in self.by_key.items():
             ok = tuple(
                 i
                 for i in idxs
-                if self.places[i].layer == "curated"
-                and self.places[i].kind not in ("country", "region")
+                if (p := self.places[i]).kind not in ("country", "region")
+                and (p.layer == "curated" or (p.country in variant and p.kind in TOWN_KINDS))
             )
             if ok and len(k) >= 4:
                 keys[k] = ok

@@ -24,7 +24,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from geomap.articles import split_articles
-from geomap.gazetteer import Gazetteer, Place, world_config
+from geomap.gazetteer import TOWN_KINDS, Gazetteer, Place, world_config
 from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
 from geomap.normalize import ARTICLES, name_key
 from geomap.records import pickled_as_fields
@@ -207,8 +207,8 @@ class Geoparser:
 
     @property
     def _fuzzy_keys(self) -> dict[str, tuple[int, ...]]:
-        """The only targets of the second pass (see :attr:`Gazetteer.curated_keys`)."""
-        return self.gaz.curated_keys
+        """The only targets of the second pass (see :attr:`Gazetteer.variant_keys`)."""
+        return self.gaz.variant_keys
 
     # -- the pass ----------------------------------------------------------
     def parse(
@@ -243,7 +243,9 @@ class Geoparser:
             or self._candidates(h[2][1]).curated
             or not (self._person_name(text, *h[:2]) or self._common_word(text, *h[:2], lo, hi))
         ]
-        hits += self._second_pass(text, inside, hits, lo, hi)
+        found = self._second_pass(text, inside, hits, lo, hi)
+        again = {(h[0], h[1]) for h in found}  # a far-off namesake's span, found at home
+        hits = [h for h in hits if h[2][0] == "org" or (h[0], h[1]) not in again] + found
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
         return self._resolve(text, accepted)
@@ -289,8 +291,12 @@ class Geoparser:
         """Capitalised phrases no list spells (starting in ``[lo, hi)``, ``lo`` a line
         start): transliteration key, then bounded fuzzy."""
         out = []
-        # a phrase a longer-or-equal exact hit already covers needs no second look
+        # a phrase a longer-or-equal exact hit already covers needs no second look, unless
+        # the hit names only places far from the region and a curated place has the
+        # phrase's very key ("the village of Arima, west of Manbij" is al-Arimah, not the
+        # town in Trinidad)
         covered = _SpanSet([(h[0], h[1]) for h in taken])
+        abroad = {(h[0], h[1]): h[2][1] for h in taken if self._abroad(h[2][1])}
         for m in _CAP_PHRASE.finditer(text, lo):
             s, e = m.span()
             if s >= hi:
@@ -298,10 +304,13 @@ class Geoparser:
             # what the phrase names depends on its spelling only: most name nothing
             # ("The", "President Assad"), and are dropped before any test of where they are
             length, found = self._phrase_place(m.group())
-            if not found or covered(s, e):
-                continue  # names nothing, or covered even before a possessive is cut off
-            if length < e - s and covered(s, s + length):
+            if not found:
                 continue
+            if covered(s, e) or (length < e - s and covered(s, s + length)):
+                far = abroad.get((s, s + length)) if found[0] == "key" else None
+                if far is None:
+                    continue  # covered even before a possessive is cut off
+                found = ("key", found[1] + far)  # context may still choose the far one
             e = s + length
             if inside(s, e) and not _sentence_initial(text, s):  # a capital there says nothing
                 out.append((s, e, found))
@@ -337,6 +346,14 @@ class Geoparser:
             return None
         best = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return (f"fuzzy:{best[1]:.0f}", self._fuzzy_keys[best[0]]) if best else None
+
+    def _abroad(self, idxs: tuple[int, ...]) -> bool:
+        """Whether a hit names only towns outside the region (GeoNames places under a
+        city's size: news names a far-off city like Sochi or Jeddah, seldom a town)."""
+        return all(
+            p.layer == "geonames" and p.kind in TOWN_KINDS and p.country not in self._region
+            for p in map(self.gaz.places.__getitem__, idxs)
+        )
 
     def _candidates(self, idxs: tuple[int, ...]) -> _Candidates:
         """What the rules ask of a hit's candidates, worked out once per candidate set."""

@@ -543,12 +543,14 @@ def test_reports_at_one_place_by_other_hands_are_other_events(pipeline, text, ev
             2,
         ),
         (
-            "Israeli drones struck a convoy near Ariqa. Israeli drones had earlier struck tanks near Ariqa.",
+            "Israeli drones struck a convoy near Ariqa. "
+            "Israeli drones had earlier struck tanks near Ariqa.",
             2,
         ),
         # undated, or in the simple past, it may retell the story's own happening
         (
-            "Israeli drones struck a convoy near Ariqa. Israeli drones had struck tanks near Ariqa.",
+            "Israeli drones struck a convoy near Ariqa. "
+            "Israeli drones had struck tanks near Ariqa.",
             1,
         ),
         (

@@ -441,7 +441,7 @@ def test_the_default_gazetteer_survives_its_cache_format(pipeline):
     assert _state(again) == _state(gaz)
     # what the cache keeps ready (it reads every place) equals a fresh computation
     assert again.capitals == Gazetteer.capitals.func(again) and len(again.capitals) > 100
-    assert again.curated_keys == Gazetteer.curated_keys.func(again)
+    assert again.variant_keys == Gazetteer.variant_keys.func(again)
 
 
 def test_cache_is_rebuilt_when_the_world_layer_config_changes(tmp_path, monkeypatch):

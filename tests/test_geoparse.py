@@ -79,6 +79,8 @@ def test_spelling_variants_resolve_to_the_same_point(pipeline, template, spellin
         "Vladimir Putin met Recep Tayyip Erdogan and Barack Obama.",
         "Faisal Mekdad met Hakan Fidan in a hotel lobby.",
         "The army said the Syrians and the Turkish side would meet.",
+        # a surname one transliteration key away from Beirut
+        "French Foreign Minister Jean-Noel Barrot spoke on Sunday.",
     ],
 )
 def test_common_words_and_person_names_are_not_places(pipeline, text):
@@ -290,6 +292,38 @@ def test_curated_key_match_beats_a_shorter_geonames_word():
     text = "Russian jets struck Maarat al-Numan on Monday."
     mentions = parse(parser, text)
     assert [(m.text, m.place_id) for m in mentions] == [("Maarat al-Numan", "t:maarrat")]
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("Gunmen attacked positions near the village of Arima, west of Manbij.", "SY"),
+        # context may still choose the far-off town
+        ("She flew home from Arima to Port of Spain.", "TT"),
+    ],
+)
+def test_a_home_village_by_key_competes_with_a_far_off_town_of_that_name(pipeline, text, country):
+    m = at(parse(pipeline, text), text, "Arima")
+    assert m.country == country
+
+
+def test_a_far_off_town_spelt_like_a_home_village_only_by_key_stays_when_it_is_a_city():
+    parser = Geoparser(
+        Gazetteer.from_places(
+            [
+                Place("t:sochi", "Sochi", 43.6, 39.73, "city", "RU", layer="geonames"),
+                Place("t:susah", "Al-Susah", 34.5, 40.9, "village", "SY"),
+            ]
+        )
+    )
+    text = "Putin hosted the talks in Sochi."
+    assert [m.place_id for m in parse(parser, text)] == ["t:sochi"]
+
+
+def test_geonames_villages_of_the_variant_countries_are_found_under_other_spellings(pipeline):
+    text = "Israeli artillery shelled the outskirts of Alma al-Shaab on Tuesday."
+    m = at(parse(pipeline, text), text, "Alma al-Shaab")
+    assert (m.country, m.kind) == ("LB", "village")
 
 
 def test_place_followed_by_an_emoji_is_found():
