@@ -67,6 +67,7 @@ PRECISION = {
     "country": 4,
 }
 KINDS = frozenset(PRECISION)
+SETTLEMENT_KINDS = ("city", "town", "village")
 
 
 class GazetteerError(ValueError):

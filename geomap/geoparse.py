@@ -24,7 +24,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from geomap.articles import split_articles
-from geomap.gazetteer import TOWN_KINDS, Gazetteer, Place, world_config
+from geomap.gazetteer import PRECISION, SETTLEMENT_KINDS, TOWN_KINDS, Gazetteer, Place, world_config
 from geomap.matching import build_automaton, iter_hits, longest_first, padded, phrase_key
 from geomap.normalize import ARTICLES, name_key
 from geomap.records import pickled_as_fields
@@ -57,7 +57,6 @@ _NEXT_NAME = re.compile(r"[ -]([A-Z][\w’'-]+)")
 _PREV_NAME = re.compile(r"([A-Z][\w’'-]+)[ -]$")
 _HEAD_AFTER = re.compile(r"[’']?\s+([A-Za-z][\w ]*)")
 _HEAD_AFTER_SKIP = re.compile(r"[’']?\s+[A-Z]\w*\s+([A-Za-z][\w ]*)")  # "Doha International Forum"
-_WORD_AFTER = re.compile(r"[’']?s?\s+(\w+)")
 _LIST_SEP = re.compile(r",\s*|\s+and\s+|,\s+and\s+")
 _PRO_ANTI = re.compile(r"\b(?:pro|anti)-$")
 _COMMA = re.compile(r",\s*")
@@ -139,7 +138,10 @@ class Geoparser:
         # "_after" cues are the word after a mention; "_before" cues end the text before it
         self._embedded_after = re.compile(rf"(?:{alts['embedded_after']})")
         self._embedded_head = re.compile(rf"[’']?\s+(?:[A-Z]\w*\s+)?(?i:{alts['embedded_after']})")
+        # the word after a mention, past a direction ("Hama northwestern countryside")
+        self._word_after = re.compile(rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?(\w+)")
         self._governorate_after = frozenset(self.ctx["governorate_after"])
+        self._area_before = tuple(self.ctx["area_before"])
         self._city_after = frozenset(self.ctx["city_after"])
         self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
         self._territory_before = _Suffixes(self.ctx["literal_before"], self.ctx["metonymy_before"])
@@ -441,7 +443,7 @@ class Geoparser:
                     confidence=conf,
                     reason=why,
                     admin1=p.admin1,
-                    geo_precision=p.geo_precision,
+                    geo_precision=self._precision(text, s, e, p),
                 )
             )
         self._literal(text, mentions, told)
@@ -508,7 +510,7 @@ class Geoparser:
 
     def _kind_cue(self, text: str, s: int, e: int, hits: list, facts: list, n: int) -> str:
         """``governorate`` / ``city`` from the words around the mention, or ''."""
-        m = _WORD_AFTER.match(text[e : e + 25].lower())
+        m = self._word_after.match(text[e : e + 40].lower())
         if m:  # a single word: the cue lists' words are a set
             if m.group(1) in self._governorate_after:
                 return "governorate"
@@ -527,6 +529,18 @@ class Geoparser:
                 if _LIST_SEP.fullmatch(gap):
                     return "governorate"
         return ""
+
+    def _precision(self, text: str, s: int, e: int, p: Place) -> int:
+        """The place's precision, but a district's for the area around a settlement
+        ("Qamishli countryside", "the countryside of Manbij", "the Manbij area"): coarser
+        than the villages in it."""
+        if p.geo_precision != 1 or p.kind not in SETTLEMENT_KINDS:
+            return p.geo_precision
+        after = self._word_after.match(text, e, e + 40)
+        if after and after.group(1).lower() in self._governorate_after:
+            return PRECISION["district"]
+        before = text[max(0, s - 25) : s].lower().rstrip()
+        return PRECISION["district"] if before.endswith(self._area_before) else 1
 
     def _prior(self, p: Place) -> float:
         """The context-free part of a candidate's score (the first terms of the sum in

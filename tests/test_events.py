@@ -595,6 +595,11 @@ def test_a_report_cued_as_another_kind_of_happening_is_another_event(pipeline, t
     assert len(extract_events(text, pipeline)) == events
 
 
+def test_a_village_in_the_countryside_of_a_town_carries_the_event(pipeline):
+    text = "A Turkish drone targeted a car near the town of al-Qahtaniyah in Qamishli countryside."
+    assert [ev.mention.text for ev in extract_events(text, pipeline)] == ["al-Qahtaniyah"]
+
+
 def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
     text = (
         "Russian jets bombed Aleppo in 2016. Residents of Aleppo, fearing more raids, "

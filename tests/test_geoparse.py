@@ -326,6 +326,32 @@ def test_geonames_villages_of_the_variant_countries_are_found_under_other_spelli
     assert (m.country, m.kind) == ("LB", "village")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Drones struck villages in Hama northwestern countryside.",
+        "In Idleb southern countryside, ...",
+    ],
+)
+def test_a_direction_before_countryside_still_names_the_governorate(pipeline, text):
+    (m,) = parse(pipeline, text)
+    assert m.kind == "governorate"
+
+
+@pytest.mark.parametrize(
+    ("text", "precision"),
+    [
+        ("A drone struck a car in Qamishli countryside.", 2),
+        ("A drone struck a car in the countryside of Qamishli.", 2),
+        ("A drone struck a car in the Qamishli area.", 2),
+        ("A drone struck a car in Qamishli.", 1),
+    ],
+)
+def test_the_area_around_a_settlement_is_coarser_than_the_settlement(pipeline, text, precision):
+    m = at(parse(pipeline, text), text, "Qamishli")
+    assert (m.kind, m.geo_precision) == ("city", precision)
+
+
 def test_place_followed_by_an_emoji_is_found():
     parser = Geoparser(
         Gazetteer.from_places(
