@@ -142,6 +142,8 @@ class Geoparser:
         self._word_after = re.compile(rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?(\w+)")
         self._governorate_after = frozenset(self.ctx["governorate_after"])
         self._area_before = tuple(self.ctx["area_before"])
+        self._outlet_possessed = frozenset(self.ctx["outlet_possessed"])
+        self._outlet_before = tuple(f" {w}" for w in self.ctx["outlet_before"])
         self._city_after = frozenset(self.ctx["city_after"])
         self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
         self._territory_before = _Suffixes(self.ctx["literal_before"], self.ctx["metonymy_before"])
@@ -450,9 +452,12 @@ class Geoparser:
         return [
             m
             for m in mentions
-            if m.kind != "landmark"
-            or self._located(text, m)
-            or phrase_key(m.text).strip() not in self.organs
+            if (
+                m.kind != "landmark"
+                or self._located(text, m)
+                or phrase_key(m.text).strip() not in self.organs
+            )
+            and (m.kind == "country" or not self._outlet(text, m))
         ]
 
     def _choose(
@@ -575,6 +580,13 @@ class Geoparser:
             ):
                 m.literal = self._names_territory_once(text, m, previous, told)
             previous = m
+
+    def _outlet(self, text: str, m: Mention) -> bool:
+        """Whether a place names a news outlet ("Al Mayadeen's correspondent", "residents
+        told Al Mayadeen"): an organisation, like the names in organisations.txt."""
+        if text.startswith(("'s ", "’s "), m.end):
+            return text[m.end + 3 : m.end + 20].split(" ", 1)[0] in self._outlet_possessed
+        return text[max(0, m.start - 12) : m.start].rstrip().endswith(self._outlet_before)
 
     def _names_territory_once(
         self, text: str, m: Mention, previous: Mention | None, told: dict

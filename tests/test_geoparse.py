@@ -352,6 +352,21 @@ def test_the_area_around_a_settlement_is_coarser_than_the_settlement(pipeline, t
     assert (m.kind, m.geo_precision) == ("city", precision)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Al Mayadeen's correspondent said Israeli jets struck al-Kiswah.",
+        "Israeli jets struck al-Kiswah, residents told Al Mayadeen.",
+    ],
+)
+def test_a_news_outlet_named_after_a_town_is_not_a_place(pipeline, text):
+    assert [m.text for m in parse(pipeline, text)] == ["al-Kiswah"]
+
+
+def test_a_country_one_speaks_to_is_still_a_mention(pipeline):
+    assert [m.text for m in parse(pipeline, "Erdogan told Russia to withdraw.")] == ["Russia"]
+
+
 def test_place_followed_by_an_emoji_is_found():
     parser = Geoparser(
         Gazetteer.from_places(
