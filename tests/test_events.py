@@ -32,6 +32,12 @@ from geomap.events import (
         ("Turkey will deploy more soldiers to Idlib.", "military_presence"),
         ("Residents protested in the main square of Sweida.", "protest"),
         ("Clashes erupted between the SDF and tribal fighters.", "battle"),
+        # the weapon says what kind of attack it was
+        ("Turkish drones carried out more than 40 attacks on Kobani.", "airstrike_shelling"),
+        ("Gunmen attacked the village with explosive-laden drones.", "airstrike_shelling"),
+        ("Russian military police were patrolling Manbij.", "military_presence"),
+        ("Women held a vigil in Raqqa.", "protest"),
+        ("Dozens settled their legal status in Jasim.", "agreement_ceasefire"),
         ("The weather in Latakia was mild.", "other"),
     ],
 )
