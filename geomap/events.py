@@ -443,6 +443,17 @@ def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: b
     return bool(how) and (larger > 0 or (larger == 0 and how.lastgroup == "beside"))
 
 
+def _area_of(text: str, m: Mention, after: Mention) -> bool:
+    """Whether a place names the area the next one lies in: "the Idlib town of Saraqib",
+    "the Bekaa town of Brital" (``area_of`` in event_rules.json)."""
+    return after.start - m.end < _AREA_OF_REACH and bool(
+        _rules()["area_of"].fullmatch(text, m.end, after.start)
+    )
+
+
+_AREA_OF_REACH = 30  # characters: " border town of the "
+
+
 def _side_area(text: str, m: Mention) -> bool:
     """A river or another natural feature after a side ("east of the Euphrates"): it
     names the area on that side; so does any place after a side set off by a comma
@@ -517,6 +528,7 @@ def _rules() -> dict:
         "locator": _locator(data["locators"]["beside"] + data["sides"], data["locators"]["within"]),
         "side_of": re.compile(_words(data["sides"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
         "attributive_after": tuple(data["attributive_after"]),
+        "area_of": re.compile(r"\s+(?:[a-z-]+\s+)?" + _words(data["area_of"]) + r"\s+(?:the\s+)?"),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),
     }
@@ -640,7 +652,9 @@ def article_events(
             where = [
                 m
                 for i, m in enumerate(ms)  # a metonymic place carries none in any case
-                if m.literal and not _locates_only(text, ms[i - 1] if i else None, m, opens_line)
+                if m.literal
+                and not _locates_only(text, ms[i - 1] if i else None, m, opens_line)
+                and not (i + 1 < len(ms) and _area_of(text, m, ms[i + 1]))
             ]
             for m in where:
                 cs, ce = _clause(breaks, s, e, m)

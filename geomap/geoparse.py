@@ -142,6 +142,7 @@ class Geoparser:
         self._word_after = re.compile(rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?(\w+)")
         self._governorate_after = frozenset(self.ctx["governorate_after"])
         self._area_before = tuple(self.ctx["area_before"])
+        self._area_of_after = frozenset(self.ctx["area_of_after"])
         self._outlet_possessed = frozenset(self.ctx["outlet_possessed"])
         self._outlet_before = tuple(f" {w}" for w in self.ctx["outlet_before"])
         self._city_after = frozenset(self.ctx["city_after"])
@@ -515,10 +516,13 @@ class Geoparser:
 
     def _kind_cue(self, text: str, s: int, e: int, hits: list, facts: list, n: int) -> str:
         """``governorate`` / ``city`` from the words around the mention, or ''."""
-        m = self._word_after.match(text[e : e + 40].lower())
+        after = text[e : e + 40].lower()
+        m = self._word_after.match(after)
         if m:  # a single word: the cue lists' words are a set
             if m.group(1) in self._governorate_after:
                 return "governorate"
+            if m.group(1) in self._area_of_after and after.startswith(" of ", m.end()):
+                return "governorate"  # "the Idlib town of Saraqib"
             if m.group(1) in self._city_after:
                 return "city"
         governorate, city = self._kind_before.match(text[max(0, s - 25) : s].lower())

@@ -606,6 +606,18 @@ def test_a_village_in_the_countryside_of_a_town_carries_the_event(pipeline):
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == ["al-Qahtaniyah"]
 
 
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Russian jets struck the Idlib town of Saraqib.", "Saraqib"),
+        ("Hezbollah held a rally in the Bekaa town of Brital.", "Brital"),
+        ("Israeli troops entered the Golan Heights border town of Katzrin.", "Katzrin"),
+    ],
+)
+def test_the_area_named_before_town_of_carries_no_event(pipeline, text, place):
+    assert [ev.mention.text for ev in extract_events(text, pipeline)] == [place]
+
+
 def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
     text = (
         "Russian jets bombed Aleppo in 2016. Residents of Aleppo, fearing more raids, "

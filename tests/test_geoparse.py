@@ -367,6 +367,11 @@ def test_a_country_one_speaks_to_is_still_a_mention(pipeline):
     assert [m.text for m in parse(pipeline, "Erdogan told Russia to withdraw.")] == ["Russia"]
 
 
+def test_the_place_before_town_of_names_the_governorate(pipeline):
+    text = "Russian jets struck the Idlib town of Saraqib."
+    assert at(parse(pipeline, text), text, "Idlib").kind == "governorate"
+
+
 def test_place_followed_by_an_emoji_is_found():
     parser = Geoparser(
         Gazetteer.from_places(
