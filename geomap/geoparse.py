@@ -142,6 +142,7 @@ class Geoparser:
         self._word_after = re.compile(rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?(\w+)")
         self._governorate_after = frozenset(self.ctx["governorate_after"])
         self._area_before = tuple(self.ctx["area_before"])
+        self._area_after = frozenset(self.ctx["area_after"])
         self._area_of_after = frozenset(self.ctx["area_of_after"])
         self._outlet_possessed = frozenset(self.ctx["outlet_possessed"])
         self._outlet_before = tuple(f" {w}" for w in self.ctx["outlet_before"])
@@ -546,7 +547,7 @@ class Geoparser:
         if p.geo_precision != 1 or p.kind not in SETTLEMENT_KINDS:
             return p.geo_precision
         after = self._word_after.match(text, e, e + 40)
-        if after and after.group(1).lower() in self._governorate_after:
+        if after and after.group(1).lower() in self._area_after:
             return PRECISION["district"]
         before = text[max(0, s - 25) : s].lower().rstrip()
         return PRECISION["district"] if before.endswith(self._area_before) else 1

@@ -344,6 +344,7 @@ def test_a_direction_before_countryside_still_names_the_governorate(pipeline, te
         ("A drone struck a car in Qamishli countryside.", 2),
         ("A drone struck a car in the countryside of Qamishli.", 2),
         ("A drone struck a car in the Qamishli area.", 2),
+        ("A drone struck a car in the Qamishli district.", 2),
         ("A drone struck a car in Qamishli.", 1),
     ],
 )
@@ -370,6 +371,11 @@ def test_a_country_one_speaks_to_is_still_a_mention(pipeline):
 def test_the_place_before_town_of_names_the_governorate(pipeline):
     text = "Russian jets struck the Idlib town of Saraqib."
     assert at(parse(pipeline, text), text, "Idlib").kind == "governorate"
+
+
+def test_a_message_from_a_capital_is_from_its_government(pipeline):
+    text = "The envoy conveyed a message from Tehran."
+    assert at(parse(pipeline, text), text, "Tehran").literal is False
 
 
 def test_place_followed_by_an_emoji_is_found():
