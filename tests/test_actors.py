@@ -212,7 +212,7 @@ def test_a_demonym_with_a_force_noun_names_the_state():
     index = ActorIndex.load()
     text = (
         "Russian positions near Palmyra, Israeli bulldozers in Quneitra, a French drone, "
-        "Syrian shells."
+        "Syrian shells, Israeli aggression on Kiswah, Turkish occupation forces at Afrin."
     )
     found = {text[h.start : h.end]: h.code for h in index.find(text)}
     assert found == {
@@ -220,6 +220,8 @@ def test_a_demonym_with_a_force_noun_names_the_state():
         "Israeli bulldozers": "ISR",
         "French drone": "FRA",
         "Syrian shells": "SYR-GOV",
+        "Israeli aggression": "ISR",
+        "Turkish occupation forces": "TUR",
     }
 
 
