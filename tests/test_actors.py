@@ -180,6 +180,22 @@ def test_backed_as_a_verb_names_the_state_not_its_proxies(actors, text, absent):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Resistance targeted Metula.", {"HEZ"}),
+        ("The Islamic Resistance in Lebanon shelled Metula.", {"HEZ"}),
+        # the longer names of Iran's allies win over the short one
+        ("The Islamic Resistance in Iraq claimed the attack.", {"IRN"}),
+        ("Leaders of the Axis of Resistance met.", {"IRN"}),
+        # only with its capital: the common noun names no one
+        ("Residents showed resistance to the plan.", set()),
+    ],
+)
+def test_the_resistance_is_hezbollah_unless_a_longer_name_says_otherwise(actors, text, expected):
+    assert set(codes(actors, text)) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "code"),
     [
         ("A Russian warplane crashed near the coast.", "RUS"),

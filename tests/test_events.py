@@ -315,6 +315,15 @@ def test_text_without_places_has_no_events(pipeline):
             {"RUS": "agent", "SYR-OPP": "target"},
         ),
         ("Erdogan met Assad in Riyadh.", {"TUR": "agent", "SYR-GOV": "participant"}),
+        # the owner of the weapon acts, though named after the weapon's cue
+        (
+            "A drone belonging to the Turkish army struck SDF positions near Amuda.",
+            {"TUR": "agent", "SDF": "target"},
+        ),
+        (
+            "A drone launched by Hezbollah struck Israeli troops in Metula.",
+            {"HEZ": "agent", "ISR": "target"},
+        ),
     ],
 )
 def test_actor_roles_tell_who_acts_from_who_is_acted_on(pipeline, text, roles):
