@@ -617,7 +617,8 @@ def article_events(
             phrases = _date_phrases(sent, anchor[0]) if date else []
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
                 # "later that year": the year (or month) of the date just given
-                date, precision = _truncate(anchor[0], same[1].lower())
+                unit = same[1].lower()
+                date, precision = _truncate(anchor[0], unit if unit in ("year", "month") else "day")
             elif date is None and anchor[1] == "day" and (later := _DAYS_LATER.search(sent)):
                 # "the following day", "two days later": counted from the date just given
                 days = int(_NUMBERS.get(later[1].lower(), later[1])) if later[1] else 1
@@ -755,19 +756,28 @@ def _agents(sent: str, s: int, hits: list[ActorHit], cues: list[tuple[int, str, 
     return [code for code, role in roles.items() if role == "agent"]
 
 
-_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_NUMBERS = {
+    **{"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7},
+    **{"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15},
+}
 _DAYS_LATER = re.compile(
     r"\b(?:[Tt]he\s+(?:following|next)\s+(?:day|morning|evening|night)"
-    r"|(\d|[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even)\s+days?\s+later)\b"
+    r"|(\d\d?|(?i:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen))"
+    r"\s+days?\s+later)\b"
 )
-_SAME_PERIOD = re.compile(r"\b(?:[Tt]hat|[Tt]he same) (year|month)\b")
+_SAME_PERIOD = re.compile(
+    r"\b(?:[Tt]hat|[Tt]he same) (year|month|day|night|morning|afternoon|evening)\b"
+)
 
 
 def _truncate(date: str, unit: str) -> tuple[str | None, str | None]:
-    """An ISO date cut to a year or a month (None when it is coarser than that)."""
+    """An ISO date cut to a year, a month or a day ("that night": the day); None when it
+    is coarser than that."""
     if unit == "year":
         return date[:4], "year"
-    return (date[:7], "month") if len(date) >= 7 else (None, None)
+    if unit == "month":
+        return (date[:7], "month") if len(date) >= 7 else (None, None)
+    return (date, "day") if len(date) == 10 else (None, None)
 
 
 _ANAPHOR = re.compile(

@@ -861,6 +861,12 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Albu Kamal. Two days later, shelling hit Mayadin.",
             {"Abu Kamal": "2024-01-05", "Al-Mayadin": "2024-01-07"},
         ),
+        # "on the same day", "late that night": the day just given; "twelve days later"
+        (
+            "Drones struck Amuda on September 9, 2024. On the same day, artillery shelled "
+            "Tal Tamr. Late that night, jets struck Raqqa. Twelve days later, drones hit Kobani.",
+            {"Tal Tamr": "2024-09-09", "Raqqa": "2024-09-09", "Kobani": "2024-09-21"},
+        ),
         # after a date in another month, its year stays open
         (
             "The PKK has fought since 1984. Drones struck Sulaymaniyah in April.",
