@@ -529,6 +529,7 @@ def _rules() -> dict:
             r"\W*(?i:" + _words(data["subordinators"] + data["openers"]) + r")\s"
         ),
         "area_types": frozenset(data["area_types"]),
+        "as_not_after": frozenset(data["as_not_after"]),
         "back_reference": re.compile(_words(data["back_references"]), re.IGNORECASE),
         "told_before": re.compile(r"\bhad\s+" + _words(data["earlier_markers"])),
         "locator": _locator(data["locators"]["beside"] + data["sides"], data["locators"]["within"]),
@@ -807,11 +808,28 @@ def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
     comma that closes one opening the sentence."""
     rules = _rules()
     breaks = [b.span() for b in rules["breaks"].finditer(text, s, e)]
+    if " as " in text[s:e]:  # "rebels storm Aleppo as Russian jets strike Idleb"
+        phrase = rules["as_not_after"]
+        conj = [
+            a.span()
+            for a in _AS_CLAUSE.finditer(text, s, e)
+            if _word_before(text, max(s, a.start() - 20), a.start()) not in phrase
+        ]
+        breaks = sorted(breaks + conj) if conj else breaks
     if rules["opening_clause"].match(text, s):
         comma = text.find(",", s, breaks[0][0] if breaks else e)
         if comma >= 0:
             breaks.insert(0, (comma, comma + 1))
     return breaks
+
+
+_AS_CLAUSE = re.compile(r",?\s(?=as\s+(?:the\s+)?[A-Z])")
+
+
+def _word_before(text: str, a: int, b: int) -> str:
+    """The last word of ``text[a:b]``, lower case ('' if none)."""
+    words = text[a:b].split()
+    return words[-1].lower() if words else ""
 
 
 def _clauses(breaks: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, int]]:

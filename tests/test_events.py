@@ -627,6 +627,29 @@ def test_the_area_named_before_town_of_carries_no_event(pipeline, text, place):
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == [place]
 
 
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        (
+            "Syrian rebels storm Aleppo as Russian jets strike Idleb",
+            {"Aleppo": ["SYR-OPP"], "Idleb": ["RUS"]},
+        ),
+        (
+            "Turkish drones struck Amuda, as Russian officers met SDF commanders in Qamishli.",
+            {"Amuda": ["TUR"], "Qamishli": ["RUS", "SDF"]},
+        ),
+        # "as" in a phrase opens no clause
+        (
+            "Russian jets struck Saraqib and towns such as Ariha.",
+            {"Saraqib": ["RUS"], "Ariha": ["RUS"]},
+        ),
+    ],
+)
+def test_as_before_a_capitalised_subject_opens_a_clause(pipeline, text, actors):
+    found = {ev.mention.text: ev.actors for ev in extract_events(text, pipeline)}
+    assert found == actors
+
+
 def test_a_later_report_adds_actors_only_when_its_cue_is_at_the_place(pipeline):
     text = (
         "Russian jets bombed Aleppo in 2016. Residents of Aleppo, fearing more raids, "
