@@ -823,7 +823,9 @@ def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return breaks
 
 
-_AS_CLAUSE = re.compile(r",?\s(?=as\s+(?:the\s+)?[A-Z])")
+_AS_CLAUSE = re.compile(  # not "Jabal al-Sheikh, as Syrians call Mount Hermon"
+    r",?\s(?=as\s+(?:the\s+)?[A-Z])(?!as\s+(?:the\s+)?[A-Z][\w'’-]*\s+(?:call|know|name)s?\b)"
+)
 
 
 def _word_before(text: str, a: int, b: int) -> str:
@@ -1021,7 +1023,8 @@ def same_event(
     """The merge rule: same place and type, compatible dates, and either the same
     (non-empty) actors - or the actors of one report among the other's, as one outlet
     names fewer parties than another ("Turkish drones struck Qamishli" and "Turkish drones
-    struck the U.S.-backed SDF near Qamishli") - or near-identical wording (token-set
+    struck the U.S.-backed SDF near Qamishli") - or, when one report names no one, a
+    day in both dates (one may be its month) - or near-identical wording (token-set
     similarity >= 85).
     ``sentence_a`` may be every sentence an event was reported in: any of them counts;
     none (an empty sequence) asks the actor half alone."""
@@ -1029,6 +1032,8 @@ def same_event(
         return False
     if actors_a and actors_b and (set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)):
         return True
+    if not (actors_a and actors_b) and date_a and date_b and len(date_a + date_b) >= 17:
+        return True  # one outlet names no one: the same day (or its month) is enough
     # one call compares the sentence with all of them (in C, the sentence parsed once)
     others = [sentence_a] if isinstance(sentence_a, str) else sentence_a
     if not others:

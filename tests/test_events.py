@@ -183,7 +183,23 @@ def test_different_actors_and_wording_do_not_merge():
 def test_a_report_naming_fewer_of_the_parties_merges():
     assert merge(actors_a=["RUS", "SYR-GOV"], actors_b=["RUS"]) is True
     assert merge(actors_a=["RUS"], actors_b=["RUS", "SYR-GOV"]) is True
-    assert merge(actors_a=["RUS"], actors_b=[]) is False  # no party named: the wording decides
+    # no party named and no day in the dates: the wording decides
+    assert merge(actors_a=["RUS"], actors_b=[], date_b="2024") is False
+
+
+@pytest.mark.parametrize(
+    ("date_a", "date_b", "merged"),
+    [
+        ("2024-07-03", "2024-07", True),
+        ("2024-07-03", "2024-07-03", True),
+        ("2024-07", "2024-07", False),  # a month is too long to tell
+        ("2024-07-03", "2024", False),
+        ("2024-07-03", None, False),
+    ],
+)
+def test_a_report_naming_no_one_merges_on_the_same_day(date_a, date_b, merged):
+    assert merge(actors_b=[], date_a=date_a, date_b=date_b) is merged
+    assert merge(actors_a=[], actors_b=[], date_a=date_a, date_b=date_b) is merged
 
 
 def test_no_actors_but_near_identical_wording_merges():
@@ -192,16 +208,17 @@ def test_no_actors_but_near_identical_wording_merges():
 
 
 def test_no_actors_and_different_wording_do_not_merge():
-    assert merge(actors_a=[], actors_b=[]) is False
+    assert merge(actors_a=[], actors_b=[], date_b=None) is False
 
 
 def test_wording_is_asked_of_every_sentence_given_and_of_none_when_none_is():
     same = "Shelling hit the eastern quarters of Daraa on Monday."
     other = "Residents fled the town."
-    assert merge(actors_a=[], actors_b=[], sentence_a=[other, same], sentence_b=same) is True
-    assert merge(actors_a=[], actors_b=[], sentence_a=[], sentence_b="") is False
-    assert merge(actors_a=[], actors_b=[], sentence_a=[other, same], sentence_b=other) is True
-    assert merge(actors_a=[], actors_b=[], sentence_a=["  "], sentence_b="  ") is False
+    nobody = dict(actors_a=[], actors_b=[], date_b=None)  # only the wording can tell
+    assert merge(**nobody, sentence_a=[other, same], sentence_b=same) is True
+    assert merge(**nobody, sentence_a=[], sentence_b="") is False
+    assert merge(**nobody, sentence_a=[other, same], sentence_b=other) is True
+    assert merge(**nobody, sentence_a=["  "], sentence_b="  ") is False
     assert merge(sentence_a=[]) is True  # the actor half needs no wording
 
 
