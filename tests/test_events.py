@@ -38,6 +38,9 @@ from geomap.events import (
         ("Russian military police were patrolling Manbij.", "military_presence"),
         ("Women held a vigil in Raqqa.", "protest"),
         ("Dozens settled their legal status in Jasim.", "agreement_ceasefire"),
+        ("An explosive device went off near the mosque.", "airstrike_shelling"),
+        ("Government units came under fire near Ariqa.", "battle"),
+        ("The PKK is headquartered in the Qandil mountains.", "military_presence"),
         ("The weather in Latakia was mild.", "other"),
     ],
 )
