@@ -206,11 +206,12 @@ def actor_roles(
     ``hits`` are (offset in the clause, actor code); ``cues`` the clause's
     :func:`_cue_hits` when the caller has them already."""
     cues = _cue_hits(clause) if cues is None else cues
-    owned_by = _rules()["owned_by"]
+    rules = _rules()
+    owned_by = rules["owned_by"] if any(w in clause for w in rules["owned_by_words"]) else None
     # a weapon followed by its owner ("a drone launched by a militia struck") is not
     # where the doers end: the next cue is
     cue = min(
-        (pos for pos, _, _ in cues if not owned_by.match(clause, pos)),
+        (pos for pos, _, _ in cues if not (owned_by and owned_by.match(clause, pos))),
         default=None,
     )
     after = "target" if etype in VIOLENT else "participant"
@@ -536,6 +537,8 @@ def _rules() -> dict:
         "side_of": re.compile(_words(data["sides"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
         "attributive_after": tuple(data["attributive_after"]),
         "owned_by": re.compile(r"[\w-]+\s+" + _words(data["owned_by"])),
+        # their first words, for a cheap test before the pattern runs
+        "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
         "area_of": re.compile(r"\s+(?:[a-z-]+\s+)?" + _words(data["area_of"]) + r"\s+(?:the\s+)?"),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),

@@ -141,11 +141,14 @@ class Geoparser:
         # the word after a mention, past a direction ("Hama northwestern countryside")
         self._word_after = re.compile(rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?(\w+)")
         self._governorate_after = frozenset(self.ctx["governorate_after"])
-        self._area_before = tuple(self.ctx["area_before"])
-        self._area_after = frozenset(self.ctx["area_after"])
+        # the area around a settlement: one pattern after it, one ending the text before
+        self._area_after = re.compile(
+            rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?(?i:{alts['area_after']})\b"
+        )
+        self._area_before = re.compile(rf"(?i:\b(?:{alts['area_before']}))\s+$")
         self._area_of_after = frozenset(self.ctx["area_of_after"])
         self._outlet_possessed = frozenset(self.ctx["outlet_possessed"])
-        self._outlet_before = tuple(f" {w}" for w in self.ctx["outlet_before"])
+        self._outlet_before = tuple(f" {w} " for w in self.ctx["outlet_before"])
         self._city_after = frozenset(self.ctx["city_after"])
         self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
         self._territory_before = _Suffixes(self.ctx["literal_before"], self.ctx["metonymy_before"])
@@ -170,6 +173,7 @@ class Geoparser:
         self._plausible = lru_cache(maxsize=65536)(self._plausible)
         self._candidates = lru_cache(maxsize=65536)(self._candidates)
         self._curated_only = lru_cache(maxsize=65536)(self._curated_only)
+        self._abroad = lru_cache(maxsize=65536)(self._abroad)
 
     # -- data derived once -------------------------------------------------
     @cached_property
@@ -546,11 +550,9 @@ class Geoparser:
         than the villages in it."""
         if p.geo_precision != 1 or p.kind not in SETTLEMENT_KINDS:
             return p.geo_precision
-        after = self._word_after.match(text, e, e + 40)
-        if after and after.group(1).lower() in self._area_after:
+        if self._area_after.match(text, e, e + 40) or self._area_before.search(text, s - 25, s):
             return PRECISION["district"]
-        before = text[max(0, s - 25) : s].lower().rstrip()
-        return PRECISION["district"] if before.endswith(self._area_before) else 1
+        return 1
 
     def _prior(self, p: Place) -> float:
         """The context-free part of a candidate's score (the first terms of the sum in
@@ -591,7 +593,7 @@ class Geoparser:
         told Al Mayadeen"): an organisation, like the names in organisations.txt."""
         if text.startswith(("'s ", "’s "), m.end):
             return text[m.end + 3 : m.end + 20].split(" ", 1)[0] in self._outlet_possessed
-        return text[max(0, m.start - 12) : m.start].rstrip().endswith(self._outlet_before)
+        return text.endswith(self._outlet_before, max(0, m.start - 12), m.start)
 
     def _names_territory_once(
         self, text: str, m: Mention, previous: Mention | None, told: dict
