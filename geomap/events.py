@@ -73,6 +73,8 @@ _DATES = [
         ),
         "y",
     ),
+    # a year naming a happening: "in the 1967 war", "since the 2011 uprising"
+    (re.compile(r"\b(?:[Ii]n|[Dd]uring|[Ss]ince)\s+the\s+((?:19|20)\d\d)\s+(?=[A-Za-z])"), "y"),
 ]
 _YEAR = re.compile(r"(?:19|20)\d\d")
 MERGE_SIMILARITY = 85  # token-set similarity (0-100) that makes two reports the same event

@@ -95,6 +95,9 @@ def test_event_type_needs_whole_words():
         ("The talks resumed in October.", (None, None)),
         ("Russian jets struck on Monday.", (None, None)),
         ("Some 2018 fighters left.", (None, None)),
+        ("Israel captured the Golan in the 1967 war.", ("1967", "year")),
+        ("Sweida stayed out of it since the 2011 uprising.", ("2011", "year")),
+        ("He spoke to one of the 2000 fighters.", (None, None)),
         ("The 2,000 troops left in 20 trucks.", (None, None)),
     ],
 )
