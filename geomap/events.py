@@ -623,8 +623,7 @@ def article_events(
             phrases = _date_phrases(sent, anchor[0]) if date else []
             if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
                 # "later that year": the year (or month) of the date just given
-                unit = same[1].lower()
-                date, precision = _truncate(anchor[0], unit if unit in ("year", "month") else "day")
+                date, precision = _truncate(anchor[0], same[1].lower())
             elif date is None and anchor[1] == "day" and (later := _DAYS_LATER.search(sent)):
                 # "the following day", "two days later": counted from the date just given
                 days = int(_NUMBERS.get(later[1].lower(), later[1])) if later[1] else 1
@@ -777,8 +776,8 @@ _SAME_PERIOD = re.compile(
 
 
 def _truncate(date: str, unit: str) -> tuple[str | None, str | None]:
-    """An ISO date cut to a year, a month or a day ("that night": the day); None when it
-    is coarser than that."""
+    """An ISO date cut to a year or a month, or kept to its day for any shorter ``unit``
+    ("that night"); None when it is coarser than that."""
     if unit == "year":
         return date[:4], "year"
     if unit == "month":
@@ -1037,8 +1036,10 @@ def same_event(
         return False
     if actors_a and actors_b and (set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)):
         return True
-    if not (actors_a and actors_b) and date_a and date_b and len(date_a + date_b) >= 17:
-        return True  # one outlet names no one: the same day (or its month) is enough
+    if not (actors_a and actors_b) and date_a and date_b:
+        lengths = sorted((len(date_a), len(date_b)))
+        if lengths[0] >= 7 and lengths[1] == 10:
+            return True  # one outlet names no one: a day and that day or its month
     # one call compares the sentence with all of them (in C, the sentence parsed once)
     others = [sentence_a] if isinstance(sentence_a, str) else sentence_a
     if not others:

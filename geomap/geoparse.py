@@ -254,8 +254,9 @@ class Geoparser:
             or not (self._person_name(text, *h[:2]) or self._common_word(text, *h[:2], lo, hi))
         ]
         found = self._second_pass(text, inside, hits, lo, hi)
-        again = {(h[0], h[1]) for h in found}  # a far-off namesake's span, found at home
-        hits = [h for h in hits if h[2][0] == "org" or (h[0], h[1]) not in again] + found
+        if found:
+            again = {(h[0], h[1]) for h in found}  # a far-off namesake's span, found at home
+            hits = [h for h in hits if h[2][0] == "org" or (h[0], h[1]) not in again] + found
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
         accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
         return self._resolve(text, accepted)
@@ -302,9 +303,9 @@ class Geoparser:
         start): transliteration key, then bounded fuzzy."""
         out = []
         # a phrase a longer-or-equal exact hit already covers needs no second look, unless
-        # the hit names only places far from the region and a curated place has the
-        # phrase's very key ("the village of Arima, west of Manbij" is al-Arimah, not the
-        # town in Trinidad)
+        # the hit names only towns far from the region and a home place has the phrase's
+        # very key ("the village of Arima, west of Manbij" is al-Arimah, not the town in
+        # Trinidad)
         covered = _SpanSet([(h[0], h[1]) for h in taken])
         abroad = {(h[0], h[1]): h[2][1] for h in taken if self._abroad(h[2][1])}
         for m in _CAP_PHRASE.finditer(text, lo):
