@@ -139,12 +139,11 @@ class Geoparser:
         self._embedded_after = re.compile(rf"(?:{alts['embedded_after']})")
         self._embedded_head = re.compile(rf"[’']?\s+(?:[A-Z]\w*\s+)?(?i:{alts['embedded_after']})")
         # the word after a mention, past a direction ("Hama northwestern countryside")
-        self._word_after = re.compile(rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?(\w+)")
+        past_direction = rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?"
+        self._word_after = re.compile(past_direction + r"(\w+)")
         self._governorate_after = frozenset(self.ctx["governorate_after"])
         # the area around a settlement: one pattern after it, one ending the text before
-        self._area_after = re.compile(
-            rf"[’']?s?\s+(?:(?:{alts['kind_after_skips']})\s+)?(?i:{alts['area_after']})\b"
-        )
+        self._area_after = re.compile(past_direction + rf"(?i:{alts['area_after']})\b")
         self._area_before = re.compile(rf"(?i:\b(?:{alts['area_before']}))\s+$")
         self._area_of_after = frozenset(self.ctx["area_of_after"])
         self._outlet_possessed = frozenset(self.ctx["outlet_possessed"])
