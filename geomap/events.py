@@ -515,6 +515,15 @@ def _rules() -> dict:
         "attribution": re.compile(_words(data["attribution"]) + r"[^,;]*", re.IGNORECASE),
         # the longest word of each phrase, for a cheap test before the pattern runs
         "attribution_words": tuple({max(w.lower().split(), key=len) for w in data["attribution"]}),
+        # ", <speaker> <verb> [when or where: 'on Thursday', 'in a statement'; whom: 'told
+        # AFP']" closing the sentence; not a relative clause (", that officials said were")
+        "closing_attribution": re.compile(
+            r",\s+(?!(?:that|which|who|whom|where|when)\b)[^,;:\"\u201c\u201d]{2,160}?\s+"
+            + _words(data["closing_attribution"])
+            + r"(?:\s+(?:on|in|at|to|from|via|during|late|early|last|this|earlier|later|"
+            r"yesterday|today|without)\b[^,;:\"\u201c\u201d]{0,40}"
+            r"|(?<=told)(?:\s+[^,;:\"\u201c\u201d\s]+){1,4})?$"
+        ),
         # _CLAUSE_BREAK, or the comma before a subordinate clause: one pass per sentence
         "breaks": re.compile(
             _CLAUSE_BREAK.pattern
@@ -543,6 +552,7 @@ def _rules() -> dict:
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
         "area_of": re.compile(r"\s+(?:[a-z-]+\s+)?" + _words(data["area_of"]) + r"\s+(?:the\s+)?"),
         "speakers": frozenset(data["agents_only"]["speakers"]),
+        "announced_by_parties": frozenset(data["announced_by_parties"]),
         "protesters": frozenset(data["agents_only"]["protesters"]),
     }
 
@@ -569,6 +579,18 @@ def _cited(text: str, s: int, e: int) -> list[tuple[int, int]]:
     if not any(w in low for w in rules["attribution_words"]):
         return []
     return [c.span() for c in rules["attribution"].finditer(text, s, e)]
+
+
+def _closing_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
+    """The span of the attribution that closes sentence ``[s, e)`` (", the SDF added."):
+    who reports a happening is no party to it, unless the report is a statement."""
+    end = e - 1 if text[e - 1 : e] in '.\u201d"' else e
+    end -= text[end - 1 : end] in '.\u201d"'
+    last = text.rfind(",", s, end)
+    if last < 0:
+        return None
+    m = _rules()["closing_attribution"].match(text, last, end)
+    return m.span() if m else None
 
 
 def _topic_possessor(text: str, s: int, x: Mention) -> bool:
@@ -645,6 +667,8 @@ def article_events(
             topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
             # a cited source ("according to UN data") is no party either
             cited = _cited(text, s, e)
+            closing = _closing_attribution(text, s, e)
+            announcers = _rules()["announced_by_parties"]
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
             types: dict[tuple[int, int], str] = {}
 
@@ -677,7 +701,18 @@ def article_events(
                 etype = _mention_type(text, cs, ce, m, cues, types)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue
+                reporting = closing is not None and closing[0] <= m.start < closing[1]
+                if reporting:  # "..., the SDF told reporters in Qamishli": the report is
+                    cs, ce = closing  # what happens there, and the reporter its party
+                    cues = cues_of(cs, ce)
                 end = _parties_end(text, cs, ce, m)
+                # who reports the happening is no party to it - unless the report is the
+                # happening or part of it (who announces a deal takes part in it)
+                sources = (
+                    [*cited, closing]
+                    if closing and etype not in announcers and not reporting
+                    else cited
+                )
                 hits = [
                     (h.start - cs, h.code)
                     for h in in_sentence
@@ -685,10 +720,14 @@ def article_events(
                     and h.end <= end
                     and ((h.start, h.end) not in territory or h.start == m.start)
                     and (h.start, h.end) not in topics
-                    and not any(a <= h.start < b for a, b in cited)
+                    and not any(a <= h.start < b for a, b in sources)
                 ]
                 for x in ms:
-                    if cs <= x.start < end and (x.start, x.end) not in topics:
+                    if (
+                        cs <= x.start < end
+                        and (x.start, x.end) not in topics
+                        and not any(a <= x.start < b for a, b in sources)
+                    ):
                         hits += [
                             (x.start - cs, c)
                             for c in pipeline.mention_actors([x], metonymic_only=True)

@@ -41,6 +41,13 @@ from geomap.events import (
         ("An explosive device went off near the mosque.", "airstrike_shelling"),
         ("Government units came under fire near Ariqa.", "battle"),
         ("The PKK is headquartered in the Qandil mountains.", "military_presence"),
+        # visits are talks, whatever the visitor does there
+        ("The defence minister inspected border units in Kilis.", "meeting_talks"),
+        ("The chief of staff toured positions in the Golan Heights.", "meeting_talks"),
+        ("Terrorists shell the de-escalation zone 11 times.", "airstrike_shelling"),
+        ("Strikes knocked out power stations around Qamishli.", "airstrike_shelling"),
+        # a centre named for reconciliation hands out food: no deal
+        ("The Reconciliation Center handed out food in Kafr Buhum.", "other"),
         ("The weather in Latakia was mild.", "other"),
     ],
 )
@@ -436,6 +443,38 @@ def test_a_typed_clause_after_a_topic_word_keeps_its_event(pipeline):
 def test_a_cited_source_is_not_a_party(pipeline, text, actors):
     (event,) = extract_events(text, pipeline)
     assert event.actors == actors
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # who closes the sentence reporting a happening is its source, not a party
+        ("Turkish forces shelled villages near Tal Tamr, the SDF added.", ["TUR"]),
+        ("HTS militants shelled Jableh, a Russian officer said on Thursday.", ["HTS"]),
+        ("Turkish drones struck Qamishli, Damascus said.", ["TUR"]),
+        # a relative clause is no attribution: what it says stays
+        (
+            "Israeli jets hit positions near al-Kiswah, that officials said were used by Iran.",
+            ["IRN", "ISR"],
+        ),
+        # who announces a deal or a meeting takes part in it
+        ("Assad agreed to open the al-Rai crossing, the UN chief said.", ["SYR-GOV", "UN"]),
+    ],
+)
+def test_a_closing_attribution_names_the_source_not_a_party(pipeline, text, actors):
+    events = extract_events(text, pipeline)
+    assert events[0].actors == actors
+
+
+def test_a_closing_attribution_at_a_place_is_the_reporters_statement_there(pipeline):
+    text = "Turkish drones struck Kobani, the SDF told reporters in Qamishli."
+    strike, report = extract_events(text, pipeline)
+    assert (strike.mention.text, strike.actors) == ("Kobani", ["TUR"])
+    assert (report.mention.text, report.event_type, report.actors) == (
+        "Qamishli",
+        "statement",
+        ["SDF"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -1028,3 +1067,16 @@ def test_a_clause_opened_by_a_time_span_and_a_subordinator_is_its_own(pipeline):
     text = "Israeli jets struck the T4 airbase, days after reports that Turkey was surveying it."
     (event,) = extract_events(text, pipeline)
     assert event.actors == ["ISR"]
+
+
+def test_each_cue_is_listed_once():
+    """A cue listed twice would be weighed by whichever row is heavier: the file would not
+    say what the extractor does."""
+    import csv
+    from collections import Counter
+
+    from geomap.events import DATA_DIR
+
+    with (DATA_DIR / "event_cues.csv").open(encoding="utf-8", newline="") as fh:
+        counts = Counter(row["cue"].strip().lower() for row in csv.DictReader(fh))
+    assert [cue for cue, n in counts.items() if n > 1] == []
