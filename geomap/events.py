@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from geomap.actors import ActorHit
 from geomap.articles import sentences
-from geomap.geoparse import Mention, is_dateline
+from geomap.geoparse import Mention, is_dateline, is_heading, owns_place
 from geomap.matching import build_automaton, iter_hits, padded
 from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline, spanned
 from geomap.records import pickled_as_fields
@@ -437,11 +437,15 @@ def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: b
     Rifaat, north of Aleppo", "al-Hol camp in al-Hasakah", "east of the Euphrates", "the
     Britain-based Observatory", or in a dateline (``opens_line``: whether its sentence
     starts a line, as a dateline does). Such a place carries no event (the gold's
-    reference places)."""
+    reference places); nor does a heading that only names its section's land ("Syria")."""
     rules = _rules()
-    if text.startswith(rules["attributive_after"], m.end) or (opens_line and is_dateline(text, m)):
+    if text.startswith(rules["attributive_after"], m.end) or (
+        opens_line and (is_dateline(text, m) or is_heading(text, m))
+    ):
         return True
-    if _side_area(text, m):
+    if _side_area(text, m) or rules["reference_after"].search(
+        text, max(0, m.start - _REFERENCE_REACH), m.start
+    ):
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
         return False  # "patrols east of the Euphrates near Kobani" happen at Kobani
@@ -454,13 +458,16 @@ def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: b
 
 def _area_of(text: str, m: Mention, after: Mention) -> bool:
     """Whether a place names the area the next one lies in: "the Idlib town of Saraqib",
-    "the Bekaa town of Brital" (``area_of`` in event_rules.json)."""
-    return after.start - m.end < _AREA_OF_REACH and bool(
-        _rules()["area_of"].fullmatch(text, m.end, after.start)
-    )
+    "the Bekaa town of Brital" (``area_of`` in event_rules.json), "Damascus's Mezzeh
+    district"."""
+    return (
+        after.start - m.end < _AREA_OF_REACH
+        and bool(_rules()["area_of"].fullmatch(text, m.end, after.start))
+    ) or owns_place(text, m, after)
 
 
 _AREA_OF_REACH = 30  # characters: " border town of the "
+_REFERENCE_REACH = 60  # characters: "linking the northern city of Aleppo and "
 
 
 def _side_area(text: str, m: Mention) -> bool:
@@ -550,6 +557,7 @@ def _rules() -> dict:
         "owned_by": re.compile(r"[\w-]+\s+" + _words(data["owned_by"])),
         # their first words, for a cheap test before the pattern runs
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
+        "reference_after": re.compile(_words(data["reference_after"]) + r"[^,;.]*$"),
         "area_of": re.compile(r"\s+(?:[a-z-]+\s+)?" + _words(data["area_of"]) + r"\s+(?:the\s+)?"),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "announced_by_parties": frozenset(data["announced_by_parties"]),

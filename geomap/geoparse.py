@@ -38,10 +38,10 @@ _POSSESSIVE_END = re.compile(r"[’']s?$")
 _POSSESSIVE_GAP = re.compile(r"[’']s?\s+(?:(?:[a-z]+ern|central)\s+)?")  # "Syria's northern"
 
 
-def _owns_place(text: str, m: Mention, after: Mention | None) -> bool:
-    """Whether a country's possessive names a place inside it ("Syria's Idlib province",
-    "Lebanon's Bekaa Valley"): territory. "Russia's Hmeimim airbase", in Syria, is
-    Russia's as a state."""
+def owns_place(text: str, m: Mention, after: Mention | None) -> bool:
+    """Whether a country's or a city's possessive names a place inside it ("Syria's Idlib
+    province", "Damascus's Mezzeh district"): territory. "Russia's Hmeimim airbase", in
+    Syria, is Russia's as a state."""
     return (
         after is not None
         and after.country == m.country
@@ -158,9 +158,12 @@ class Geoparser:
         self._after_cue = re.compile(
             rf"(?P<backed>[-‐](?:{alts['backed_suffix']})\b)"  # "Turkish-backed"
             r"|(?P<apposed>,\s+(?P<apposite>[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)?))"  # ", Syria"
+            # "Russia's war in Ukraine", "Russia's full-scale war against Ukraine"
+            rf"|(?P<against>[’']s?\s+(?:[\w-]+\s+)?(?:{alts['possessed_against']})\b)"
             r"|(?P<possessive>[’']s?\s+(?P<owned>[\w-]+)(?:\s+(?P<owned2>[\w-]+))?)"
             rf"|(?P<literal>(?i:\s+(?:{alts['literal_after']})\b)|[-‐](?:based\b|\w+ border))"
             r"|(?P<compound>[-‐][A-Z])"  # "US-Turkish ties", "Russia-Ukraine talks"
+            rf"|(?P<forces>(?i:\s+(?:{alts['forces_after']})\b))"  # "at US forces"
         )
         self._literal_possessed = frozenset(self.ctx["literal_possessed"])
         self._seats = frozenset(n.lower() for n in self.ctx["seats_of_government"])
@@ -580,8 +583,10 @@ class Geoparser:
         previous: Mention | None = None
         for i, m in enumerate(mentions):
             after = mentions[i + 1] if i + 1 < len(mentions) else None
-            if m.kind == "country" and _owns_place(text, m, after):
-                m.literal = True  # "Syria's Idlib province": a place in it, not its state
+            if (m.kind == "country" or m.place_id in self._capitals) and owns_place(
+                text, m, after
+            ):  # "Syria's Idlib province", "Damascus's Mezzeh district": a place in it
+                m.literal = True
             elif (
                 m.kind == "country" or m.place_id in self._capitals or m.text.lower() in self._seats
             ):
@@ -625,15 +630,19 @@ class Geoparser:
             )
         ):
             return True  # a capital located by its country: "a highway, Damascus, Syria"
+        if said == "against":
+            return False  # the possessor wages it
         if said == "possessive":
             owned = (cue["owned"], cue["owned2"] or "")
             return any(w.lower() in self._literal_possessed for w in owned)
         if said == "literal":
             return True  # "the Syria border", "Tripoli-based", "the Türkiye-Syria border"
+        if said == "forces":
+            return False  # "rockets at US forces": the state's, wherever they are
         before = text[max(0, m.start - 40) : m.start].lower()
         if said == "compound" or _PRO_ANTI.search(before):
             return False  # "US-Turkish ties", "Russia-Ukraine talks", "pro-Damascus"
-        if is_dateline(text, m):
+        if is_dateline(text, m) or is_heading(text, m):
             return True
         lit, meto = self._territory_before.match(before)
         return after, lit, meto, self._acts(after)
@@ -694,8 +703,8 @@ _UNKNOWN = re.compile(  # a match starts a word, so the lookahead lets re skip t
 )
 
 
-_DATELINE = re.compile(  # "DAMASCUS, Syria (AP) —", "BEIRUT, May 28 (Reuters) -", "Erbil, Rudaw –"
-    r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*(?:, [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*)?"
+_DATELINE = re.compile(  # "DAMASCUS, Syria (AP) —", "AMMAN/BEIRUT, May 28 (Reuters) -"
+    r"[A-Z][\w.'’/-]*(?: [A-Z][\w.'’/-]*)*(?:, [A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*)?"
     r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([^)\n]{1,40}\))? ?[-–—] "
 )
 _DATELINE_REACH = 80  # characters from the start of a line that a dateline may span
@@ -712,6 +721,22 @@ def is_dateline(text: str, m: Mention) -> bool:
         return False  # no line starts close enough before it
     head = _DATELINE.match(text, line, min(len(text), line + _DATELINE_REACH))
     return bool(head) and m.end <= head.end()
+
+
+_HEADING_WORD = r"(?:[A-Z][\w'’.-]*|and|of|the|[,:|&–—-])"  # a name, or what joins names
+_HEADING = re.compile(rf"{_HEADING_WORD}(?:[ \t]+{_HEADING_WORD})*")
+_HEADING_MAX = 40  # characters: a heading names a section, a sentence says more
+
+
+def is_heading(text: str, m: Mention) -> bool:
+    """Whether a mention stands in a line of names only ("Syria", "Lebanon and Israel",
+    "Analysis | Syria"): a section heading, which names the land the section is about."""
+    start = text.rfind("\n", 0, m.start) + 1
+    end = text.find("\n", m.end)
+    end = len(text) if end < 0 else end
+    while end > m.end and text[end - 1] in " \t\r":
+        end -= 1
+    return end - start <= _HEADING_MAX and bool(_HEADING.fullmatch(text, start, end))
 
 
 def unresolved_candidates(

@@ -1080,3 +1080,22 @@ def test_each_cue_is_listed_once():
     with (DATA_DIR / "event_cues.csv").open(encoding="utf-8", newline="") as fh:
         counts = Counter(row["cue"].strip().lower() for row in csv.DictReader(fh))
     assert [cue for cue, n in counts.items() if n > 1] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # a road's ends, a view, a facing site only locate what happens
+        (
+            "On the highway linking Beirut and Damascus, a drone hit a car near Masnaa.",
+            ["Masnaa"],
+        ),
+        ("Israel reinforced its outposts on Mount Hermon, overlooking Damascus.", ["Mount Hermon"]),
+        # a capital's possessive names the district the happening is in
+        ("Al-Sharaa spoke at a mosque in Damascus's Mezzeh district.", ["Mezzeh"]),
+        # a heading names the section's land; the happening is in the body
+        ("Syria\nIsraeli jets struck Masyaf on Monday.\n", ["Masyaf"]),
+    ],
+)
+def test_places_that_only_locate_or_head_carry_no_event(pipeline, text, places):
+    assert [ev.mention.text for ev in extract_events(text, pipeline)] == places

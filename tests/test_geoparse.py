@@ -164,6 +164,42 @@ def test_a_country_owning_a_place_inside_it_is_literal(pipeline, text, literal):
     assert at(parse(pipeline, text), text, country).literal is literal
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "literal"),
+    [
+        # a capital owns its districts as a country owns its provinces
+        ("Al-Sharaa spoke at a mosque in Damascus's Mezzeh district.", "Damascus", True),
+        # the state's forces, wherever a preposition puts them
+        ("Militias fired two rockets at US forces near the Conoco field.", "US", False),
+        ("The commander of US Central Command met Abdi.", "US", False),
+        ("Gunmen operating from the US-controlled zone attacked.", "US", False),
+        # the possessor wages a war on another place: the state
+        ("Russia's full-scale war against Ukraine drags on.", "Russia", False),
+        ("Russia's war in Ukraine has thinned that presence.", "Russia", False),
+        ("Syria's war has displaced millions.", "Syria", True),
+        # people from a country, by nationality: its state (rule 5, "diplomats from X")
+        ("Envoys from Russia, Iran and Turkey met in Astana.", "Iran", False),
+        ("Attitudes hardened in their approach towards Iran.", "Iran", False),
+        # the land: what joins, faces or borders it, or what one is expert in
+        ("Fighters moving between Iraq and Syria were hit.", "Iraq", True),
+        ("The highway linking Beirut and Damascus was closed.", "Beirut", True),
+        ("Outposts on Mount Hermon, overlooking Damascus, were reinforced.", "Damascus", True),
+        ("Troops hold al-Tanf near the Syria-Jordan-Iraq tri-border area.", "Iraq", True),
+        ("According to HRW, Turkey is home to 3.6 million refugees.", "Turkey", True),
+        ("Emre Ersen, a Russia expert in Istanbul, disagreed.", "Russia", True),
+    ],
+)
+def test_literal_reading_from_the_words_around(pipeline, text, name, literal):
+    assert at(parse(pipeline, text), text, name).literal is literal
+
+
+@pytest.mark.parametrize("heading", ["Syria", "Lebanon and Israel", "Analysis | Syria"])
+def test_a_line_of_names_only_is_a_heading_about_the_land(pipeline, heading):
+    text = f"{heading}\nIsrael has struck targets there again.\n"
+    mentions = parse(pipeline, text)
+    assert all(m.literal for m in mentions if m.end <= len(heading))
+
+
 # -- resolution with context --------------------------------------------------------
 
 
@@ -467,6 +503,11 @@ def test_dateline_in_capitals_names_territory(pipeline):
     text = "DAMASCUS, Syria (AP) — Clashes resumed on Monday."
     mentions = parse(pipeline, text)
     assert [(m.text, m.literal) for m in mentions] == [("DAMASCUS", True), ("Syria", True)]
+
+
+def test_a_dateline_may_name_two_cities(pipeline):
+    text = "Photo caption.\n\nAMMAN/BEIRUT, Nov 30 (Reuters) - Rebels swept through Aleppo."
+    assert at(parse(pipeline, text), text, "BEIRUT").literal is True
 
 
 def test_unresolved_candidates_are_names_after_place_cues_no_mention_covers(pipeline):
