@@ -28,6 +28,7 @@ from geomap.geoparse import Mention, is_dateline, is_heading, owns_place
 from geomap.matching import build_automaton, iter_hits, padded
 from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline, spanned
 from geomap.records import pickled_as_fields
+from geomap.spatial import within_km
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EVENT_TYPES = (
@@ -419,12 +420,23 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
         return not any(cs <= o.start < ce for o in finer)
     if m.kind == "governorate":
         return not any(o.admin1 == m.name for o in finer)
+    if m.kind in ("city", "town"):  # "In Raqqa, ... in the al-Mashlab neighbourhood"
+        return not any(
+            o is not m
+            and o.literal
+            and o.kind in _INSIDE_KINDS
+            and within_km(m.lat, m.lon, o.lat, o.lon, _INSIDE_KM)
+            for o in others
+        )
     return True
 
 
 _FINE_KINDS = frozenset(
     {"neighbourhood", "camp", "military_base", "airport", "landmark", "border_crossing"}
 )
+
+_INSIDE_KM = 8  # a neighbourhood, a landmark or a base this close to a town is part of it
+_INSIDE_KINDS = _FINE_KINDS - {"border_crossing"}  # a way out of the town, not a part of it
 
 
 def _size(m: Mention) -> int:

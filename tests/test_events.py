@@ -882,7 +882,7 @@ def test_a_place_takes_the_type_of_its_own_stretch(pipeline, text, place, etype)
         ("Aid convoys from Aleppo arrived in Homs.", {"Aleppo", "Homs"}),
         # a side set off by commas locates what comes before it, even a place the
         # gazetteer lacks
-        ("The patrol set out from Tronba, west of Saraqeb, on Monday.", set()),
+        ("The patrol set out from Zorbanqa, west of Saraqeb, on Monday.", set()),
         # the locator may end an apposition on the first place
         ("Jets struck Sarmada, a crowded town north of Idlib.", {"Sarmada"}),
         # a smaller place "near" a larger one locates the happening, not the other way
@@ -1098,4 +1098,25 @@ def test_each_cue_is_listed_once():
     ],
 )
 def test_places_that_only_locate_or_head_carry_no_event(pipeline, text, places):
+    assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # a town yields to a neighbourhood of it in the same sentence
+        (
+            "In Raqqa, security forces arrested five men during a raid in the al-Mashlab"
+            " neighbourhood.",
+            ["al-Mashlab"],
+        ),
+        # a crossing by a town is a way out of it: the town keeps its event
+        (
+            "Militiamen withdrew from Albu Kamal and crossed into Iraq through the al-Qaim"
+            " border crossing.",
+            ["Albu Kamal", "al-Qaim border crossing"],
+        ),
+    ],
+)
+def test_a_town_yields_to_a_place_inside_it(pipeline, text, places):
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
