@@ -953,10 +953,25 @@ def _mention_type(
     if etype == "statement" and not _spoken_at(text, cs, ce, m, own):
         # the place is in what was said: the happening reported there gives the type
         etype = event_type("", [c for c in own if c[1] != "statement"])
+    elif etype != "statement" and _speech_venue(text, cs, m, own):
+        # "said in Paris that France would mediate": what happens in Paris is the saying
+        etype = "statement"
     return etype
 
 
-_VENUE = re.compile(r"\w+\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,3}?(?:in|at)\s+(?:the\s+)?")
+def _speech_venue(text: str, cs: int, m: Mention, cues: list[tuple[int, str, int]]) -> bool:
+    """Whether a statement cue before the mention makes it the venue of the statement
+    ("said in Paris", "condemned the strike at a press conference in Tehran", "speaking
+    at the Kirya"), in the clause starting at ``cs``."""
+    return any(
+        etype == "statement" and cs + pos < m.start and _VENUE.fullmatch(text, cs + pos, m.start)
+        for pos, etype, _ in cues
+    )
+
+
+# a statement cue, then up to three words (not "of": "accused of abuses in ..." says what,
+# not where), then where: "said in", "press conference in", "speaking at the"
+_VENUE = re.compile(r"\w+\s+(?:(?:a|an|the)\s+)?(?:(?!of\b)[\w-]+\s+){0,3}?(?:in|at)\s+(?:the\s+)?")
 
 
 def _spoken_at(text: str, cs: int, ce: int, m: Mention, cues: list[tuple[int, str, int]]) -> bool:
@@ -971,7 +986,7 @@ def _spoken_at(text: str, cs: int, ce: int, m: Mention, cues: list[tuple[int, st
     said = [cs + pos for pos, etype, _ in cues if etype == "statement"]
     first = min(said)
     if first < m.start:
-        return bool(_VENUE.fullmatch(text, first, m.start))
+        return _speech_venue(text, cs, m, cues)
     last_comma = text.rfind(",", m.end, min(said))
     return last_comma < 0 or len(text[last_comma:ce].split()) > 7
 

@@ -46,6 +46,9 @@ from geomap.events import (
         ("The chief of staff toured positions in the Golan Heights.", "meeting_talks"),
         ("Terrorists shell the de-escalation zone 11 times.", "airstrike_shelling"),
         ("Strikes knocked out power stations around Qamishli.", "airstrike_shelling"),
+        # a security operation is no deployment, whoever carries it out
+        ("Coalition forces detained three suspects in a joint security operation.", "other"),
+        ("Government units had come under fire near Ariqa.", "battle"),
         # a centre named for reconciliation hands out food: no deal
         ("The Reconciliation Center handed out food in Kafr Buhum.", "other"),
         ("The weather in Latakia was mild.", "other"),
@@ -1120,3 +1123,22 @@ def test_places_that_only_locate_or_head_carry_no_event(pipeline, text, places):
 )
 def test_a_town_yields_to_a_place_inside_it(pipeline, text, places):
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Barrot said in Paris that France was ready to help mediate with Ankara.", "Paris"),
+        ("Kanani condemned the Israeli strike during a press conference in Tehran.", "Tehran"),
+        ("Barrack welcomed the truce at a news conference in Amman.", "Amman"),
+    ],
+)
+def test_the_venue_of_a_statement_is_where_the_statement_happens(pipeline, text, place):
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == place]
+    assert event.event_type == "statement"
+
+
+def test_what_someone_is_accused_of_somewhere_is_no_venue(pipeline):
+    text = "The service said it had arrested dozens of people accused of abuses in Tartus."
+    (event,) = extract_events(text, pipeline)
+    assert event.event_type == "other"
