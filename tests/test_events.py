@@ -46,6 +46,8 @@ from geomap.events import (
         ("The chief of staff toured positions in the Golan Heights.", "meeting_talks"),
         ("Terrorists shell the de-escalation zone 11 times.", "airstrike_shelling"),
         ("Strikes knocked out power stations around Qamishli.", "airstrike_shelling"),
+        # raids, in the plural, are air raids in this news; a raid is a ground one
+        ("Russian raids on Jisr al-Shughur", "airstrike_shelling"),
         # a security operation is no deployment, whoever carries it out
         ("Coalition forces detained three suspects in a joint security operation.", "other"),
         ("Government units had come under fire near Ariqa.", "battle"),
