@@ -569,6 +569,7 @@ def _rules() -> dict:
         "owned_by": re.compile(r"[\w-]+\s+" + _words(data["owned_by"])),
         # their first words, for a cheap test before the pattern runs
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
+        "credits": re.compile(_words(data["credits"]), re.IGNORECASE),
         "reference_after": re.compile(_words(data["reference_after"]) + r"[^,;.]*$"),
         "area_of": re.compile(r"\s+(?:[a-z-]+\s+)?" + _words(data["area_of"]) + r"\s+(?:the\s+)?"),
         "speakers": frozenset(data["agents_only"]["speakers"]),
@@ -676,6 +677,8 @@ def article_events(
                 date, precision = _in_month(month, anchor[0])
             elif date:
                 anchor = (date, precision)
+            if ms and _rules()["credits"].search(text, s, e):
+                ms = []  # a credit line: where reporters filed from is no event
             if not ms:  # no place, no event: the sentence lends only its actors and date
                 antecedent = named or antecedent
                 previous = (s, e, in_sentence) if named else previous

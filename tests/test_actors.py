@@ -252,6 +252,11 @@ def test_a_demonym_with_a_force_noun_names_the_state():
             "Russian, Iranian and Turkish officials met.",
             {"Russian": "RUS", "Iranian": "IRN", "Turkish officials": "TUR"},
         ),
+        # a qualified noun: security, intelligence, military officials and organs
+        (
+            "Senior Syrian and Turkish security officials met in Baghdad.",
+            {"Syrian": "SYR-GOV", "Turkish security officials": "TUR"},
+        ),
         # a coordinated word that makes no alias with the noun names no one
         ("Local and Russian troops deployed.", {"Russian troops": "RUS"}),
     ],

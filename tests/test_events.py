@@ -1144,3 +1144,11 @@ def test_what_someone_is_accused_of_somewhere_is_no_venue(pipeline):
     text = "The service said it had arrested dozens of people accused of abuses in Tartus."
     (event,) = extract_events(text, pipeline)
     assert event.event_type == "other"
+
+
+def test_a_credit_line_carries_no_event(pipeline):
+    text = (
+        "Israeli jets struck Masyaf on Monday.\n"
+        "(Reporting by Nadine Sabbagh in Beirut and Karim Odeh in Amman; Editing by Helen Marsh)\n"
+    )
+    assert [ev.mention.text for ev in extract_events(text, pipeline)] == ["Masyaf"]
