@@ -1096,6 +1096,7 @@ def test_each_cue_is_listed_once():
             ["Masnaa"],
         ),
         ("Israel reinforced its outposts on Mount Hermon, overlooking Damascus.", ["Mount Hermon"]),
+        ("Troops deployed in Nusaybin, which faces Qamishli across the frontier.", ["Nusaybin"]),
         # a capital's possessive names the district the happening is in
         ("Al-Sharaa spoke at a mosque in Damascus's Mezzeh district.", ["Mezzeh"]),
         # a heading names the section's land; the happening is in the body

@@ -505,6 +505,11 @@ def test_dateline_in_capitals_names_territory(pipeline):
     assert [(m.text, m.literal) for m in mentions] == [("DAMASCUS", True), ("Syria", True)]
 
 
+def test_an_operation_named_for_a_river_is_no_mention(pipeline):
+    text = "Militants prepared attacks on the Operation Euphrates Shield zone."
+    assert [m.text for m in parse(pipeline, text)] == []
+
+
 def test_a_dateline_may_name_two_cities(pipeline):
     text = "Photo caption.\n\nAMMAN/BEIRUT, Nov 30 (Reuters) - Rebels swept through Aleppo."
     assert at(parse(pipeline, text), text, "BEIRUT").literal is True
