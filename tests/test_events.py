@@ -48,6 +48,12 @@ from geomap.events import (
         ("Strikes knocked out power stations around Qamishli.", "airstrike_shelling"),
         # raids, in the plural, are air raids in this news; a raid is a ground one
         ("Russian raids on Jisr al-Shughur", "airstrike_shelling"),
+        (
+            "The military dispatched commando units to the border province of Kilis.",
+            "military_presence",
+        ),
+        ("A rocket landed in an empty field in Karkamis.", "airstrike_shelling"),
+        ("Security forces arrested eight suspected members of IS in Sahnaya.", "other"),
         # a security operation is no deployment, whoever carries it out
         ("Coalition forces detained three suspects in a joint security operation.", "other"),
         ("Government units had come under fire near Ariqa.", "battle"),
@@ -1153,3 +1159,12 @@ def test_a_credit_line_carries_no_event(pipeline):
         "(Reporting by Nadine Sabbagh in Beirut and Karim Odeh in Amman; Editing by Helen Marsh)\n"
     )
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == ["Masyaf"]
+
+
+def test_a_though_clause_has_its_own_type(pipeline):
+    text = (
+        "The PKK's leadership is based in the Qandil mountains, though the group announced"
+        " in May 2025 that it would dissolve itself."
+    )
+    (event,) = extract_events(text, pipeline)
+    assert (event.mention.text, event.event_type) == ("Qandil mountains", "military_presence")
