@@ -455,8 +455,10 @@ def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: b
         opens_line and (is_dateline(text, m) or is_heading(text, m))
     ):
         return True
-    if _side_area(text, m) or rules["reference_after"].search(
-        text, max(0, m.start - _REFERENCE_REACH), m.start
+    reach = max(0, m.start - _REFERENCE_REACH)
+    if _side_area(text, m) or (
+        _has_stem(text, reach, m.start, "reference_stems")
+        and rules["reference_after"].search(text, reach, m.start)
     ):
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
@@ -571,6 +573,11 @@ def _rules() -> dict:
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
         "credits": re.compile(_words(data["credits"]), re.IGNORECASE),
         "reference_after": re.compile(_words(data["reference_after"]) + r"[^,;.]*$"),
+        # for a cheap test before these patterns run: each phrase's longest word without
+        # its first letter (which may be a capital)
+        "credit_stems": _stems(data["credits"]),
+        "reference_stems": _stems(data["reference_after"]),
+        "closing_stems": _stems(data["closing_attribution"]),
         "area_of": re.compile(r"\s+(?:[a-z-]+\s+)?" + _words(data["area_of"]) + r"\s+(?:the\s+)?"),
         "speakers": frozenset(data["agents_only"]["speakers"]),
         "announced_by_parties": frozenset(data["announced_by_parties"]),
@@ -608,10 +615,22 @@ def _closing_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
     end = e - 1 if text[e - 1 : e] in '.\u201d"' else e
     end -= text[end - 1 : end] in '.\u201d"'
     last = text.rfind(",", s, end)
-    if last < 0:
+    if last < 0 or not _has_stem(text, last, end, "closing_stems"):
         return None
     m = _rules()["closing_attribution"].match(text, last, end)
     return m.span() if m else None
+
+
+def _stems(phrases: list[str]) -> re.Pattern[str]:
+    """Each phrase's longest word without its first letter (which may be a capital), as
+    one pattern of plain strings: a test cheap and case-blind enough to skip the phrase's
+    own pattern where it cannot match."""
+    return re.compile("|".join(sorted({re.escape(max(w.split(), key=len)[1:]) for w in phrases})))
+
+
+def _has_stem(text: str, s: int, e: int, stems: str) -> bool:
+    """Whether ``text[s:e]`` holds one of the stems ``_rules()[stems]``."""
+    return _rules()[stems].search(text, s, e) is not None
 
 
 def _topic_possessor(text: str, s: int, x: Mention) -> bool:
@@ -677,7 +696,11 @@ def article_events(
                 date, precision = _in_month(month, anchor[0])
             elif date:
                 anchor = (date, precision)
-            if ms and _rules()["credits"].search(text, s, e):
+            if (
+                ms
+                and _has_stem(text, s, e, "credit_stems")
+                and _rules()["credits"].search(text, s, e)
+            ):
                 ms = []  # a credit line: where reporters filed from is no event
             if not ms:  # no place, no event: the sentence lends only its actors and date
                 antecedent = named or antecedent
