@@ -572,6 +572,12 @@ def _rules() -> dict:
         # their first words, for a cheap test before the pattern runs
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
         "credits": re.compile(_words(data["credits"]), re.IGNORECASE),
+        # "Russia, a key Assad ally, ...": the subject's name, then its apposition
+        "backer_apposition": re.compile(
+            r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,3},\s+[^,;]{0,60}?"
+            + _words(data["backer_apposition"])
+            + r"[^,;]{0,40},"
+        ),
         "reference_after": re.compile(_words(data["reference_after"]) + r"[^,;.]*$"),
         # for a cheap test before these patterns run: each phrase's longest word without
         # its first letter (which may be a capital)
@@ -713,6 +719,8 @@ def article_events(
             topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
             # a cited source ("according to UN data") is no party either
             cited = _cited(text, s, e)
+            if (apposed := _rules()["backer_apposition"].match(text, s, e)) is not None:
+                cited = [*cited, (text.index(",", s), apposed.end())]
             closing = _closing_attribution(text, s, e)
             announcers = _rules()["announced_by_parties"]
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
@@ -870,9 +878,12 @@ def _truncate(date: str, unit: str) -> tuple[str | None, str | None]:
     return (date, "day") if len(date) == 10 else (None, None)
 
 
-_ANAPHOR = re.compile(
-    r"\b(?:[Hh]e|[Ss]he|[Tt]hey|[Tt]he (?:warplanes|"
-    r"jets|forces|troops|militants|fighters|rebels|delegation|envoy))\b"
+_ANAPHOR_NOUNS = (
+    r"(?:warplanes|jets|forces|troops|soldiers|militants|fighters|rebels|delegation|envoy)"
+)
+_ANAPHOR = re.compile(  # "they", "the warplanes", "its troops", and "Troops" opening a clause
+    r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?:[Tt]he|[Ii]ts|[Tt]heir) " + _ANAPHOR_NOUNS + r")\b"
+    r"|(?:^|(?<=[.;,] ))(?:Troops|Soldiers|Forces|Fighters)\b"
 )
 
 
@@ -883,7 +894,7 @@ def _acting_anaphor(clause: str, cues: list[tuple[int, str, int]]) -> bool:
     understandings ... and ensuring that they hold"), so it borrows no actors."""
     cue = min((pos for pos, _, _ in cues), default=len(clause))
     return any(
-        a.start() < cue or clause[: a.start()].rstrip().endswith(" by")
+        a.start() <= cue or clause[: a.start()].rstrip().endswith(" by")
         for a in _ANAPHOR.finditer(clause)
     )
 

@@ -1168,3 +1168,27 @@ def test_a_though_clause_has_its_own_type(pipeline):
     )
     (event,) = extract_events(text, pipeline)
     assert (event.mention.text, event.event_type) == ("Qandil mountains", "military_presence")
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # whom the subject backs is no party to what the subject does
+        ("Russia, a key Assad ally, has kept its air base at Hmeimim.", ["RUS"]),
+        ("Russia, Assad's main military backer alongside Iran, kept its base in Tartus.", ["RUS"]),
+        # a backer of the subject still is one ("US-backed SDF")
+        ("Hezbollah, Iran's main proxy, fired rockets at Kiryat Shmona.", ["HEZ", "IRN"]),
+    ],
+)
+def test_an_apposition_naming_whom_the_subject_backs_names_no_party(pipeline, text, actors):
+    (event,) = extract_events(text, pipeline)
+    assert event.actors == actors
+
+
+def test_troops_opening_a_clause_are_the_previous_sentences_forces(pipeline):
+    text = (
+        "Israeli forces have expanded their positions in the south. Troops are also"
+        " deployed in the buffer zone in the Quneitra area."
+    )
+    (event,) = extract_events(text, pipeline)
+    assert (event.mention.text, event.actors) == ("Quneitra", ["ISR"])
