@@ -53,6 +53,10 @@ from geomap.events import (
             "military_presence",
         ),
         ("A rocket landed in an empty field in Karkamis.", "airstrike_shelling"),
+        (
+            "Since the regime's collapse, the IDF has maintained a presence on Mount Hermon.",
+            "military_presence",
+        ),
         ("Security forces arrested eight suspected members of IS in Sahnaya.", "other"),
         # a security operation is no deployment, whoever carries it out
         ("Coalition forces detained three suspects in a joint security operation.", "other"),
