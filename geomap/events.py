@@ -553,6 +553,7 @@ def _rules() -> dict:
             + r"(?i:"
             + _words(data["subordinators"])
             + "))"
+            + r"|\s(?=(?:after|before)\s+(?!\d)[a-z])"
         ),
         # a clause that starts with one (after its comma) is subordinate
         "subordinate_start": re.compile(

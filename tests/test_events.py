@@ -1196,3 +1196,22 @@ def test_troops_opening_a_clause_are_the_previous_sentences_forces(pipeline):
     )
     (event,) = extract_events(text, pipeline)
     assert (event.mention.text, event.actors) == ("Quneitra", ["ISR"])
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "etype"),
+    [
+        # "after"/"before" open a clause of their own even without a comma: the main
+        # clause says what happened at the place
+        ("Government forces entered Suwayda after deadly clashes.", "Suwayda", "military_presence"),
+        (
+            "SNA factions clashed with the SDF around the Tishrin Dam before the two sides"
+            " agreed to a truce.",
+            "Tishrin",
+            "battle",
+        ),
+    ],
+)
+def test_an_after_or_before_clause_does_not_type_the_main_one(pipeline, text, place, etype):
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text.startswith(place)]
+    assert event.event_type == etype
