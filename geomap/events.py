@@ -534,8 +534,6 @@ def _rules() -> dict:
     return {
         "topic_before": re.compile(_words(data["topic_before"]) + r"\s*$", re.IGNORECASE),
         "attribution": re.compile(_words(data["attribution"]) + r"[^,;]*", re.IGNORECASE),
-        # the longest word of each phrase, for a cheap test before the pattern runs
-        "attribution_words": tuple({max(w.lower().split(), key=len) for w in data["attribution"]}),
         # ", <speaker> <verb> [when or where: 'on Thursday', 'in a statement'; whom: 'told
         # AFP']" closing the sentence; not a relative clause (", that officials said were")
         "closing_attribution": re.compile(
@@ -582,6 +580,7 @@ def _rules() -> dict:
         "reference_after": re.compile(_words(data["reference_after"]) + r"[^,;.]*$"),
         # for a cheap test before these patterns run: each phrase's longest word without
         # its first letter (which may be a capital)
+        "attribution_stems": _stems(data["attribution"]),
         "credit_stems": _stems(data["credits"]),
         "reference_stems": _stems(data["reference_after"]),
         "closing_stems": _stems(data["closing_attribution"]),
@@ -607,13 +606,16 @@ def _parties(
 
 
 def _cited(text: str, s: int, e: int) -> list[tuple[int, int]]:
-    """The spans of sentence ``[s, e)`` that cite a source ("according to UN data"); the
-    pattern runs only on the few sentences holding the longest word of a phrase."""
+    """The spans of sentence ``[s, e)`` whose actors are no party: a cited source
+    ("according to UN data"), and whom an apposition on the opening subject says it
+    backs ("Russia, a key Assad ally, has kept ...")."""
     rules = _rules()
-    low = text[s:e].lower()
-    if not any(w in low for w in rules["attribution_words"]):
-        return []
-    return [c.span() for c in rules["attribution"].finditer(text, s, e)]
+    cited = []
+    if _has_stem(text, s, e, "attribution_stems"):
+        cited = [c.span() for c in rules["attribution"].finditer(text, s, e)]
+    if (apposed := rules["backer_apposition"].match(text, s, e)) is not None:
+        cited.append((text.index(",", s), apposed.end()))
+    return cited
 
 
 def _closing_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
@@ -671,6 +673,7 @@ def article_events(
 ) -> list[Event]:
     """Events of one parsed article (repeated sentences at one place folded together).
     ``published`` anchors relative dates ("on Thursday")."""
+    rules = _rules()
     events: list[Event] = []
     # both in text order: a sentence's share of each is found by bisection
     mention_starts = [m.start for m in parsed.mentions]
@@ -703,11 +706,7 @@ def article_events(
                 date, precision = _in_month(month, anchor[0])
             elif date:
                 anchor = (date, precision)
-            if (
-                ms
-                and _has_stem(text, s, e, "credit_stems")
-                and _rules()["credits"].search(text, s, e)
-            ):
+            if ms and _has_stem(text, s, e, "credit_stems") and rules["credits"].search(text, s, e):
                 ms = []  # a credit line: where reporters filed from is no event
             if not ms:  # no place, no event: the sentence lends only its actors and date
                 antecedent = named or antecedent
@@ -720,10 +719,7 @@ def article_events(
             topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
             # a cited source ("according to UN data") is no party either
             cited = _cited(text, s, e)
-            if (apposed := _rules()["backer_apposition"].match(text, s, e)) is not None:
-                cited = [*cited, (text.index(",", s), apposed.end())]
             closing = _closing_attribution(text, s, e)
-            announcers = _rules()["announced_by_parties"]
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
             types: dict[tuple[int, int], str] = {}
 
@@ -765,7 +761,7 @@ def article_events(
                 # happening or part of it (who announces a deal takes part in it)
                 sources = (
                     [*cited, closing]
-                    if closing and etype not in announcers and not reporting
+                    if closing and etype not in rules["announced_by_parties"] and not reporting
                     else cited
                 )
                 hits = [
