@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from geomap.actors import ActorHit
 from geomap.articles import sentences
+from geomap.dates import WEEKDAYS, Phrase, StoryDates, dates_compatible
 from geomap.geoparse import Mention, is_dateline, is_heading, owns_place
 from geomap.matching import build_automaton, iter_hits, padded
 from geomap.pipeline import ParsedArticle, Pipeline, default_pipeline, spanned
@@ -42,42 +43,6 @@ EVENT_TYPES = (
     "statement",
     "other",
 )
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
-_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
-_DATES = [
-    (re.compile(_MONTH + r"\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b"), "mdy"),
-    (re.compile(r"\b(\d{1,2})\s+" + _MONTH + r",?\s+((?:19|20)\d\d)\b"), "dmy"),
-    (re.compile(_MONTH + r",?\s+((?:19|20)\d\d)\b"), "my"),
-    (
-        re.compile(
-            r"\b(?:(?:[Ii]n|[Ss]ince|[Dd]uring|[Bb]y|[Oo]f|[Ff]rom|[Uu]ntil|[Ee]arly|[Ll]ate)\s+"
-            r"|[Mm]id-\s*)((?:19|20)\d\d)\b(?![-/]\d)"
-        ),
-        "y",
-    ),
-    # a year naming a happening: "in the 1967 war", "since the 2011 uprising"
-    (re.compile(r"\b(?:[Ii]n|[Dd]uring|[Ss]ince)\s+the\s+((?:19|20)\d\d)\s+(?=[A-Za-z])"), "y"),
-]
-_YEAR = re.compile(r"(?:19|20)\d\d")
 MERGE_SIMILARITY = 85  # token-set similarity (0-100) that makes two reports the same event
 
 
@@ -244,92 +209,6 @@ def event_type(sentence: str, cues: list[tuple[int, str, int]] | None = None) ->
     return max(scores, key=lambda t: (scores[t], -first[t]))
 
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_RELATIVE = re.compile(
-    r"\b(?:(yesterday|today)|on\s+(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-    r"|(?i:(last|this|earlier this|late last|early last)\s+(week|month|year))"
-    r"|(?:[Ii]n|[Ll]ast|[Tt]his)\s+" + _MONTH + r"(?!,?\s+(?:\d{1,2}\b|(?:19|20)\d\d)))"
-)
-
-
-def relative_date(sentence: str, published: dt.date) -> tuple[str | None, str | None]:
-    """A relative date ("yesterday", "on Thursday", "last week", "in March") resolved against
-    the article's publication date, as (ISO prefix, precision)."""
-    m = _RELATIVE.search(sentence)
-    if not m:
-        return None, None
-    word, weekday, which, unit, month = m.groups()
-    if word:
-        return (published - dt.timedelta(days=word == "yesterday")).isoformat(), "day"
-    if weekday:  # news "on Thursday" is the latest Thursday up to publication
-        back = (published.weekday() - WEEKDAYS.index(weekday.lower())) % 7
-        return (published - dt.timedelta(days=back)).isoformat(), "day"
-    if unit:
-        last = "last" in which.lower()
-        if unit == "year":
-            return str(published.year - last), "year"
-        if unit == "week":
-            when = published - dt.timedelta(days=7 * last)
-        else:
-            when = published.replace(day=1) - dt.timedelta(days=1) if last else published
-        return f"{when.year}-{when.month:02d}", "month"
-    mon = MONTHS[month.lower()]
-    year = published.year if mon <= published.month else published.year - 1
-    return f"{year}-{mon:02d}", "month"
-
-
-def find_date(sentence: str, published: dt.date | None = None) -> tuple[str | None, str | None]:
-    """The date a sentence gives, as (ISO prefix, precision): an explicit date, or a
-    relative one when the publication date is known; else (None, None) - never invented."""
-    explicit = _explicit_date(sentence)
-    if explicit[0] or published is None:
-        return explicit
-    return relative_date(sentence, published)
-
-
-def _explicit_date(sentence: str) -> tuple[str | None, str | None]:
-    if not _YEAR.search(sentence):  # every form has a year; most sentences have none
-        return None, None
-    for pattern, form in _DATES:
-        m = pattern.search(sentence)
-        if not m:
-            continue
-        if form in ("mdy", "dmy"):
-            mon_s, day_s = (m.group(1), m.group(2)) if form == "mdy" else (m.group(2), m.group(1))
-            try:  # "February 30" is no date: never invent one
-                day = dt.date(int(m.group(3)), MONTHS[mon_s.lower()], int(day_s))
-            except ValueError:
-                continue
-            return day.isoformat(), "day"
-        if form == "my":
-            return f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}", "month"
-        return m.group(1), "year"
-    return None, None
-
-
-_YEARLESS = re.compile(  # "in early October", "on June 3": a date the text leaves open
-    r"\b(?:[Ii]n|[Oo]n|[Ee]arly|[Ll]ate|[Mm]id-?)\s+(?:early\s+|late\s+|mid-?)?"
-    + _MONTH
-    + r"\b(?:\s+(\d{1,2})\b)?(?!,?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d)"
-)
-
-
-def _in_month(month: re.Match[str], anchor: str) -> tuple[str | None, str | None]:
-    """A :data:`_YEARLESS` date ("on March 8") when the ``anchor`` date just given is in
-    the same month: in its year, with the day when one is given. In another month the
-    year stays open ("in April", after "since 1984")."""
-    mon = MONTHS[month[1].lower()]
-    if anchor[5:7] != f"{mon:02d}":
-        return None, None
-    if not month[2]:
-        return anchor[:7], "month"
-    try:
-        return dt.date(int(anchor[:4]), mon, int(month[2])).isoformat(), "day"
-    except ValueError:
-        return None, None
-
-
-_OF_THAT_YEAR = re.compile(_MONTH + r"\s+of\s+(?:that|the\s+same)\s+year\b")
 _LEAD_IN = re.compile(  # what may open a sentence before a date that dates all of it
     rf"\W*(?:(?:on|in|by|since|early|late|mid)\s+)?(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?(?:the\s+)?",
     re.IGNORECASE,
@@ -340,31 +219,10 @@ _RELATIVE_WORD = re.compile(  # "before dawn" is a time of day, not a clause
 )
 
 
-def _date_phrases(sent: str, anchor: str | None) -> list[tuple[int, int, str | None, str | None]]:
-    """Every date phrase of a sentence as (start, end, ISO prefix, precision), in text order:
-    explicit dates, "in June of that year" (the year of the date before it, or of
-    ``anchor``), and months without a year (no date: the text leaves the year open)."""
-    found: list[tuple[int, int, str | None, str | None]] = []
-    for pattern, _ in _DATES:
-        for d in pattern.finditer(sent):
-            if not any(a < d.end() and d.start() < b for a, b, _, _ in found):
-                iso, precision = _explicit_date(d[0])
-                if iso:
-                    found.append((d.start(), d.end(), iso, precision))
-    for d in _OF_THAT_YEAR.finditer(sent):
-        year = max(((a, iso) for a, _, iso, _ in found if a < d.start()), default=(0, anchor))[1]
-        if year:
-            found.append((d.start(), d.end(), f"{year[:4]}-{MONTHS[d[1].lower()]:02d}", "month"))
-    for d in _YEARLESS.finditer(sent):
-        if not any(a < d.end() and d.start() < b for a, b, _, _ in found):
-            found.append((d.start(), d.end(), None, None))
-    return sorted(found)
-
-
 def _mention_date(
     text: str,
     s: int,
-    phrases: list[tuple[int, int, str | None, str | None]],
+    phrases: list[Phrase],
     clauses: list[tuple[int, int]],
     m: Mention,
     clause: tuple[int, int],
@@ -683,7 +541,7 @@ def article_events(
         lead_starts = [pos for pos, _ in leads]
         antecedent: list[str] = []  # actors of the previous sentence of the paragraph
         previous: tuple[int, int, list[ActorHit]] | None = None  # the last to name actors
-        anchor: tuple[str | None, str | None] = (None, None)  # its last explicit date
+        dates = StoryDates(published)
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
                 antecedent = []
@@ -691,21 +549,7 @@ def article_events(
             named = sorted({h.code for h in in_sentence})
             ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
-            date, precision = find_date(sent, published)
-            phrases = _date_phrases(sent, anchor[0]) if date else []
-            if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
-                # "later that year": the year (or month) of the date just given
-                date, precision = _truncate(anchor[0], same[1].lower())
-            elif date is None and anchor[1] == "day" and (later := _DAYS_LATER.search(sent)):
-                # "the following day", "two days later": counted from the date just given
-                days = int(_NUMBERS.get(later[1].lower(), later[1])) if later[1] else 1
-                when = dt.date.fromisoformat(anchor[0]) + dt.timedelta(days=days)
-                date, precision = anchor = (when.isoformat(), "day")  # the story's clock moves
-            elif date is None and anchor[0] and (month := _YEARLESS.search(sent)):
-                # "on March 8" after "early March 2025": the month the text is in
-                date, precision = _in_month(month, anchor[0])
-            elif date:
-                anchor = (date, precision)
+            date, precision, phrases = dates.read(sent)
             if ms and _has_stem(text, s, e, "credit_stems") and rules["credits"].search(text, s, e):
                 ms = []  # a credit line: where reporters filed from is no event
             if not ms:  # no place, no event: the sentence lends only its actors and date
@@ -849,30 +693,6 @@ def _agents(sent: str, s: int, hits: list[ActorHit], cues: list[tuple[int, str, 
         return []
     roles = actor_roles(sent, [(h.start - s, h.code) for h in hits], etype, cues)
     return [code for code, role in roles.items() if role == "agent"]
-
-
-_NUMBERS = {
-    **{"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7},
-    **{"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15},
-}
-_DAYS_LATER = re.compile(
-    r"\b(?:[Tt]he\s+(?:following|next)\s+(?:day|morning|evening|night)"
-    r"|(\d\d?|(?i:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen))"
-    r"\s+days?\s+later)\b"
-)
-_SAME_PERIOD = re.compile(
-    r"\b(?:[Tt]hat|[Tt]he same) (year|month|day|night|morning|afternoon|evening)\b"
-)
-
-
-def _truncate(date: str, unit: str) -> tuple[str | None, str | None]:
-    """An ISO date cut to a year or a month, or kept to its day for any shorter ``unit``
-    ("that night"); None when it is coarser than that."""
-    if unit == "year":
-        return date[:4], "year"
-    if unit == "month":
-        return (date[:7], "month") if len(date) >= 7 else (None, None)
-    return (date, "day") if len(date) == 10 else (None, None)
 
 
 _ANAPHOR_NOUNS = (
@@ -1113,11 +933,6 @@ def extract_events(text: str, pipeline: Pipeline | None = None) -> list[Event]:
     """Events in every article of ``text`` (library entry point; no store needed)."""
     pipe = pipeline or default_pipeline()
     return [ev for pa in pipe.parse_articles(text) for ev in article_events(pa, text, pipe)]
-
-
-def dates_compatible(a: str | None, b: str | None) -> bool:
-    """Whether two ISO prefixes (year, month or day) can name the same time."""
-    return a is None or b is None or a.startswith(b) or b.startswith(a)
 
 
 def same_event(

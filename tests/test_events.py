@@ -6,14 +6,8 @@ import datetime as dt
 
 import pytest
 
-from geomap.events import (
-    EVENT_TYPES,
-    dates_compatible,
-    event_type,
-    extract_events,
-    find_date,
-    same_event,
-)
+from geomap.dates import dates_compatible, find_date
+from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
 
 # -- event_type ---------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from geomap.events import find_date
+from geomap.dates import find_date
 from geomap.ingest import ingest_text, is_html, parse_published
 from geomap.store import EventFilter, open_store
 
