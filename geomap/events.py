@@ -150,6 +150,7 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
     return [(first[n], cues[n][1], cues[n][2]) for n in sorted(first)]
 
 
+_LIST_ITEM = re.compile(r"[-\u2022*\u2013]\s")  # "- A civilian was shot dead in ..."
 _NAME_BEFORE = re.compile(r"[A-Z][\w'\u2019.-]*\s+$")
 _LOWER_WORD = re.compile(r"\b[a-z]{5,}")
 
@@ -545,6 +546,8 @@ def article_events(
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
                 antecedent = []
+                if _LIST_ITEM.match(text, s):  # an item of a list tells a story of its own
+                    previous = None
             in_sentence = spanned(parsed.actor_hits, hit_starts, s, e)
             named = sorted({h.code for h in in_sentence})
             ms = spanned(parsed.mentions, mention_starts, s, e)

@@ -535,6 +535,9 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
         ("The SDF said on Monday it would respond. A strike hit a depot in Amuda.", []),
         # a happening with an agent of its own keeps it
         ("Israeli jets struck Damascus. Rebels shelled Homs.", ["SYR-OPP"]),
+        # the items of a list ("- A civilian was shot dead in ...") are stories of their own
+        ("- Turkish drones hit Qamishli.\n- A gunman shot dead a man in Homs.", []),
+        ("• Turkish drones hit Qamishli.\n• A mine exploded in Homs.", []),
     ],
 )
 def test_violence_with_no_agent_takes_the_agent_of_the_sentence_before(pipeline, text, actors):
