@@ -62,10 +62,11 @@ def _compounds_kept(alias: str, surface: str) -> bool:
     )
 
 
-# "Syrian and Russian", "Russian, Iranian and": modifiers coordinated right before a word
-_COORDINATED = re.compile(r"(?:[A-Z][\w.]*,\s+)*[A-Z][\w.]*,?\s+and\s+\Z")
+# "Syrian and Russian", "Russian, Iranian and", and in headlines "Turkish, Syrian":
+# modifiers coordinated right before a word
+_COORDINATED = re.compile(r"(?:[A-Z][\w.]*,\s+)*[A-Z][\w.]*(?:,?\s+and|,)\s+\Z")
 _CAPITALISED = re.compile(r"[A-Z][\w.]*")
-_AND = re.compile(r"\sand\s+")  # the cheap test: a hit right after "and"
+_AND = re.compile(r"(?:\sand|,)\s+")  # the cheap test: a hit right after "and" or a comma
 _COORDINATION_REACH = 60  # characters before a hit searched for its coordinated modifiers
 _BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
 _PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
@@ -79,6 +80,18 @@ def _singular(alias: str) -> str | None:
     if not m or alias.endswith("ss"):
         return None
     return m[1] + ("y" if m[2] == "ies" else "")
+
+
+def _plural(alias: str) -> str | None:
+    """The plural of a multi-word alias whose last word is a lower-case singular ("Turkish
+    foreign minister" -> "... ministers", "Syrian ministry" -> "... ministries"): "the
+    Turkish and Syrian foreign ministers" names both states' ministers."""
+    head, _, last = alias.rpartition(" ")
+    if not head or not last.isalpha() or not last.islower() or last.endswith("s"):
+        return None
+    if last.endswith("y") and last[-2:-1] not in "aeiou":
+        return f"{head} {last[:-1]}ies"
+    return f"{alias}s"
 
 
 def _forms() -> list[tuple[str, str, bool]]:
@@ -132,7 +145,9 @@ class ActorIndex:
     def _automaton(self):
         entries = [(alias, (alias, code, cs)) for alias, code, cs in self.aliases]
         entries += [
-            (one, (one, code, cs)) for alias, code, cs in self.aliases if (one := _singular(alias))
+            (other, (other, code, cs))
+            for alias, code, cs in self.aliases
+            if (other := _singular(alias) or _plural(alias))
         ]
         return build_automaton(entries)
 

@@ -259,6 +259,12 @@ def test_a_demonym_with_a_force_noun_names_the_state():
         ),
         # a coordinated word that makes no alias with the noun names no one
         ("Local and Russian troops deployed.", {"Russian troops": "RUS"}),
+        # headlines coordinate with a comma; a singular alias names its plural too
+        (
+            "Turkish, Syrian foreign ministers meet in Ankara",
+            {"Turkish": "TUR", "Syrian foreign ministers": "SYR-GOV"},
+        ),
+        ("In Damascus, Russian officials met.", {"Russian officials": "RUS"}),
     ],
 )
 def test_demonyms_coordinated_before_a_force_noun_each_name_their_state(actors, text, expected):

@@ -16,6 +16,7 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
     ("sentence", "etype"),
     [
         ("Russian airstrikes hit the town of Saraqib.", "airstrike_shelling"),
+        ("Turkish, Syrian ministers discuss Israeli attacks in Ankara", "meeting_talks"),
         ("Israeli air strikes hit the airport.", "airstrike_shelling"),
         ("Heavy shelling continued overnight in Daraa.", "airstrike_shelling"),
         ("Government forces shelled the village.", "airstrike_shelling"),
