@@ -362,12 +362,12 @@ _LOCATOR_REACH = 80  # characters: longer gaps between two places hold more than
 def _locator(beside: list[str], within: list[str]) -> re.Pattern[str]:
     """The text between two places where the second only locates the first: after the
     first's parenthesised alias and a comma, an apposition ("a village that straddles the
-    border"), a distance, then a phrase (the group named after its kind), then up to
-    three lower-case words ("near the northeastern city of")."""
+    border"), a distance ("15km (9 miles)"), then a phrase (the group named after its
+    kind), then up to three lower-case words ("near the northeastern city of")."""
     return re.compile(
         r"[\s)]*(?:\([^)]*\)\s*)?,?\s*(?:an?\s+(?:[a-z-]+\s+){1,6}?)?"
         r"(?:(?:some|about|around|roughly)\s+)?"
-        r"(?:\d[\d.,]*\s*(?:km|kilometres|kilometers|miles)\s+)?(?:the\s+)?"
+        r"(?:\d[\d.,]*\s*(?:km|kilometres|kilometers|miles)\s+(?:\([^)]*\)\s*)?)?(?:the\s+)?"
         rf"(?:(?P<beside>{_words(beside)})|(?P<within>{_words(within)}))"
         r"\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}"
     )
@@ -636,15 +636,19 @@ def article_events(
                     roles = dict.fromkeys(actors, "agent")
                 elif (
                     etype in VIOLENT
-                    and previous
                     and "agent" not in roles.values()
                     and not _uncoded_agent(ms, cs, cues)
                 ):
                     # "A separate strike hit ...": violence with no one doing it is done by
-                    # whoever acted in the last sentence that named anyone
-                    ps, pe, hits_before = previous
-                    borrowed = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe))
-                    roles |= dict.fromkeys(borrowed, "agent")
+                    # whoever acts in another clause of the sentence ("ISIS stepped up
+                    # attacks, as the monitor counted nine in Shuhail"), or else in the last
+                    # sentence that named anyone
+                    others = [h for h in in_sentence if not cs <= h.start < ce]
+                    borrowed = others and _agents(sent, s, others, cues_of(s, e))
+                    if not borrowed and previous:
+                        ps, pe, hits_before = previous
+                        borrowed = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe))
+                    roles |= dict.fromkeys(borrowed or (), "agent")
                     actors = sorted(roles)
                 when = (date, precision)
                 if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings

@@ -536,6 +536,12 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
         ("The SDF said on Monday it would respond. A strike hit a depot in Amuda.", []),
         # a happening with an agent of its own keeps it
         ("Israeli jets struck Damascus. Rebels shelled Homs.", ["SYR-OPP"]),
+        # an agent in another clause of the same sentence is nearer than the sentence before
+        (
+            "Israeli jets struck Daraa. ISIS cells stepped up attacks on SDF positions, as "
+            "SOHR documented nine attacks in Shuhail.",
+            ["ISIS"],
+        ),
         # the items of a list ("- A civilian was shot dead in ...") are stories of their own
         ("- Turkish drones hit Qamishli.\n- A gunman shot dead a man in Homs.", []),
         ("• Turkish drones hit Qamishli.\n• A mine exploded in Homs.", []),
@@ -878,6 +884,7 @@ def test_a_place_takes_the_type_of_its_own_stretch(pipeline, text, place, etype)
     ("text", "places"),
     [
         ("Turkish-backed factions shelled Tal Rifaat, north of Aleppo.", {"Tal Rifaat"}),
+        ("Jets struck Kiswah, about 15km (9 miles) south of Damascus.", {"Al-Kiswah"}),
         (
             "ISIS lost its last stronghold at Baghouz, near Abu Kamal, in 2019.",
             {"Baghouz"},
