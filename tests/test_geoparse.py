@@ -136,6 +136,16 @@ def test_list_of_venues_after_in_is_literal(pipeline):
         assert m.literal is True, name
 
 
+@pytest.mark.parametrize("suffix", ["backed", "brokered", "mediated", "funded"])
+def test_a_state_that_backs_or_brokers_is_metonymic_and_no_location(pipeline, suffix):
+    """ "rounds of US-brokered talks" names the state, so it is no evidence that the
+    Paris of the talks is the one in Texas."""
+    text = f"Officials held several rounds of US-{suffix} talks, most recently in Paris."
+    mentions = parse(pipeline, text)
+    assert at(mentions, text, "US").literal is False
+    assert at(mentions, text, "Paris").country == "FR"
+
+
 def test_country_as_speaker_after_a_comma_is_metonymic(pipeline):
     text = "Israel struck Damascus airport, Syria said."
     m = at(parse(pipeline, text), text, "Syria")
