@@ -78,11 +78,18 @@ class Event:
         return self.reports[0].sentence
 
 
+NO_CUE = "none"  # the event type of a phrase whose words cue nothing ("ceasefire line")
+
+
 @lru_cache(maxsize=1)
 def _cues() -> list[tuple[re.Pattern[str], str, int]]:
+    """The cue file's rows as (pattern, event type, weight): first the phrases that cue
+    nothing (type ``none``: "ceasefire line", "no deal"), then the cues, so that where
+    both start at one word the phrase is seen first."""
     out = []
     with (DATA_DIR / "event_cues.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
+        rows = sorted(csv.DictReader(fh), key=lambda row: row["event_type"] != NO_CUE)
+        for row in rows:
             cue = row["cue"].strip().lower()
             # a trailing * is a prefix; otherwise plurals count too ("barrel bombs")
             body = re.escape(cue.rstrip("*")) + (r"\w*" if cue.endswith("*") else "(?:e?s)?")
@@ -134,18 +141,26 @@ def cue_leads(folded: str, s: int, e: int) -> Leads:
 
 def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tuple[int, str, int]]:
     """Every event cue in a clause as (position of its first match, event type, weight),
-    in cue-file order. A cue is tried only where its first word is (``leads``, offsets in
-    a text where the clause starts at ``at``; found here when not given)."""
+    in :func:`_cues` order; none inside a phrase that cues nothing. A cue is tried only
+    where its first word is (``leads``, offsets in a text where the clause starts at
+    ``at``; found here when not given)."""
     if leads is None:
         leads = cue_leads(padded(clause), 0, len(clause))
     cues = _cues()
     first: dict[int, int] = {}
+    masked_to = 0  # the end of the phrases that cue nothing seen so far
     for pos, ns in leads:
         pos -= at
         if clause[pos : pos + 2].istitle() and _in_name(clause, pos):
             continue
         for n in ns:
-            if n not in first and cues[n][0].match(clause, pos):
+            if n in first:
+                continue
+            pattern, etype, _ = cues[n]
+            if etype == NO_CUE:
+                if m := pattern.match(clause, pos):
+                    masked_to = max(masked_to, m.end())
+            elif pos >= masked_to and pattern.match(clause, pos):
                 first[n] = pos
     return [(first[n], cues[n][1], cues[n][2]) for n in sorted(first)]
 

@@ -17,6 +17,11 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
     [
         ("Russian airstrikes hit the town of Saraqib.", "airstrike_shelling"),
         ("Turkish, Syrian ministers discuss Israeli attacks in Ankara", "meeting_talks"),
+        # words inside a phrase that cues nothing cue nothing: a line on the map, a
+        # mountain's summit, a deal that was not made
+        ("Tanks pulled back towards the ceasefire line near Jaba.", "military_presence"),
+        ("Troops have held the summit of Mount Hermon since 2024.", "military_presence"),
+        ("Officials held US-brokered talks in Paris, but no deal was announced.", "meeting_talks"),
         ("Israeli air strikes hit the airport.", "airstrike_shelling"),
         ("Heavy shelling continued overnight in Daraa.", "airstrike_shelling"),
         ("Government forces shelled the village.", "airstrike_shelling"),
@@ -790,15 +795,25 @@ def test_the_possessor_of_a_topic_is_not_a_party(pipeline, text, actors):
 
 def _searched_cues(clause: str) -> list[tuple[int, str, int]]:
     """Each cue's first match by its own pattern, skipping a title-case word that continues
-    a name ("Syrian Democratic Forces"): what ``_cue_hits`` must find in one pass."""
-    from geomap.events import _cues, _in_name
+    a name ("Syrian Democratic Forces") and a match that starts inside a phrase that cues
+    nothing ("ceasefire line"): what ``_cue_hits`` must find in one pass."""
+    from geomap.events import NO_CUE, _cues, _in_name
 
+    def matches(pattern):
+        return [
+            m
+            for m in pattern.finditer(clause)
+            if not (clause[m.start() : m.start() + 2].istitle() and _in_name(clause, m.start()))
+        ]
+
+    masks = [m.span() for pattern, etype, _ in _cues() if etype == NO_CUE for m in matches(pattern)]
     out = []
     for pattern, etype, weight in _cues():
-        for m in pattern.finditer(clause):
-            if not (clause[m.start() : m.start() + 2].istitle() and _in_name(clause, m.start())):
-                out.append((m.start(), etype, weight))
-                break
+        if etype != NO_CUE:
+            for m in matches(pattern):
+                if not any(a <= m.start() < b for a, b in masks):
+                    out.append((m.start(), etype, weight))
+                    break
     return out
 
 
