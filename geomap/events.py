@@ -165,6 +165,7 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
     return [(first[n], cues[n][1], cues[n][2]) for n in sorted(first)]
 
 
+_WHEN_CLAUSE = re.compile(r",?\s*when\b")
 _LIST_ITEM = re.compile(r"[-\u2022*\u2013]\s")  # "- A civilian was shot dead in ..."
 _NAME_BEFORE = re.compile(r"[A-Z][\w'\u2019.-]*\s+$")
 _LOWER_WORD = re.compile(r"\b[a-z]{5,}")
@@ -611,6 +612,10 @@ def article_events(
                 if not _worth_a_point(m, where, cs, ce):
                     continue
                 cues = cues_of(cs, ce)
+                if not cues and (when := _WHEN_CLAUSE.match(text, ce, e)):
+                    # a clause that says nothing of what happened, and a "when" clause
+                    # after it that does ("have not forgotten November 28, when a raid")
+                    cues = [(p + when.end() - cs, t, w) for p, t, w in cues_of(when.end(), e)]
                 etype = _mention_type(text, cs, ce, m, cues, types)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue

@@ -1176,6 +1176,12 @@ def test_a_credit_line_carries_no_event(pipeline):
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == ["Masyaf"]
 
 
+def test_a_clause_that_tells_nothing_takes_the_type_of_its_when_clause(pipeline):
+    text = "Residents of Jaba recall May 3, 2025, when an Israeli raid sparked a firefight."
+    (event,) = extract_events(text, pipeline)
+    assert (event.mention.text, event.event_type, event.date) == ("Jaba", "battle", "2025-05-03")
+
+
 def test_a_though_clause_has_its_own_type(pipeline):
     text = (
         "The PKK's leadership is based in the Qandil mountains, though the group announced"
