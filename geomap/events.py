@@ -418,6 +418,12 @@ def _rules() -> dict:
             r"yesterday|today|without)\b[^,;:\"\u201c\u201d]{0,40}"
             r"|(?<=told)(?:\s+[^,;:\"\u201c\u201d\s]+){1,4})?$"
         ),
+        # "<speaker> <verb> [in a statement, on Thursday] that" opening the sentence
+        "opening_attribution": re.compile(
+            r"[^,;:\"\u201c\u201d]{2,120}?\s+"
+            + _words(data["closing_attribution"])
+            + r"(?:\s+(?:in|on|at|late|early)\b[^,;:\"\u201c\u201d]{0,40}?)?\s+that\b"
+        ),
         # _CLAUSE_BREAK, or the comma before a subordinate clause: one pass per sentence
         "breaks": re.compile(
             _CLAUSE_BREAK.pattern
@@ -505,6 +511,19 @@ def _closing_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
     return m.span() if m else None
 
 
+_BACK_PRONOUN = re.compile(r"\b(?:it|its|itself|they|their|them|we|our|he|his|she|her)\b", re.I)
+
+
+def _opening_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
+    """The span of the attribution that opens sentence ``[s, e)`` ("The Defence Ministry
+    said in a statement that strikes hit ..."): its speaker is the source, not a party -
+    unless what follows refers back to it ("said its jets struck")."""
+    m = _rules()["opening_attribution"].match(text, s, e)
+    if m is None or _BACK_PRONOUN.search(text, m.end(), e):
+        return None
+    return m.span()
+
+
 def _stems(phrases: list[str]) -> re.Pattern[str]:
     """Each phrase's longest word without its first letter (which may be a capital), as
     one pattern of plain strings: a test cheap and case-blind enough to skip the phrase's
@@ -583,6 +602,7 @@ def article_events(
             # a cited source ("according to UN data") is no party either
             cited = _cited(text, s, e)
             closing = _closing_attribution(text, s, e)
+            opening = _opening_attribution(text, s, e)
             clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
             types: dict[tuple[int, int], str] = {}
 
@@ -631,6 +651,8 @@ def article_events(
                     if closing and etype not in rules["announced_by_parties"] and not reporting
                     else cited
                 )
+                if opening and etype not in rules["announced_by_parties"] and m.start >= opening[1]:
+                    sources = [*sources, opening]
                 hits = [
                     (h.start - cs, h.code)
                     for h in in_sentence

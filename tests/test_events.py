@@ -481,6 +481,25 @@ def test_a_closing_attribution_names_the_source_not_a_party(pipeline, text, acto
     assert events[0].actors == actors
 
 
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # "<speaker> said [in a statement, on Thursday] that ...": the speaker is the source
+        (
+            "The Syrian Defence Ministry said in a statement on Thursday that the strikes hit"
+            " a military site near al-Kiswah.",
+            [],
+        ),
+        ("The SDF said that Turkish drones struck Qamishli.", ["TUR"]),
+        # unless what follows refers back to it
+        ("The Turkish Defence Ministry said that its jets struck Qamishli.", ["TUR"]),
+    ],
+)
+def test_an_opening_attribution_names_the_source_not_a_party(pipeline, text, actors):
+    (event,) = extract_events(text, pipeline)
+    assert event.actors == actors
+
+
 def test_a_closing_attribution_at_a_place_is_the_reporters_statement_there(pipeline):
     text = "Turkish drones struck Kobani, the SDF told reporters in Qamishli."
     strike, report = extract_events(text, pipeline)
