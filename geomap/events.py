@@ -518,6 +518,8 @@ def _opening_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
     """The span of the attribution that opens sentence ``[s, e)`` ("The Defence Ministry
     said in a statement that strikes hit ..."): its speaker is the source, not a party -
     unless what follows refers back to it ("said its jets struck")."""
+    if text.find(" that ", s, e) < 0 or not _has_stem(text, s, e, "closing_stems"):
+        return None
     m = _rules()["opening_attribution"].match(text, s, e)
     if m is None or _BACK_PRONOUN.search(text, m.end(), e):
         return None
