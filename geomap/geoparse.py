@@ -337,13 +337,19 @@ class Geoparser:
         return length, self._unlisted(phrase[:length])
 
     def _stopword(self, phrase: str) -> bool:
-        """The phrase, or its last word, or the phrase without its article, is a stop word
-        ("al-Shaibani", "Shi'ite", "Hatem")."""
+        """The phrase, or its last word, or the phrase without its article, or its first
+        word but an article is a stop word ("al-Shaibani", "Shi'ite", "Hatem", "President
+        X"; not "Al-Latamina", though "Al" alone is one)."""
         key = phrase_key(phrase).strip()
         words = key.split()
         bare = " ".join(w for w in words if w not in ARTICLES)
         stop = self.gaz.stopwords
-        return key in stop or bare in stop or words[-1] in stop or words[0] in stop
+        return (
+            key in stop
+            or bare in stop
+            or words[-1] in stop
+            or (words[0] in stop and words[0] not in ARTICLES)
+        )
 
     def _unlisted(self, phrase: str) -> tuple[str, tuple[int, ...]] | None:
         """A curated place for a spelling no list has (same key, else a close key), unless

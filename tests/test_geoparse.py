@@ -331,6 +331,13 @@ def test_transliteration_key_finds_an_unlisted_spelling():
     assert m.place_id == "t:deir"
 
 
+def test_an_unlisted_spelling_with_an_article_is_looked_up_though_al_is_a_stop_word():
+    place = Place("t:lat", "Al-Lataminah", 35.32, 36.62, "town", "SY")
+    parser = Geoparser(Gazetteer.from_places([place], stopwords=frozenset({"al"})))
+    text = "A child died in Al-Latamina town."
+    assert at(parse(parser, text), text, "Al-Latamina").place_id == "t:lat"
+
+
 @pytest.mark.parametrize(
     ("places", "text", "expected"),
     [
