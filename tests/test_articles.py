@@ -130,6 +130,24 @@ def test_check_also_cuts_the_teaser_block():
     assert "The convoy reached Qamishli." in text[art.start : art.end]
 
 
+@pytest.mark.parametrize(
+    ("line", "dropped"),
+    [
+        ("By Leen Hamdan and Hussam al-Omari", True),
+        ("By BASSEM MROUE and SUZAN FRASER", True),
+        # a byline that says where it was filed keeps its place; prose is no byline
+        ("By John Smith in Beirut", False),
+        ("By the end of the year, troops had left Quneitra.", False),
+    ],
+)
+def test_a_byline_of_names_only_is_dropped(line, dropped):
+    text = f"Quneitra villagers wait\n\n{line}\n\nAbu Khaled heard the engines first.\n"
+    (art,) = split_articles(text)
+    kept = "".join(text[a:b] for a, b in art.spans())
+    assert (line not in kept) == dropped
+    assert "Abu Khaled heard the engines first." in kept
+
+
 # -- sentences -------------------------------------------------------------------------
 
 
