@@ -66,10 +66,20 @@ def _compounds_kept(alias: str, surface: str) -> bool:
 # modifiers coordinated right before a word
 _COORDINATED = re.compile(r"(?:[A-Z][\w.]*,\s+)*[A-Z][\w.]*(?:,?\s+and|,)\s+\Z")
 _CAPITALISED = re.compile(r"[A-Z][\w.]*")
-_AND = re.compile(r"(?:\sand|,)\s+")  # the cheap test: a hit right after "and" or a comma
+_AND_REACH = 8  # characters before a hit searched for "and" or a comma
 _COORDINATION_REACH = 60  # characters before a hit searched for its coordinated modifiers
 _BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
 _PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
+
+
+def _after_and(text: str, s: int) -> bool:
+    """The cheap test for a coordination: the hit at ``s`` comes right after "and" or a
+    comma and a blank."""
+    window = text[max(0, s - _AND_REACH) : s]
+    before = window.rstrip()
+    if before == window:
+        return False
+    return before.endswith(",") or (before.endswith("and") and before[-4:-3].isspace())
 
 
 def _singular(alias: str) -> str | None:
@@ -187,9 +197,8 @@ class ActorIndex:
         rest of it: "Syrian and Russian jets" names "Syrian jets" too, and "Russian,
         Iranian and Turkish officials" "Russian officials" and "Iranian officials"."""
         found = []
-        after_and = {a.end() for a in _AND.finditer(text)}
         for s, e, _ in hits:
-            if s not in after_and:
+            if not _after_and(text, s):
                 continue
             head, _, rest = text[s:e].partition(" ")
             if not rest or not head[:1].isupper():
