@@ -423,6 +423,7 @@ def _rules() -> dict:
             r"[^,;:\"\u201c\u201d]{2,120}?\s+"
             + _words(data["closing_attribution"])
             + r"(?:\s+(?:in|on|at|late|early)\b[^,;:\"\u201c\u201d]{0,40}?)?\s+that\b"
+            + r"|[^,;:\"\u201c\u201d]{2,80}?\s+says?\s"
         ),
         # _CLAUSE_BREAK, or the comma before a subordinate clause: one pass per sentence
         "breaks": re.compile(
@@ -511,6 +512,7 @@ def _closing_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
     return m.span() if m else None
 
 
+_SAYS_THAT = re.compile(r" that | says? ")  # the cheap test before the pattern
 _BACK_PRONOUN = re.compile(r"\b(?:it|its|itself|they|their|them|we|our|he|his|she|her)\b", re.I)
 
 
@@ -518,7 +520,7 @@ def _opening_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
     """The span of the attribution that opens sentence ``[s, e)`` ("The Defence Ministry
     said in a statement that strikes hit ..."): its speaker is the source, not a party -
     unless what follows refers back to it ("said its jets struck")."""
-    if text.find(" that ", s, e) < 0 or not _has_stem(text, s, e, "closing_stems"):
+    if _SAYS_THAT.search(text, s, e) is None:
         return None
     m = _rules()["opening_attribution"].match(text, s, e)
     if m is None or _BACK_PRONOUN.search(text, m.end(), e):
@@ -687,7 +689,11 @@ def article_events(
                     # whoever acts in another clause of the sentence ("ISIS stepped up
                     # attacks, as the monitor counted nine in Shuhail"), or else in the last
                     # sentence that named anyone
-                    others = [h for h in in_sentence if not cs <= h.start < ce]
+                    others = [
+                        h
+                        for h in in_sentence
+                        if not cs <= h.start < ce and not any(a <= h.start < b for a, b in sources)
+                    ]
                     borrowed = others and _agents(sent, s, others, cues_of(s, e))
                     if not borrowed and previous:
                         ps, pe, hits_before = previous
