@@ -12,27 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
-_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+)
+MONTHS = {m.lower(): i for i, m in enumerate(_MONTH_NAMES.split(), start=1)}
+_MONTH = "(" + "|".join(_MONTH_NAMES.split()) + ")"
 _DATES = [
     (re.compile(_MONTH + r"\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b"), "mdy"),
     (re.compile(r"\b(\d{1,2})\s+" + _MONTH + r",?\s+((?:19|20)\d\d)\b"), "dmy"),

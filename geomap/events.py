@@ -165,7 +165,7 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
     return [(first[n], cues[n][1], cues[n][2]) for n in sorted(first)]
 
 
-_WHEN_CLAUSE = re.compile(r",?\s*when\b")
+_WHEN_CLAUSE = re.compile(r",?\s*when\b")  # a "when" clause after a clause that tells nothing
 _LIST_ITEM = re.compile(r"[-\u2022*\u2013]\s")  # "- A civilian was shot dead in ..."
 _NAME_BEFORE = re.compile(r"[A-Z][\w'\u2019.-]*\s+$")
 _LOWER_WORD = re.compile(r"\b[a-z]{5,}")
@@ -518,8 +518,9 @@ _BACK_PRONOUN = re.compile(r"\b(?:it|its|itself|they|their|them|we|our|he|his|sh
 
 def _opening_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
     """The span of the attribution that opens sentence ``[s, e)`` ("The Defence Ministry
-    said in a statement that strikes hit ..."): its speaker is the source, not a party -
-    unless what follows refers back to it ("said its jets struck")."""
+    said in a statement that strikes hit ...", a headline's "State media says ..."): its
+    speaker is the source, not a party - unless what follows refers back to it ("said its
+    jets struck", "IDF says it struck")."""
     if _SAYS_THAT.search(text, s, e) is None:
         return None
     m = _rules()["opening_attribution"].match(text, s, e)
