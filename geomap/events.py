@@ -293,8 +293,12 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
         return not any(o.country == m.country or cs <= o.start < ce for o in finer)
     if m.kind == "natural_feature":  # "a bridge over the Orontes near Hermel"
         return not any(cs <= o.start < ce for o in finer)
-    if m.kind == "governorate":
-        return not any(o.admin1 == m.name for o in finer)
+    if m.kind == "governorate":  # a hill or a plain of the province lies inside it
+        return not any(
+            o.admin1 == m.name
+            for o in others
+            if o is not m and o.literal and (o in finer or o.kind == "natural_feature")
+        )
     if m.kind in ("city", "town"):  # "In Raqqa, ... in the al-Mashlab neighbourhood"
         return not any(
             o is not m

@@ -1120,6 +1120,26 @@ def test_a_natural_feature_yields_to_a_finer_place_in_its_clause(pipeline, text,
     assert {e.mention.name for e in extract_events(text, pipeline)} == places
 
 
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        (
+            "A second strike targeted a radar position on Tal al-Hara in the western "
+            "countryside of Daraa.",
+            {"Tal al-Harra"},
+        ),
+        ("Clashes broke out on Jabal al-Zawiya in Idlib province.", {"Jabal al-Zawiya"}),
+        # a feature outside the province leaves it its event
+        (
+            "Jets struck the Euphrates valley and villages across Idlib province.",
+            {"Euphrates", "Idlib Governorate"},
+        ),
+    ],
+)
+def test_a_province_yields_to_a_natural_feature_inside_it(pipeline, text, places):
+    assert {e.mention.name for e in extract_events(text, pipeline)} == places
+
+
 def test_a_clause_opened_by_a_time_span_and_a_subordinator_is_its_own(pipeline):
     text = "Israeli jets struck the T4 airbase, days after reports that Turkey was surveying it."
     (event,) = extract_events(text, pipeline)
