@@ -449,6 +449,13 @@ def _rules() -> dict:
         "area_types": frozenset(data["area_types"]),
         "as_not_after": frozenset(data["as_not_after"]),
         "back_reference": re.compile(_words(data["back_references"]), re.IGNORECASE),
+        # "the Homs attack" (after the place) and "the raid on Khiam" (before it)
+        "happening_after": re.compile(r"\s+" + _words(data["happening_nouns"]), re.IGNORECASE),
+        "happening_before": re.compile(
+            r"\b[Tt]he\s+(?:[\w-]+\s+)?"
+            + _words(data["happening_nouns"])
+            + r"\s+(?:on|in|at|near|against)\s+(?:the\s+)?$"
+        ),
         "told_before": re.compile(r"\bhad\s+" + _words(data["earlier_markers"])),
         "locator": _locator(data["locators"]["beside"] + data["sides"], data["locators"]["within"]),
         "side_of": re.compile(_words(data["sides"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
@@ -648,6 +655,11 @@ def article_events(
                 etype = _mention_type(text, cs, ce, m, cues, types)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue
+                if events and _names_a_happening(text, s, m):
+                    told = next((ev for ev in events if ev.mention.place_id == m.place_id), None)
+                    if told is not None:  # "No group claimed the Homs attack"
+                        _fold(told, Report(sent, s, e, m, [], None, None), "other", {})
+                        continue
                 reporting = closing is not None and closing[0] <= m.start < closing[1]
                 if reporting:  # "..., the SDF told reporters in Qamishli": the report is
                     cs, ce = closing  # what happens there, and the reporter its party
@@ -949,6 +961,21 @@ def _same_in_article(
 _PAST_PERFECT = re.compile(
     r"\bhad\b(?!\s+to\b)|\bsince\s+(?:early\s+|late\s+|mid-)?(?:[A-Z][a-z]+\s+)?\d{4}\b"
 )
+
+
+def _names_a_happening(text: str, s: int, m: Mention) -> bool:
+    """Whether a place is named in a definite description of a happening ("the Homs
+    attack", "the raid on Khiam"): one the article has told of, if it has at that place."""
+    rules = _rules()
+    return (
+        text[max(s, m.start - 4) : m.start].lower() == "the "
+        and rules["happening_after"].match(text, m.end) is not None
+    ) or rules["happening_before"].search(
+        text, max(s, m.start - _HAPPENING_REACH), m.start
+    ) is not None
+
+
+_HAPPENING_REACH = 50  # characters: "the devastating drone strikes against the "
 
 
 def _told_before(sentence: str, date: str | None) -> bool:

@@ -301,6 +301,32 @@ def test_repeated_sentence_folds_into_one_event(pipeline):
     assert len(event.reports) == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # a definite description of the happening, after or before the place; the date of
+        # the later sentence is the claim's, not the attack's
+        (
+            "Drones struck Homs on May 3, 2024.\nNo group claimed the Homs attack on May 5, 2024.",
+            "2024-05-03",
+        ),
+        (
+            "Israeli warplanes launched raids on Khiam.\nA civilian was wounded in the raid on Khiam.",
+            None,
+        ),
+    ],
+)
+def test_a_back_reference_to_a_happening_folds_into_it(pipeline, text, date):
+    (event,) = extract_events(text, pipeline)
+    assert len(event.reports) == 2
+    assert (event.event_type, event.date) == ("airstrike_shelling", date)
+
+
+def test_a_definite_happening_at_a_new_place_is_an_event(pipeline):
+    (event,) = extract_events("No group claimed the Homs attack.", pipeline)
+    assert event.mention.name == "Homs"
+
+
 def test_a_governorate_yields_to_a_town_inside_it(pipeline):
     text = "Shelling hit Saraqib in Idlib province."
     mentions = pipeline.parse(text)
