@@ -119,6 +119,16 @@ def _alternation(words: list[str]) -> str:
     return "|".join(alts) if alts else "(?!)"
 
 
+# "the Sinjar district along the border with Syria": the country across it, not the
+# country of the places around it
+_NEIGHBOUR = re.compile(r"\bborders?\s+with\s+(?:the\s+)?$", re.IGNORECASE)
+_APPOSED = re.compile(r",\s+")  # between a place and the country it lies in
+_COMMON = re.compile(r"[a-z]{4,}")  # a lower-case word, not a particle ("al", "de", "es")
+
+# "the UK-based Observatory": where an organisation sits, no setting of the story
+_SEAT = re.compile(r"[-‐](?:based|headquartered)\b")
+
+
 class Geoparser:
     """Finds and resolves place mentions with one gazetteer (see module docstring)."""
 
@@ -276,6 +286,9 @@ class Geoparser:
                 for i in idxs
                 for n in self.gaz.places[i].names
             )
+        if " " in surface and any(_COMMON.fullmatch(w) for w in surface.split()[1:]):
+            # "The crossing": a GeoNames alternate name made of ordinary words
+            return any(self.gaz.places[i].layer == "curated" for i in idxs)
         if first.isupper() or first.isdigit():
             return True
         m = _ARTICLE_THEN.match(surface)
@@ -283,12 +296,18 @@ class Geoparser:
 
     def _person_name(self, text: str, s: int, e: int) -> bool:
         """A GeoNames-only name glued to another capitalised word ("Vladimir Putin",
-        "Barack Obama") is part of a person's or organisation's name."""
+        "Barack Obama") is part of a person's or organisation's name; so are two glued
+        GeoNames-only names ("Hozan Hamo"), which no curated file places."""
         nxt = _NEXT_NAME.match(text[e : e + 40])
         prev = _PREV_NAME.search(text[max(0, s - 40) : s])
         glued = [w.group(1) for w in (nxt, prev) if w]
+        automaton = self.gaz.automaton
         return any(
-            phrase_key(w) not in self.gaz.automaton and w.lower() not in self.gaz.stopwords
+            w.lower() not in self.gaz.stopwords
+            and (
+                (got := automaton.get(phrase_key(w), None)) is None
+                or not self._candidates(got[1]).curated
+            )
             for w in glued
             if not (prev and w == prev.group(1) and _sentence_initial(text, s - len(w) - 1))
         )
@@ -428,17 +447,24 @@ class Geoparser:
         admin_focus = {f.admin1 for f in facts}
         admin_focus.update(name for f in facts for name in f.governorates)
         admin_focus.discard(None)
-        mentions: list[Mention] = []
-        for n, (s, e, (reason, idxs)) in enumerate(hits):
+        chosen = []
+        for n, (s, e, (_, idxs)) in enumerate(hits):
             if facts[n].curated:
                 idxs = self._curated_only(text[s:e], idxs)
+            apposed = self._apposed_country(text, hits, facts, n) if len(idxs) > 1 else None
+            located = [i for i in idxs if places[i].country == apposed]
             if len(idxs) == 1:  # nothing to choose between: no cue need be read
-                best, margin, choices, cue = idxs[0], 5.0, 1, ""
+                chosen.append((idxs[0], 5.0, 1, ""))
+            elif located:  # "Tripoli, Libya": the country named in apposition settles it
+                chosen.append((located[0], 5.0, len(idxs), "apposed"))
             else:
                 cue = self._kind_cue(text, s, e, hits, facts, n)
                 nearby = _countries_near(country_at, s, 250)
                 best, margin = self._choose(idxs, text[s:e], nearby, focus, total, admin_focus, cue)
-                choices = len(idxs)
+                chosen.append((best, margin, len(idxs), cue))
+        self._one_country_per_name(text, hits, chosen)
+        mentions: list[Mention] = []
+        for (s, e, (reason, _)), (best, margin, choices, cue) in zip(hits, chosen, strict=True):
             conf = round(
                 min(0.99, 0.5 + 0.5 * (1 - math.exp(-margin)))
                 * (0.9 if reason.startswith("fuzzy") else 1.0),
@@ -474,6 +500,39 @@ class Geoparser:
             )
             and (m.kind == "country" or not self._outlet(text, m))
         ]
+
+    @staticmethod
+    def _apposed_country(text: str, hits: list, facts: list, n: int) -> str | None:
+        """The country code of a country named right after the mention, after a comma
+        ("Tripoli, Libya"; "Kazan, Russia")."""
+        if n + 1 == len(hits) or facts[n + 1].country.kind != "country":
+            return None
+        return (
+            facts[n + 1].country.country
+            if _APPOSED.fullmatch(text, hits[n][1], hits[n + 1][0])
+            else None
+        )
+
+    def _one_country_per_name(self, text: str, hits: list, chosen: list) -> None:
+        """One name, one country in an article: an ambiguous name read in two countries
+        takes, everywhere, the reading its clearest mention gave (the largest lead), as the
+        writer means one place ("the Sinjar district along the border with Syria" ...
+        "between Sinjar and the Syrian town of al-Hol"). Kinds may still differ (Idlib
+        city, Idlib province)."""
+        places = self.gaz.places
+        clearest: dict[str, tuple[float, int]] = {}
+        for (s, e, _), (best, margin, choices, _) in zip(hits, chosen, strict=True):
+            if choices > 1:
+                key = phrase_key(text[s:e])
+                if margin > clearest.get(key, (-1.0, 0))[0]:
+                    clearest[key] = (margin, best)
+        for n, ((s, e, (_, idxs)), (best, margin, choices, cue)) in enumerate(
+            zip(hits, chosen, strict=True)
+        ):
+            if choices > 1:
+                lead = clearest[phrase_key(text[s:e])][1]
+                if places[best].country != places[lead].country and lead in idxs:
+                    chosen[n] = (lead, margin, choices, cue)
 
     def _choose(
         self,
@@ -523,7 +582,11 @@ class Geoparser:
             m = Mention(s, e, text[s:e], c.id, c.name, c.kind, c.country, c.lat, c.lon)
             if c.kind == "country":
                 m.literal = self._names_territory_once(text, m, previous, told)
-                if m.literal:
+                if (
+                    m.literal
+                    and not _SEAT.match(text, e)
+                    and not _NEIGHBOUR.search(text, max(0, s - 25), s)
+                ):
                     out.append((s, c.country))
             previous = m
         return out

@@ -81,6 +81,10 @@ def test_spelling_variants_resolve_to_the_same_point(pipeline, template, spellin
         "The army said the Syrians and the Turkish side would meet.",
         # a surname one transliteration key away from Beirut
         "French Foreign Minister Jean-Noel Barrot spoke on Sunday.",
+        # two GeoNames-only names glued together: a person
+        "Reporting by Diyar Hussein\nEditing by Hozan Hamo\n",
+        # a GeoNames alternate name of ordinary words
+        "The crossing reopened on Monday.",
     ],
 )
 def test_common_words_and_person_names_are_not_places(pipeline, text):
@@ -238,6 +242,38 @@ def test_an_ambiguous_name_follows_the_country_named_nearby(pipeline, text, coun
     surface = "Tripoli" if "Tripoli" in text else "Arima"
     m = at(parse(pipeline, text), text, surface)
     assert m.country == country
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "country"),
+    [
+        # where an organisation is based says nothing of the places around it
+        (
+            "Drones hit Kobani, the UK-based Syrian Observatory said. A fellow at a "
+            "Washington think tank said the strikes would go on.",
+            "Washington",
+            "US",
+        ),
+        # nor does the country across a border
+        (
+            "The Iraqi army deployed troops to the Sinjar district along the border with Syria.",
+            "Sinjar",
+            "IQ",
+        ),
+    ],
+)
+def test_a_seat_or_a_neighbour_is_no_evidence_for_a_namesake(pipeline, text, surface, country):
+    assert at(parse(pipeline, text), text, surface).country == country
+
+
+def test_an_ambiguous_name_keeps_one_country_through_an_article(pipeline):
+    """The clearest reading wins: here the country in apposition, over a later mention
+    next to another country."""
+    text = (
+        "Fighting in Tripoli, Libya, continued on Monday.\n"
+        "Shops in Tripoli stayed shut, as they did in Lebanon last year."
+    )
+    assert [m.country for m in parse(pipeline, text) if m.text == "Tripoli"] == ["LY", "LY"]
 
 
 def test_astana_process_is_not_a_place(pipeline):
