@@ -142,8 +142,15 @@ class StoryDates:
         if date is None and anchor[0] and (same := _SAME_PERIOD.search(sent)):
             # "later that year": the year (or month) of the date just given
             date, precision = _truncate(anchor[0], same[1].lower())
-        elif date is None and anchor[1] == "day" and (later := _DAYS_LATER.search(sent)):
-            # "the following day", "two days later": counted from the date just given
+        elif (
+            date is None
+            and anchor[1] == "day"
+            and (later := _DAYS_LATER.search(sent))
+            and not _YEARLESS.search(sent, 0, later.start())
+        ):
+            # "the following day", "two days later": counted from the date just given (not
+            # from the story's clock when the sentence gives one: "on April 9 and ...
+            # three days later")
             days = int(_NUMBERS.get(later[1].lower(), later[1])) if later[1] else 1
             when = dt.date.fromisoformat(anchor[0]) + dt.timedelta(days=days)
             date, precision = self.anchor = (when.isoformat(), "day")  # the clock moves

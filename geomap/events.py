@@ -447,6 +447,7 @@ def _rules() -> dict:
             r"\W*(?i:" + _words(data["subordinators"] + data["openers"]) + r")\s"
         ),
         "area_types": frozenset(data["area_types"]),
+        "state_types": frozenset(data["state_types"]),
         "as_not_after": frozenset(data["as_not_after"]),
         "back_reference": re.compile(_words(data["back_references"]), re.IGNORECASE),
         # "the Homs attack" (after the place) and "the raid on Khiam" (before it)
@@ -594,13 +595,21 @@ def article_events(
         antecedent: list[str] = []  # actors of the previous sentence of the paragraph
         previous: tuple[int, int, list[ActorHit]] | None = None  # the last to name actors
         dates = StoryDates(published)
+        # a line ending in a colon, and the actors it names: the items of the list after it
+        # continue it ("US troops are now in three places:" / "- the Rmeilan airstrip;")
+        intro: tuple[int, int, list[str]] | None = None
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
                 antecedent = []
-                if _LIST_ITEM.match(text, s):  # an item of a list tells a story of its own
+                if not _LIST_ITEM.match(text, s):
+                    intro = None
+                else:  # an item of a list tells a story of its own
                     previous = None
+            listed = intro
             in_sentence = spanned(parsed.actor_hits, hit_starts, s, e)
             named = sorted({h.code for h in in_sentence})
+            if text.endswith(":", s, e):  # "Most of them are in three places:" (them: anaphor)
+                intro = (s, e, named or antecedent)
             ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
             date, precision, phrases = dates.read(sent)
@@ -652,6 +661,8 @@ def article_events(
                     # a clause that says nothing of what happened, and a "when" clause
                     # after it that does ("have not forgotten November 28, when a raid")
                     cues = [(p + when.end() - cs, t, w) for p, t, w in cues_of(when.end(), e)]
+                if not cues and listed:  # an item of a list: what its lead-in says happens
+                    cues = [(p + listed[0] - cs, t, w) for p, t, w in cues_of(*listed[:2])]
                 etype = _mention_type(text, cs, ce, m, cues, types)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue
@@ -696,6 +707,9 @@ def article_events(
                 actors, roles = _parties(text[cs:ce], hits, etype, cues)
                 if not actors and _acting_anaphor(text[cs:ce], cues):
                     actors = antecedent  # "he", "the warplanes": the previous sentence's actors
+                    roles = dict.fromkeys(actors, "agent")
+                elif not actors and listed:  # an item: the parties its lead-in names
+                    actors = listed[2]
                     roles = dict.fromkeys(actors, "agent")
                 elif (
                     etype in VIOLENT
@@ -1039,14 +1053,16 @@ def same_event(
     """The merge rule: same place and type, compatible dates, and either the same
     (non-empty) actors - or the actors of one report among the other's, as one outlet
     names fewer parties than another ("Turkish drones struck Qamishli" and "Turkish drones
-    struck the U.S.-backed SDF near Qamishli") - or, when one report names no one, a
+    struck the U.S.-backed SDF near Qamishli"), none at all for a lasting state
+    (``state_types``: "the al-Tanf garrison") - or, when one report names no one, a
     day in both dates (one may be its month) - or near-identical wording (token-set
     similarity >= 85).
     ``sentence_a`` may be every sentence an event was reported in: any of them counts;
     none (an empty sequence) asks the actor half alone."""
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
         return False
-    if actors_a and actors_b and (set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)):
+    nested = set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)
+    if nested and ((actors_a and actors_b) or type_a in _rules()["state_types"]):
         return True
     if not (actors_a and actors_b) and date_a and date_b:
         lengths = sorted((len(date_a), len(date_b)))

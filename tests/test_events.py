@@ -230,6 +230,15 @@ def test_a_report_naming_no_one_merges_on_the_same_day(date_a, date_b, merged):
     assert merge(actors_a=[], actors_b=[], date_a=date_a, date_b=date_b) is merged
 
 
+def test_reports_of_a_lasting_state_merge_when_one_names_no_one():
+    presence = dict(type_a="military_presence", type_b="military_presence")
+    assert merge(**presence, actors_a=["USA"], actors_b=[], date_a=None, date_b=None) is True
+    # parties that differ are two presences at the place
+    assert merge(**presence, actors_a=["USA"], actors_b=["IRN"], date_a=None) is False
+    # a happening still needs a day, or the wording, when one names no one
+    assert merge(actors_a=["RUS"], actors_b=[], date_a=None, date_b=None) is False
+
+
 def test_no_actors_but_near_identical_wording_merges():
     same = "Shelling hit the eastern quarters of Daraa on Monday."
     assert merge(actors_a=[], actors_b=[], sentence_a=same, sentence_b=same + " ") is True
@@ -301,6 +310,22 @@ def test_repeated_sentence_folds_into_one_event(pipeline):
     assert len(event.reports) == 2
 
 
+def test_the_items_of_a_list_continue_its_lead_in(pipeline):
+    text = (
+        "Roughly 1,400 US troops remain in Syria. Most of them are now concentrated in "
+        "three locations:\n"
+        "\u2022 the Rmeilan airstrip in Hasakah province;\n"
+        "\u2022 the Conoco field, east of Deir ez-Zor.\n"
+        "Turkish drones struck Kobani.\n"
+        "- Two people were wounded in Qamishli."
+    )
+    got = {ev.mention.name: (ev.event_type, ev.actors) for ev in extract_events(text, pipeline)}
+    assert got["Rmelan"] == ("military_presence", ["USA"])
+    assert got["Conoco gas field"] == ("military_presence", ["USA"])
+    # a list after a line with no colon lends nothing
+    assert got["Qamishli"] == ("other", [])
+
+
 @pytest.mark.parametrize(
     ("text", "date"),
     [
@@ -311,7 +336,8 @@ def test_repeated_sentence_folds_into_one_event(pipeline):
             "2024-05-03",
         ),
         (
-            "Israeli warplanes launched raids on Khiam.\nA civilian was wounded in the raid on Khiam.",
+            "Israeli warplanes launched raids on Khiam.\n"
+            "A civilian was wounded in the raid on Khiam.",
             None,
         ),
     ],
@@ -1034,6 +1060,13 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Drones struck Amuda on September 9, 2024. On the same day, artillery shelled "
             "Tal Tamr. Late that night, jets struck Raqqa. Twelve days later, drones hit Kobani.",
             {"Tal Tamr": "2024-09-09", "Raqqa": "2024-09-09", "Kobani": "2024-09-21"},
+        ),
+        # "three days later" after a date the sentence gives counts from that date, not
+        # from the story's clock
+        (
+            "Jets struck Deir ez-Zor on April 17, 2026. US forces left Shaddadi on April 9 "
+            "and the Conoco gas field three days later.",
+            {"Al-Shaddadi": "2026-04-09"},
         ),
         # after a date in another month, its year stays open
         (
