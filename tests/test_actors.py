@@ -37,6 +37,12 @@ def codes(index: ActorIndex, text: str) -> set[str]:
         ("Assad received the delegation.", "SYR-GOV", "Assad"),
         ("Shelling by the regime continued.", "SYR-GOV", "regime"),
         ("Pedersen briefed the Security Council.", "UN", "Pedersen"),
+        # North Press's name for the SNA
+        (
+            "Turkish forces and their affiliated armed opposition factions shelled the village.",
+            "SNA",
+            "affiliated armed opposition factions",
+        ),
     ],
 )
 def test_people_and_organs_map_to_their_actor(actors, text, code, surface):

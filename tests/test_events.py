@@ -1140,6 +1140,8 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("The Israeli enemy launched an aerial aggression on a building.", "airstrike_shelling"),
         ("Government troops traded fire with gunmen for four days.", "battle"),
         ("Turkish air defences downed a drone over the town.", "battle"),
+        ("A Turkish reconnaissance drone has been flying over the town.", "military_presence"),
+        ("Turkey launched an offensive, seizing the border towns.", "battle"),
         ("Residents of Bab Amr held a rally in support of the campaign.", "protest"),
         ("Bulldozers have dug trenches and raised earth berms near the town.", "military_presence"),
         ("Tabqa and Raqqa have been under SDF control since 2017.", "military_presence"),
