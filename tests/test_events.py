@@ -1146,6 +1146,9 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("Bulldozers have dug trenches and raised earth berms near the town.", "military_presence"),
         ("Tabqa and Raqqa have been under SDF control since 2017.", "military_presence"),
         ("Hundreds of families fled to the airbase, seeking protection.", "other"),
+        # a camp that holds people is no force holding ground
+        ("The camp, east of the city, still holds around 24,000 people.", "other"),
+        ("Iranian-backed militias hold the town.", "military_presence"),
         # relief is not a deployment
         ("The first UN convoy crossed through the border gate on Thursday.", "other"),
         ("Turkish units in the region joined search and rescue efforts.", "other"),
