@@ -296,8 +296,10 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
     if m.kind == "governorate":  # a hill or a plain of the province lies inside it
         return not any(
             o.admin1 == m.name
+            and o is not m
+            and o.literal
+            and (o.kind == "natural_feature" or (o.country and o.geo_precision < m.geo_precision))
             for o in others
-            if o is not m and o.literal and (o in finer or o.kind == "natural_feature")
         )
     if m.kind in ("city", "town"):  # "In Raqqa, ... in the al-Mashlab neighbourhood"
         return not any(
@@ -586,6 +588,7 @@ def article_events(
     ``published`` anchors relative dates ("on Thursday")."""
     rules = _rules()
     events: list[Event] = []
+    first_at: dict[str, Event] = {}  # the first event at each place, by place id
     # both in text order: a sentence's share of each is found by bisection
     mention_starts = [m.start for m in parsed.mentions]
     hit_starts = [h.start for h in parsed.actor_hits]
@@ -666,11 +669,11 @@ def article_events(
                 etype = _mention_type(text, cs, ce, m, cues, types)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue
-                if events and _names_a_happening(text, s, m):
-                    told = next((ev for ev in events if ev.mention.place_id == m.place_id), None)
-                    if told is not None:  # "No group claimed the Homs attack"
-                        _fold(told, Report(sent, s, e, m, [], None, None), "other", {})
-                        continue
+                told = first_at.get(m.place_id)
+                if told is not None and _names_a_happening(text, s, m):
+                    # "No group claimed the Homs attack": the event told of at the place
+                    _fold(told, Report(sent, s, e, m, [], None, None), "other", {})
+                    continue
                 reporting = closing is not None and closing[0] <= m.start < closing[1]
                 if reporting:  # "..., the SDF told reporters in Qamishli": the report is
                     cs, ce = closing  # what happens there, and the reporter its party
@@ -743,6 +746,7 @@ def article_events(
                 )
                 if same is None:
                     events.append(Event(m, etype, actors, *when, [report], roles))
+                    first_at.setdefault(m.place_id, events[-1])
                 else:
                     _fold(same, report, _local_type(text, cs, ce, m, etype, cues), roles)
             antecedent = named or antecedent
@@ -981,14 +985,18 @@ def _names_a_happening(text: str, s: int, m: Mention) -> bool:
     """Whether a place is named in a definite description of a happening ("the Homs
     attack", "the raid on Khiam"): one the article has told of, if it has at that place."""
     rules = _rules()
-    return (
-        text[max(s, m.start - 4) : m.start].lower() == "the "
-        and rules["happening_after"].match(text, m.end) is not None
-    ) or rules["happening_before"].search(
-        text, max(s, m.start - _HAPPENING_REACH), m.start
-    ) is not None
+    if rules["happening_after"].match(text, m.end):
+        return text[max(s, m.start - 4) : m.start].lower() == "the "
+    return text.endswith(_BEFORE_PLACE, max(s, m.start - 13), m.start) and (
+        rules["happening_before"].search(text, max(s, m.start - _HAPPENING_REACH), m.start)
+        is not None
+    )
 
 
+# the words "the raid on Khiam" may end with: a cheap test before the pattern
+_BEFORE_PLACE = tuple(
+    f" {w} {t}" for w in ("on", "in", "at", "near", "against") for t in ("", "the ")
+)
 _HAPPENING_REACH = 50  # characters: "the devastating drone strikes against the "
 
 
