@@ -36,7 +36,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RELATIVE = re.compile(
-    r"\b(?:(yesterday|today)|on\s+(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"\b(?:((?i:yesterday|today))|[Oo]n\s+(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
     r"|(?i:(last|this|earlier this|late last|early last)\s+(week|month|year))"
     r"|(?:[Ii]n|[Ll]ast|[Tt]his)\s+" + _MONTH + r"(?!,?\s+(?:\d{1,2}\b|(?:19|20)\d\d)))"
 )
@@ -50,7 +50,7 @@ def relative_date(sentence: str, published: dt.date) -> tuple[str | None, str | 
         return None, None
     word, weekday, which, unit, month = m.groups()
     if word:
-        return (published - dt.timedelta(days=word == "yesterday")).isoformat(), "day"
+        return (published - dt.timedelta(days=word.lower() == "yesterday")).isoformat(), "day"
     if weekday:  # news "on Thursday" is the latest Thursday up to publication
         back = (published.weekday() - WEEKDAYS.index(weekday.lower())) % 7
         return (published - dt.timedelta(days=back)).isoformat(), "day"
@@ -159,6 +159,10 @@ class StoryDates:
             date, precision = _in_month(month, anchor[0])
         elif date:
             self.anchor = (date, precision)
+        elif self.anchor[1] == "day" and (rel := _RELATIVE.search(sent)) and (rel[1] or rel[2]):
+            # "On Monday" with no publication date: the clock moved to a day the text does
+            # not give, so "a day later" cannot be counted from the last one it gave
+            self.anchor = (self.anchor[0][:7], "month")
         return date, precision, phrases
 
 

@@ -1068,6 +1068,13 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "and the Conoco gas field three days later.",
             {"Al-Shaddadi": "2026-04-09"},
         ),
+        # "On Monday" with no publication date moves the clock to a day the text does not
+        # give: "a day later" is not counted from the date before it
+        (
+            "The crossing reopened on April 16, 2026. On Monday, a drone hit a car near "
+            "Amuda. A day later, a drone strike on a house in Kobani killed two.",
+            {"Kobani": None},
+        ),
         # after a date in another month, its year stays open
         (
             "The PKK has fought since 1984. Drones struck Sulaymaniyah in April.",

@@ -76,6 +76,9 @@ def test_bad_published_date_is_rejected_with_a_message(store, pipeline):
         ("Strikes hit Idlib yesterday.", ("2024-11-13", "day")),
         ("Talks were held in Doha on Thursday.", ("2024-11-14", "day")),
         ("Talks were held in Doha on Friday.", ("2024-11-08", "day")),
+        # opening the sentence
+        ("On Tuesday, a drone struck Kobani.", ("2024-11-12", "day")),
+        ("Yesterday, jets struck Idlib.", ("2024-11-13", "day")),
         ("Clashes erupted last week in Daraa.", ("2024-11", "month")),
         ("Last month, fighting spread to Sweida.", ("2024-10", "month")),
         ("Last year the base was expanded.", ("2023", "year")),
