@@ -85,6 +85,9 @@ def test_spelling_variants_resolve_to_the_same_point(pipeline, template, spellin
         "Reporting by Diyar Hussein\nEditing by Hozan Hamo\n",
         # a GeoNames alternate name of ordinary words
         "The crossing reopened on Monday.",
+        "He spoke to reporters after a Cabinet meeting on Monday.",
+        # an organisation named after a place
+        "The Alma Research and Education Center counted the strikes.",
     ],
 )
 def test_common_words_and_person_names_are_not_places(pipeline, text):
