@@ -1153,6 +1153,8 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("Bulldozers have dug trenches and raised earth berms near the town.", "military_presence"),
         ("Tabqa and Raqqa have been under SDF control since 2017.", "military_presence"),
         ("Hundreds of families fled to the airbase, seeking protection.", "other"),
+        # "occupation" naming the side (Hawar, SANA) is no presence
+        ("Turkish occupation drone kills three civilians in the village.", "airstrike_shelling"),
         # a place among the "hardest hit" by a disaster or a crisis
         ("Jandaris was among the worst-hit places after the quake.", "other"),
         # a camp that holds people is no force holding ground
