@@ -450,6 +450,7 @@ def _rules() -> dict:
         ),
         "area_types": frozenset(data["area_types"]),
         "state_types": frozenset(data["state_types"]),
+        "unarmed": frozenset(data["unarmed"]),
         "as_not_after": frozenset(data["as_not_after"]),
         "back_reference": re.compile(_words(data["back_references"]), re.IGNORECASE),
         # "the Homs attack" (after the place) and "the raid on Khiam" (before it)
@@ -732,7 +733,8 @@ def article_events(
                     if not borrowed and previous:
                         ps, pe, hits_before = previous
                         borrowed = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe))
-                    roles |= dict.fromkeys(borrowed or (), "agent")
+                    armed = [c for c in borrowed or () if c not in rules["unarmed"]]
+                    roles |= dict.fromkeys(armed, "agent")
                     actors = sorted(roles)
                 when = (date, precision)
                 if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings

@@ -613,6 +613,8 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
         ("Turkish drones hit Qamishli. Later, Azerbaijan routed Armenian forces in Karabakh.", []),
         # a speaker does not act: nothing to borrow
         ("The SDF said on Monday it would respond. A strike hit a depot in Amuda.", []),
+        # nor does a party that fights no one ("unarmed")
+        ("UN aid convoys reached Tal Rifaat. Rockets hit a crowded market in Azaz.", []),
         # a happening with an agent of its own keeps it
         ("Israeli jets struck Damascus. Rebels shelled Homs.", ["SYR-OPP"]),
         # an agent in another clause of the same sentence is nearer than the sentence before
