@@ -1155,6 +1155,12 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("Bulldozers have dug trenches and raised earth berms near the town.", "military_presence"),
         ("Tabqa and Raqqa have been under SDF control since 2017.", "military_presence"),
         ("Hundreds of families fled to the airbase, seeking protection.", "other"),
+        # talks a state brokered, which ended without a deal
+        (
+            "It followed a round of US-brokered security talks in Baku, which ended "
+            "without a deal.",
+            "meeting_talks",
+        ),
         # "occupation" naming the side (Hawar, SANA) is no presence
         ("Turkish occupation drone kills three civilians in the village.", "airstrike_shelling"),
         # a place among the "hardest hit" by a disaster or a crisis
