@@ -384,10 +384,12 @@ _LOCATOR_REACH = 80  # characters: longer gaps between two places hold more than
 def _locator(beside: list[str], within: list[str]) -> re.Pattern[str]:
     """The text between two places where the second only locates the first: after the
     first's parenthesised alias and a comma, an apposition ("a village that straddles the
-    border"), a distance ("15km (9 miles)"), then a phrase (the group named after its
-    kind), then up to three lower-case words ("near the northeastern city of")."""
+    border") or a head noun or two ("the Jeddah-1 rehabilitation centre"), a distance
+    ("15km (9 miles)"), then a phrase (the group named after its kind), then up to three
+    lower-case words ("near the northeastern city of")."""
     return re.compile(
-        r"[\s)]*(?:\([^)]*\)\s*)?,?\s*(?:an?\s+(?:[a-z-]+\s+){1,6}?)?"
+        r"[\s)]*(?:\([^)]*\)\s*)?,?\s*(?:an?\s+(?:[a-z-]+\s+){1,6}?"
+        r"|(?:(?!(?:and|or|but|as|while|then|where|when|which|that|who)\s)[a-z-]+\s+){1,2}?)?"
         r"(?:(?:some|about|around|roughly)\s+)?"
         r"(?:\d[\d.,]*\s*(?:km|kilometres|kilometers|miles)\s+(?:\([^)]*\)\s*)?)?(?:the\s+)?"
         rf"(?:(?P<beside>{_words(beside)})|(?P<within>{_words(within)}))"

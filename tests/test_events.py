@@ -1252,6 +1252,17 @@ def test_each_cue_is_listed_once():
         ),
         ("Israel reinforced its outposts on Mount Hermon, overlooking Damascus.", ["Mount Hermon"]),
         ("Troops deployed in Nusaybin, which faces Qamishli across the frontier.", ["Nusaybin"]),
+        # the ends of a crossing or a road "between" two places
+        (
+            "The Faysh Khabur crossing, the main gateway between the Kurdistan Region and "
+            "Syria, reopened on Thursday.",
+            ["Faysh Khabur"],
+        ),
+        # a facility's head nouns before a side ("the ... centre south of Mosul")
+        (
+            "A convoy of families reached the Jeddah-1 rehabilitation centre south of Mosul.",
+            ["Jeddah-1"],
+        ),
         # a capital's possessive names the district the happening is in
         ("Al-Sharaa spoke at a mosque in Damascus's Mezzeh district.", ["Mezzeh"]),
         # a heading names the section's land; the happening is in the body
