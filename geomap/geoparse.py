@@ -516,9 +516,9 @@ class Geoparser:
     def _one_country_per_name(self, text: str, hits: list, chosen: list) -> None:
         """One name, one country in an article: an ambiguous name read in two countries
         takes, everywhere, the reading its clearest mention gave (the largest lead), as the
-        writer means one place ("the Sinjar district along the border with Syria" ...
-        "between Sinjar and the Syrian town of al-Hol"). Kinds may still differ (Idlib
-        city, Idlib province)."""
+        writer means one place ("Fighting in Tripoli, Libya" ... "Shops in Tripoli stayed
+        shut, as they did in Lebanon"). Kinds may still differ (Idlib city, Idlib
+        province)."""
         places = self.gaz.places
         clearest: dict[str, tuple[float, int]] = {}
         for (s, e, _), (best, margin, choices, _) in zip(hits, chosen, strict=True):
