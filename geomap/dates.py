@@ -151,9 +151,7 @@ class StoryDates:
             # "the following day", "two days later": counted from the date just given (not
             # from the story's clock when the sentence gives one: "on April 9 and ...
             # three days later")
-            days = int(_NUMBERS.get(later[1].lower(), later[1])) if later[1] else 1
-            when = dt.date.fromisoformat(anchor[0]) + dt.timedelta(days=days)
-            date, precision = self.anchor = (when.isoformat(), "day")  # the clock moves
+            date, precision = self.anchor = (_days_after(anchor[0], later), "day")  # it moves
         elif date is None and anchor[0] and (month := _YEARLESS.search(sent)):
             # "on March 8" after "early March 2025": the month the text is in
             date, precision = _in_month(month, anchor[0])
@@ -184,7 +182,19 @@ def date_phrases(sent: str, anchor: str | None) -> list[Phrase]:
     for d in _YEARLESS.finditer(sent):
         if not any(a < d.end() and d.start() < b for a, b, _, _ in found):
             found.append((d.start(), d.end(), None, None))
+    for d in _DAYS_LATER.finditer(sent):  # "on November 27, 2024, and ... three days later"
+        day = max(
+            ((a, iso) for a, _, iso, p in found if a < d.start() and p == "day"), default=None
+        )
+        if day:
+            found.append((d.start(), d.end(), _days_after(day[1], d), "day"))
     return sorted(found)
+
+
+def _days_after(day: str, later: re.Match[str]) -> str:
+    """The ISO day a :data:`_DAYS_LATER` phrase names, counted from ``day``."""
+    days = int(_NUMBERS.get(later[1].lower(), later[1])) if later[1] else 1
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
 _NUMBERS = {

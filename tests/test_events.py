@@ -1063,6 +1063,12 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Tal Tamr. Late that night, jets struck Raqqa. Twelve days later, drones hit Kobani.",
             {"Tal Tamr": "2024-09-09", "Raqqa": "2024-09-09", "Kobani": "2024-09-21"},
         ),
+        # a place of the sentence's "three days later" takes the day it counts to
+        (
+            "The offensive was launched from Idlib province on November 27, 2024, and "
+            "rebels captured Aleppo three days later.",
+            {"Aleppo": "2024-11-30", "Idlib Governorate": "2024-11-27"},
+        ),
         # "three days later" after a date the sentence gives counts from that date, not
         # from the story's clock
         (
