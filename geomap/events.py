@@ -272,9 +272,16 @@ def _mention_date(
             opener = c0 == s and bool(_rules()["opening_clause"].match(text, s))
             if not subordinate and not opener and cues_of(c0, c1):
                 continue
-        if best is None or abs(pos - m.start) < abs(best[0] - m.start):
-            best = (pos, iso, precision)
+        # "seized Afrin in March 2018 and Ras al-Ain in October 2019": a date before an
+        # "and" that opens the place's conjunct dates the conjunct before it
+        far = pos < m.start and text.find(" and ", s + to, m.start) >= 0
+        distance = abs(pos - m.start) + (_CONJUNCT_PENALTY if far else 0)
+        if best is None or distance < best[0]:
+            best = (distance, iso, precision)
     return (best[1], best[2]) if best else (None, None)
+
+
+_CONJUNCT_PENALTY = 1000  # characters: more than a sentence, so any other date wins
 
 
 def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:

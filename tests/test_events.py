@@ -1063,6 +1063,11 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Tal Tamr. Late that night, jets struck Raqqa. Twelve days later, drones hit Kobani.",
             {"Tal Tamr": "2024-09-09", "Raqqa": "2024-09-09", "Kobani": "2024-09-21"},
         ),
+        # each conjunct its own date
+        (
+            "Turkey seized Afrin in March 2018 and Serekaniye (Ras al-Ain) in October 2019.",
+            {"Afrin": "2018-03", "Ras al-Ain": "2019-10"},
+        ),
         # a place of the sentence's "three days later" takes the day it counts to
         (
             "The offensive was launched from Idlib province on November 27, 2024, and "
