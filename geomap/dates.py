@@ -157,7 +157,12 @@ class StoryDates:
             date, precision = _in_month(month, anchor[0])
         elif date:
             self.anchor = (date, precision)
-        elif self.anchor[1] == "day" and (rel := _RELATIVE.search(sent)) and (rel[1] or rel[2]):
+        elif (
+            self.anchor[1] == "day"
+            and "day" in sent  # the cheap test first: each weekday, "yesterday", "today"
+            and (rel := _RELATIVE.search(sent))
+            and (rel[1] or rel[2])
+        ):
             # "On Monday" with no publication date: the clock moved to a day the text does
             # not give, so "a day later" cannot be counted from the last one it gave
             self.anchor = (self.anchor[0][:7], "month")
