@@ -172,7 +172,8 @@ class StoryDates:
 def date_phrases(sent: str, anchor: str | None) -> list[Phrase]:
     """Every date phrase of a sentence as (start, end, ISO prefix, precision), in text order:
     explicit dates, "in June of that year" (the year of the date before it, or of
-    ``anchor``), and months without a year (no date: the text leaves the year open)."""
+    ``anchor``), months without a year (no date: the text leaves the year open), and
+    "three days later" after a day the sentence gives (that day, counted on)."""
     found: list[Phrase] = []
     for pattern, _ in _DATES:
         for d in pattern.finditer(sent):
