@@ -1177,6 +1177,9 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("Turkish occupation drone kills three civilians in the village.", "airstrike_shelling"),
         # a place among the "hardest hit" by a disaster or a crisis
         ("Jandaris was among the worst-hit places after the quake.", "other"),
+        # a convoy is a deployment by what it carries
+        ("A convoy carrying 160 families left the camp for Iraq.", "other"),
+        ("A convoy carrying troops entered the town.", "military_presence"),
         # a camp that holds people is no force holding ground
         ("The camp, east of the city, still holds around 24,000 people.", "other"),
         ("Iranian-backed militias hold the town.", "military_presence"),
