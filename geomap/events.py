@@ -427,10 +427,10 @@ def _rules() -> dict:
         # ", <speaker> <verb> [when or where: 'on Thursday', 'in a statement'; whom: 'told
         # AFP']" closing the sentence; not a relative clause (", that officials said were")
         "closing_attribution": re.compile(
-            r",\s+(?!(?:that|which|who|whom|where|when)\b)[^,;:\"\u201c\u201d]{2,160}?\s+"
+            r",[\"\u201d]?\s+(?!(?:that|which|who|whom|where|when)\b)[^,;:\"\u201c\u201d]{2,160}?\s+"
             + _words(data["closing_attribution"])
             + r"(?:\s+(?:on|in|at|to|from|via|during|late|early|last|this|earlier|later|"
-            r"yesterday|today|without)\b[^,;:\"\u201c\u201d]{0,40}"
+            r"yesterday|today|without)\b[^,;:\"\u201c\u201d]{0,60}"
             r"|(?<=told)(?:\s+[^,;:\"\u201c\u201d\s]+){1,4})?$"
         ),
         # "<speaker> <verb> [in a statement, on Thursday] that" opening the sentence

@@ -326,6 +326,18 @@ def test_the_items_of_a_list_continue_its_lead_in(pipeline):
     assert got["Qamishli"] == ("other", [])
 
 
+def test_the_attribution_after_a_quotation_is_the_speakers_statement(pipeline):
+    text = (
+        '"Turkish drones struck a car near Amuda," the Kurdish-led SDF said at a press '
+        "conference in Qamishli on Thursday evening."
+    )
+    got = {e.mention.name: (e.event_type, e.actors) for e in extract_events(text, pipeline)}
+    assert got == {
+        "Amuda": ("airstrike_shelling", ["TUR"]),
+        "Qamishli": ("statement", ["SDF"]),
+    }
+
+
 def test_each_conjunct_takes_its_own_date(pipeline):
     text = "Turkey seized Afrin in March 2018 and Serêkaniyê (Ras al-Ain) in October 2019."
     got = sorted((e.mention.name, e.date) for e in extract_events(text, pipeline))
