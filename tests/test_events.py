@@ -1189,6 +1189,10 @@ def test_a_statement_is_mapped_where_it_was_made(pipeline, text, place, etype):
         ("Turkish occupation drone kills three civilians in the village.", "airstrike_shelling"),
         # a place among the "hardest hit" by a disaster or a crisis
         ("Jandaris was among the worst-hit places after the quake.", "other"),
+        # a footprint, a berm, armoured vehicles: a presence
+        ("Hezbollah's footprint in the town has grown.", "military_presence"),
+        ("A new Israeli berm now separates farmers from their fields.", "military_presence"),
+        ("Israeli armoured vehicles were parked in the main street.", "military_presence"),
         # a convoy is a deployment by what it carries
         ("A convoy carrying 160 families left the camp for Iraq.", "other"),
         ("A convoy carrying troops entered the town.", "military_presence"),
