@@ -300,14 +300,9 @@ def _worth_a_point(m: Mention, others: list[Mention], cs: int, ce: int) -> bool:
         return not any(o.country == m.country or cs <= o.start < ce for o in finer)
     if m.kind == "natural_feature":  # "a bridge over the Orontes near Hermel"
         return not any(cs <= o.start < ce for o in finer)
-    if m.kind == "governorate":  # a hill or a plain of the province lies inside it
-        return not any(
-            o.admin1 == m.name
-            and o is not m
-            and o.literal
-            and (o.kind == "natural_feature" or (o.country and o.geo_precision < m.geo_precision))
-            for o in others
-        )
+    if m.kind == "governorate":  # so does a hill or a plain of the province
+        features = (o for o in others if o is not m and o.literal and o.kind == "natural_feature")
+        return not any(o.admin1 == m.name for o in (*finer, *features))
     if m.kind in ("city", "town"):  # "In Raqqa, ... in the al-Mashlab neighbourhood"
         return not any(
             o is not m
@@ -467,7 +462,9 @@ def _rules() -> dict:
         "happening_before": re.compile(
             r"\b[Tt]he\s+(?:[\w-]+\s+)?"
             + _words(data["happening_nouns"])
-            + r"\s+(?:on|in|at|near|against)\s+(?:the\s+)?$"
+            + r"\s+(?:"
+            + "|".join(_HAPPENING_PREPOSITIONS)
+            + r")\s+(?:the\s+)?$"
         ),
         "told_before": re.compile(r"\bhad\s+" + _words(data["earlier_markers"])),
         "locator": _locator(data["locators"]["beside"] + data["sides"], data["locators"]["within"]),
@@ -1004,10 +1001,9 @@ def _names_a_happening(text: str, s: int, m: Mention) -> bool:
     )
 
 
-# the words "the raid on Khiam" may end with: a cheap test before the pattern
-_BEFORE_PLACE = tuple(
-    f" {w} {t}" for w in ("on", "in", "at", "near", "against") for t in ("", "the ")
-)
+_HAPPENING_PREPOSITIONS = ("on", "in", "at", "near", "against")  # "the raid on Khiam"
+# the words such a description may end with: a cheap test before the pattern
+_BEFORE_PLACE = tuple(f" {w} {t}" for w in _HAPPENING_PREPOSITIONS for t in ("", "the "))
 _HAPPENING_REACH = 50  # characters: "the devastating drone strikes against the "
 
 
