@@ -166,6 +166,7 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
 
 
 _WHEN_CLAUSE = re.compile(r",?\s*when\b")  # a "when" clause after a clause that tells nothing
+_QUESTION = re.compile(r"\?[\"\u201d\u2019']?\s*$")  # a sentence that asks, quoted or not
 _LIST_ITEM = re.compile(r"[-\u2022*\u2013]\s")  # "- A civilian was shot dead in ..."
 _NAME_BEFORE = re.compile(r"[A-Z][\w'\u2019.-]*\s+$")
 _LOWER_WORD = re.compile(r"\b[a-z]{5,}")
@@ -455,6 +456,8 @@ def _rules() -> dict:
         "area_types": frozenset(data["area_types"]),
         "state_types": frozenset(data["state_types"]),
         "unarmed": frozenset(data["unarmed"]),
+        "governing_types": frozenset(data["governing_types"]),
+        "backdrop": re.compile(rf"\b(?:{_words(data['backdrop'])})\s+(?:the\s+)?$"),
         "as_not_after": frozenset(data["as_not_after"]),
         "back_reference": re.compile(_words(data["back_references"]), re.IGNORECASE),
         # "the Homs attack" (after the place) and "the raid on Khiam" (before it)
@@ -625,6 +628,8 @@ def article_events(
             date, precision, phrases = dates.read(sent)
             if ms and _has_stem(text, s, e, "credit_stems") and rules["credits"].search(text, s, e):
                 ms = []  # a credit line: where reporters filed from is no event
+            elif ms and _QUESTION.search(text, s, e):
+                ms = []  # "What is Russia doing in Syria?" asks; it reports nothing
             if not ms:  # no place, no event: the sentence lends only its actors and date
                 antecedent = named or antecedent
                 previous = (s, e, in_sentence) if named else previous
@@ -910,7 +915,38 @@ def _mention_type(
     elif etype != "statement" and _speech_venue(text, cs, m, own):
         # "said in Paris that France would mediate": what happens in Paris is the saying
         etype = "statement"
+    else:
+        etype = _governing_type(text, cs, m, own, etype)
     return etype
+
+
+def _governing_type(
+    text: str, cs: int, m: Mention, cues: list[tuple[int, str, int]], etype: str
+) -> str:
+    """The type of the happening named right before the place, which governs it ("agreed
+    a roadmap at talks in Amman"), else ``etype``, the clause's. Of cues that end there,
+    the longest reads it ("a drone attack on"). Where both are violent, the clause's verb
+    says how ("killed in an attack on Tower 22"), unless the noun is a backdrop to it
+    ("bombed the ministry during fighting in Sweida")."""
+    pos = min(
+        (p for p, _, _ in cues if cs + p < m.start and _GOVERNS.fullmatch(text, cs + p, m.start)),
+        default=None,
+    )
+    if pos is None:
+        return etype
+    head = event_type("", [c for c in cues if c[0] == pos])
+    rules = _rules()
+    if head not in rules["governing_types"]:
+        return etype
+    if etype in VIOLENT and head in VIOLENT and not rules["backdrop"].search(text, cs, cs + pos):
+        return etype
+    return head
+
+
+# a cue of one or two words, a preposition, then the place: "talks in", "clashes near the"
+_GOVERNS = re.compile(
+    r"[\w-]+(?:\s+[\w-]+)?\s+(?:in|at|near|on|against|around|outside|inside)\s+(?:the\s+)?"
+)
 
 
 def _speech_venue(text: str, cs: int, m: Mention, cues: list[tuple[int, str, int]]) -> bool:

@@ -64,6 +64,8 @@ _VERB_RIGHT_AFTER = re.compile(r"\s+(?:also\s+|has\s+|have\s+)?(\w+)")
 _VERB_AFTER = re.compile(  # "X insists", "X, meanwhile, says", "X and Y also vied"
     r"\s*(?:,\s*)?(?:and\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?\s+)?(?:also\s+|has\s+|have\s+)?(\w+)"
 )
+_WORD_NEXT = re.compile(r"\s+(?:(and|or)\s+)?([A-Za-z][\w-]*)")  # "Saudi and Jordanian officials"
+_LAST_WORD = re.compile(r"(\w+)\s+$")
 _LOWER_WORD = re.compile(r"[a-z]{3,}")
 _WORDISH = re.compile(r"[\w'’-]")  # what may not touch a word on either side
 FUZZY_CUTOFF = 90
@@ -159,6 +161,8 @@ class Geoparser:
         self._outlet_possessed = frozenset(self.ctx["outlet_possessed"])
         self._outlet_before = tuple(f" {w} " for w in self.ctx["outlet_before"])
         self._city_after = frozenset(self.ctx["city_after"])
+        self._adjectives = frozenset(self.ctx["adjectives"])
+        self._prepositions = frozenset(w for w in self.ctx["literal_before"] if " " not in w)
         self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
         self._territory_before = _Suffixes(self.ctx["literal_before"], self.ctx["metonymy_before"])
         self._landmark_before = _Suffixes(self.ctx["landmark_before"])
@@ -270,7 +274,11 @@ class Geoparser:
             again = {(h[0], h[1]) for h in found}  # a far-off namesake's span, found at home
             hits = [h for h in hits if h[2][0] == "org" or (h[0], h[1]) not in again] + found
         accepted = [h for h in longest_first(hits) if h[2][0] != "org"]
-        accepted = [h for h in accepted if not self._embedded(text, h[0], h[1])]
+        accepted = [
+            h
+            for h in accepted
+            if not (self._embedded(text, h[0], h[1]) or self._adjective(text, h[0], h[1]))
+        ]
         return self._resolve(text, accepted)
 
     def _plausible(self, surface: str, idxs: tuple[int, ...]) -> bool:
@@ -431,6 +439,24 @@ class Geoparser:
         before = text[max(0, s - 30) : s].rstrip().lower()
         # the cue (or its "for"/"of") ends the text: a test of its last letters first
         return before.endswith(self._embedded_ends) and bool(self._embedded_before.search(before))
+
+    def _adjective(self, text: str, s: int, e: int) -> bool:
+        """A name that is also an adjective qualifying the word after it ("his Saudi
+        counterpart", "Saudi and Jordanian officials"). Before a verb or a preposition
+        ("Saudi announced", "Saudi in 2015"), or after a preposition but "of" ("returned
+        from Saudi last year"), it names the country."""
+        if text[s:e] not in self._adjectives:
+            return False
+        m = _WORD_NEXT.match(text, e)
+        if m is None:
+            return False
+        word = m.group(2)
+        if m.group(1):
+            return bool(_DEMONYM.search(word)) or word in self._adjectives
+        if word.lower() in self._verbs or word.lower() in self._prepositions:
+            return False
+        before = _LAST_WORD.search(text, max(0, s - 20), s)
+        return not (before and before.group(1).lower() in self._prepositions - {"of"})
 
     # -- resolution --------------------------------------------------------
     def _resolve(self, text: str, hits: list) -> list[Mention]:

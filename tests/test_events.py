@@ -64,6 +64,8 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         # a centre named for reconciliation hands out food: no deal
         ("The Reconciliation Center handed out food in Kafr Buhum.", "other"),
         ("The weather in Latakia was mild.", "other"),
+        ("They also took up positions on the Syrian side of Mount Hermon.", "military_presence"),
+        ("The city itself remains in the hands of local Druze factions.", "military_presence"),
     ],
 )
 def test_event_type_from_cues(sentence, etype):
@@ -364,6 +366,49 @@ def test_a_back_reference_to_a_happening_folds_into_it(pipeline, text, date):
     (event,) = extract_events(text, pipeline)
     assert len(event.reports) == 2
     assert (event.event_type, event.date) == ("airstrike_shelling", date)
+
+
+@pytest.mark.parametrize(
+    ("text", "types"),
+    [
+        # the happening a noun names right before a place is the place's own ...
+        (
+            "Syria and the United States agreed a roadmap for Sweida at talks in Amman.",
+            {"Sweida": "agreement_ceasefire", "Amman": "meeting_talks"},
+        ),
+        # ... a violent backdrop to the clause's violence too ...
+        (
+            "In July 2025 Israel bombed the ministry in Damascus during fighting in Sweida.",
+            {"Damascus": "airstrike_shelling", "Sweida": "battle"},
+        ),
+        # ... but of two violent readings the verb's says how it was done
+        (
+            "Turkish drones carried out more than 40 attacks on Kobani.",
+            {"Kobani": "airstrike_shelling"},
+        ),
+        # and a presence noun names what was hit
+        (
+            "ISIS gunmen attacked an SDF checkpoint in Dhiban.",
+            {"Dhiban": "battle"},
+        ),
+    ],
+)
+def test_a_happening_noun_before_a_place_gives_its_type(pipeline, text, types):
+    got = {ev.mention.text: ev.event_type for ev in extract_events(text, pipeline)}
+    assert got == types
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FACTBOX-What are Israel, Russia and Jordan doing in southern Syria?",
+        "Will Russia keep its base at Hmeimim?",
+        "“Whose land is this, in Quneitra?”",
+    ],
+)
+def test_a_question_reports_no_event(pipeline, text):
+    assert pipeline.parse(text), "precondition: the places are found"
+    assert extract_events(text, pipeline) == []
 
 
 def test_a_definite_happening_at_a_new_place_is_an_event(pipeline):

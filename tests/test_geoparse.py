@@ -94,6 +94,22 @@ def test_common_words_and_person_names_are_not_places(pipeline, text):
     assert [(m.text, m.place_id) for m in parse(pipeline, text)] == []
 
 
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # a name that is also an adjective qualifies the word after it ...
+        ("He met his Saudi counterpart, the Saudi Press Agency said.", []),
+        ("Saudi and Jordanian officials say seizures fell.", []),
+        # ... but before a verb or after a place preposition it names the country
+        ("Saudi announced a deal with Japan's SoftBank.", ["Saudi", "Japan"]),
+        ("He returned from Saudi last year.", ["Saudi"]),
+        ("Saudi, Jordan and Iraq met.", ["Saudi", "Jordan", "Iraq"]),
+    ],
+)
+def test_a_name_that_is_also_an_adjective_is_a_place_only_as_a_noun(pipeline, text, places):
+    assert [m.text for m in parse(pipeline, text)] == places
+
+
 # -- literal vs metonymic ----------------------------------------------------------
 
 
@@ -646,3 +662,10 @@ def test_a_mention_crosses_a_process_boundary_whole():
     for mention in (m, Mention(0, 4, "Homs", "sy.homs", "Homs", "city", None, 34.7, 36.7)):
         back = pickle.loads(pickle.dumps(mention, protocol=pickle.HIGHEST_PROTOCOL))
         assert back == mention and astuple(back) == astuple(mention)
+
+
+def test_a_crossing_is_read_with_its_head_noun(pipeline):
+    # "Al-Haditha" alone is the Iraqi town on the Euphrates; the crossing is Saudi
+    text = "Saudi customs officers at the Al-Haditha crossing found 12 million pills."
+    m = covering(parse(pipeline, text), text, "Al-Haditha")
+    assert (m.country, m.kind) == ("SA", "border_crossing")
