@@ -455,9 +455,19 @@ def _rules() -> dict:
         ),
         "area_types": frozenset(data["area_types"]),
         "state_types": frozenset(data["state_types"]),
+        "partyless_types": frozenset(data["partyless_types"]),
         "unarmed": frozenset(data["unarmed"]),
         "governing_types": frozenset(data["governing_types"]),
         "backdrop": re.compile(rf"\b(?:{_words(data['backdrop'])})\s+(?:the\s+)?$"),
+        # "since the fall of Assad", "since Assad's ouster": a time, not a party
+        "epoch": re.compile(
+            r"\b(?:[Ss]ince|[Aa]fter|[Bb]efore|[Uu]ntil|[Ff]ollowing)\s+(?:the\s+)?(?:"
+            + _words(data["epochs"])
+            + r"\s+of\s+(?:the\s+)?[\w'\u2019-]+(?:\s+(?:al-)?[A-Z][\w'\u2019-]*)?"
+            + r"|[\w'\u2019-]+(?:\s+[\w'\u2019-]+)?['\u2019]s\s+"
+            + _words(data["epochs"])
+            + ")"
+        ),
         "as_not_after": frozenset(data["as_not_after"]),
         "back_reference": re.compile(_words(data["back_references"]), re.IGNORECASE),
         # "the Homs attack" (after the place) and "the raid on Khiam" (before it)
@@ -488,6 +498,7 @@ def _rules() -> dict:
         # its first letter (which may be a capital)
         "attribution_stems": _stems(data["attribution"]),
         "credit_stems": _stems(data["credits"]),
+        "epoch_stems": _stems(data["epochs"]),
         "reference_stems": _stems(data["reference_after"]),
         "closing_stems": _stems(data["closing_attribution"]),
         "area_of": re.compile(r"\s+(?:[a-z-]+\s+)?" + _words(data["area_of"]) + r"\s+(?:the\s+)?"),
@@ -513,14 +524,17 @@ def _parties(
 
 def _cited(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """The spans of sentence ``[s, e)`` whose actors are no party: a cited source
-    ("according to UN data"), and whom an apposition on the opening subject says it
-    backs ("Russia, a key Assad ally, has kept ...")."""
+    ("according to UN data"), whom an apposition on the opening subject says it backs
+    ("Russia, a key Assad ally, has kept ..."), and who names a time ("since the fall of
+    Assad")."""
     rules = _rules()
     cited = []
     if _has_stem(text, s, e, "attribution_stems"):
         cited = [c.span() for c in rules["attribution"].finditer(text, s, e)]
     if (apposed := rules["backer_apposition"].match(text, s, e)) is not None:
         cited.append((text.index(",", s), apposed.end()))
+    if _has_stem(text, s, e, "epoch_stems"):
+        cited += [c.span() for c in rules["epoch"].finditer(text, s, e)]
     return cited
 
 
@@ -1105,7 +1119,9 @@ def same_event(
     (non-empty) actors - or the actors of one report among the other's, as one outlet
     names fewer parties than another ("Turkish drones struck Qamishli" and "Turkish drones
     struck the U.S.-backed SDF near Qamishli"), none at all for a lasting state
-    (``state_types``: "the al-Tanf garrison") - or, when one report names no one, a
+    (``state_types``: "the al-Tanf garrison"), or by neither where nobody does what goes
+    on (``partyless_types``: "Syrians crossed back through Masnaa") - or, when one report
+    names no one, a
     day in both dates (one may be its month) - or near-identical wording (token-set
     similarity >= 85).
     ``sentence_a`` may be every sentence an event was reported in: any of them counts;
@@ -1113,7 +1129,10 @@ def same_event(
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
         return False
     nested = set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)
-    if nested and ((actors_a and actors_b) or type_a in _rules()["state_types"]):
+    rules = _rules()
+    if nested and ((actors_a and actors_b) or type_a in rules["state_types"]):
+        return True
+    if not (actors_a or actors_b) and type_a in rules["partyless_types"]:
         return True
     if not (actors_a and actors_b) and date_a and date_b:
         lengths = sorted((len(date_a), len(date_b)))

@@ -65,6 +65,10 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ("The Reconciliation Center handed out food in Kafr Buhum.", "other"),
         ("The weather in Latakia was mild.", "other"),
         ("They also took up positions on the Syrian side of Mount Hermon.", "military_presence"),
+        # drones in support of a ground raid do not make it an air strike
+        ("Israeli troops backed by drones stormed the village of Beit Jinn.", "battle"),
+        # the fall of a ruler names a time
+        ("Russia has pulled hardware out of Syria since the fall of Bashar al-Assad.", "other"),
         ("The city itself remains in the hands of local Druze factions.", "military_presence"),
     ],
 )
@@ -239,6 +243,17 @@ def test_reports_of_a_lasting_state_merge_when_one_names_no_one():
     assert merge(**presence, actors_a=["USA"], actors_b=["IRN"], date_a=None) is False
     # a happening still needs a day, or the wording, when one names no one
     assert merge(actors_a=["RUS"], actors_b=[], date_a=None, date_b=None) is False
+
+
+def test_partyless_reports_merge_when_neither_names_anyone():
+    crossing = dict(type_a="other", type_b="other", date_a=None, date_b=None)
+    # "Syrians crossed back through Masnaa" / "many went home through the Masnaa crossing"
+    assert merge(**crossing, actors_a=[], actors_b=[]) is True
+    # a party named on one side: the wording or a day decides, as for any happening
+    assert merge(**crossing, actors_a=["UN"], actors_b=[]) is False
+    assert (
+        merge(**{**crossing, "date_a": "2024", "date_b": "2025"}, actors_a=[], actors_b=[]) is False
+    )
 
 
 def test_no_actors_but_near_identical_wording_merges():
@@ -568,6 +583,9 @@ def test_a_typed_clause_after_a_topic_word_keeps_its_event(pipeline):
     [
         ("Russian jets struck Idlib, according to UN monitors.", ["RUS"]),
         ("According to the Syrian government, rebels shelled Aleppo.", ["SYR-OPP"]),
+        # nor is who names a time by what befell them
+        ("Israel has carried out hundreds of strikes across Syria since Assad's fall.", ["ISR"]),
+        ("Israeli jets have struck Syria since the fall of Bashar al-Assad.", ["ISR"]),
     ],
 )
 def test_a_cited_source_is_not_a_party(pipeline, text, actors):
