@@ -162,6 +162,7 @@ class Geoparser:
         self._outlet_before = tuple(f" {w} " for w in self.ctx["outlet_before"])
         self._city_after = frozenset(self.ctx["city_after"])
         self._adjectives = frozenset(self.ctx["adjectives"])
+        self._heads = frozenset(w.lower() for w in self.ctx["name_heads"])
         self._prepositions = frozenset(w for w in self.ctx["literal_before"] if " " not in w)
         self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
         self._territory_before = _Suffixes(self.ctx["literal_before"], self.ctx["metonymy_before"])
@@ -365,8 +366,9 @@ class Geoparser:
 
     def _stopword(self, phrase: str) -> bool:
         """The phrase, or its last word, or the phrase without its article, or its first
-        word but an article is a stop word ("al-Shaibani", "Shi'ite", "Hatem", "President
-        X"; not "Al-Latamina", though "Al" alone is one)."""
+        word but an article or a name's head is a stop word ("al-Shaibani", "Shi'ite",
+        "Hatem", "President X"; not "Al-Latamina" or "Ain Shiqaq", though "Al" and "Ain"
+        alone are ones)."""
         key = phrase_key(phrase).strip()
         words = key.split()
         bare = " ".join(w for w in words if w not in ARTICLES)
@@ -375,7 +377,7 @@ class Geoparser:
             key in stop
             or bare in stop
             or words[-1] in stop
-            or (words[0] in stop and words[0] not in ARTICLES)
+            or (words[0] in stop and words[0] not in ARTICLES and words[0] not in self._heads)
         )
 
     def _unlisted(self, phrase: str) -> tuple[str, tuple[int, ...]] | None:
@@ -516,6 +518,9 @@ class Geoparser:
                 )
             )
         self._literal(text, mentions, told)
+        # a name that is an outlet's once is one throughout ("the daily Al-Thawra said" and
+        # a roundup's heading "Al-Thawra: Fire crews ...")
+        outlets = {m.text for m in mentions if m.kind != "country" and self._outlet(text, m)}
         return [
             m
             for m in mentions
@@ -524,7 +529,7 @@ class Geoparser:
                 or self._located(text, m)
                 or phrase_key(m.text).strip() not in self.organs
             )
-            and (m.kind == "country" or not self._outlet(text, m))
+            and (m.kind == "country" or m.text not in outlets)
         ]
 
     @staticmethod
@@ -690,10 +695,12 @@ class Geoparser:
 
     def _outlet(self, text: str, m: Mention) -> bool:
         """Whether a place names a news outlet ("Al Mayadeen's correspondent", "residents
-        told Al Mayadeen"): an organisation, like the names in organisations.txt."""
+        told Al Mayadeen", "the daily Al-Watan"): an organisation, like the names in
+        organisations.txt."""
         if text.startswith(("'s ", "’s "), m.end):
             return text[m.end + 3 : m.end + 20].split(" ", 1)[0] in self._outlet_possessed
-        return text.endswith(self._outlet_before, max(0, m.start - 12), m.start)
+        reach = len(max(self._outlet_before, key=len))
+        return text.endswith(self._outlet_before, max(0, m.start - reach), m.start)
 
     def _names_territory_once(
         self, text: str, m: Mention, previous: Mention | None, told: dict

@@ -50,6 +50,8 @@ VARIANTS = [
     ("clashes near {}", ["Jisr al-Shughur", "Jesr al-Shougor"]),
     ("a Russian convoy reached {}", ["Hmeimim", "Khmeimim"]),
     ("a curfew in {}", ["Hasakah", "Hassakeh", "al-Hasakeh"]),
+    # a name's head ("Ain", a stop word alone) does not stop its other spellings
+    ("an ambush near the village of {}", ["Ayn Shiqaq", "Ain Shiqaq"]),
 ]
 
 
@@ -459,6 +461,8 @@ def test_the_area_around_a_settlement_is_coarser_than_the_settlement(pipeline, t
     [
         "Al Mayadeen's correspondent said Israeli jets struck al-Kiswah.",
         "Israeli jets struck al-Kiswah, residents told Al Mayadeen.",
+        # a paper's name, and the same name elsewhere in the article (a roundup's heading)
+        "Al-Thawra: Israeli jets struck al-Kiswah\nThe state-run daily Al-Thawra said so.",
     ],
 )
 def test_a_news_outlet_named_after_a_town_is_not_a_place(pipeline, text):
