@@ -167,6 +167,7 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
 
 _WHEN_CLAUSE = re.compile(r",?\s*when\b")  # a "when" clause after a clause that tells nothing
 _QUESTION = re.compile(r"\?[\"\u201d\u2019']?\s*$")  # a sentence that asks, quoted or not
+_HEADLINE = re.compile(r"[^\n]*[^\s.!?:;,\"\u201d\u2019')]")  # a line with no closing stop
 _LIST_ITEM = re.compile(r"[-\u2022*\u2013]\s")  # "- A civilian was shot dead in ..."
 _NAME_BEFORE = re.compile(r"[A-Z][\w'\u2019.-]*\s+$")
 _LOWER_WORD = re.compile(r"\b[a-z]{5,}")
@@ -458,6 +459,7 @@ def _rules() -> dict:
         "partyless_types": frozenset(data["partyless_types"]),
         "unarmed": frozenset(data["unarmed"]),
         "governing_types": frozenset(data["governing_types"]),
+        "description": re.compile(_words(data["descriptions"])),
         "backdrop": re.compile(rf"\b(?:{_words(data['backdrop'])})\s+(?:the\s+)?$"),
         # "since the fall of Assad", "since Assad's ouster": a time, not a party
         "epoch": re.compile(
@@ -632,6 +634,8 @@ def article_events(
                     intro = None
                 else:  # an item of a list tells a story of its own
                     previous = None
+                if _HEADLINE.fullmatch(text, s, e):  # so does a section under a heading
+                    previous = None
             listed = intro
             in_sentence = spanned(parsed.actor_hits, hit_starts, s, e)
             named = sorted({h.code for h in in_sentence})
@@ -692,6 +696,8 @@ def article_events(
                     cues = [(p + when.end() - cs, t, w) for p, t, w in cues_of(when.end(), e)]
                 if not cues and listed:  # an item of a list: what its lead-in says happens
                     cues = [(p + listed[0] - cs, t, w) for p, t, w in cues_of(*listed[:2])]
+                if not cues and rules["description"].search(text, cs, ce):
+                    continue  # "The dam lies on the Euphrates": where it is, not what happened
                 etype = _mention_type(text, cs, ce, m, cues, types)
                 if _topic_use(m, etype, text[cs : m.start]):
                     continue

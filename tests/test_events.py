@@ -426,6 +426,20 @@ def test_a_question_reports_no_event(pipeline, text):
     assert extract_events(text, pipeline) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # where a place is, not what happened there
+        "The Tishreen Dam lies on the Euphrates River about 25km southeast of Manbij.",
+        # where a reporter is
+        "Al Jazeera’s Mariam Haddad, reporting from Latakia, said it was calm.",
+    ],
+)
+def test_a_description_or_a_reporter_s_place_is_no_event(pipeline, text):
+    assert pipeline.parse(text), "precondition: the places are found"
+    assert extract_events(text, pipeline) == []
+
+
 def test_a_definite_happening_at_a_new_place_is_an_event(pipeline):
     (event,) = extract_events("No group claimed the Homs attack.", pipeline)
     assert event.mention.name == "Homs"
@@ -707,6 +721,12 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
         # the items of a list ("- A civilian was shot dead in ...") are stories of their own
         ("- Turkish drones hit Qamishli.\n- A gunman shot dead a man in Homs.", []),
         ("• Turkish drones hit Qamishli.\n• A mine exploded in Homs.", []),
+        # so is the section under a heading (a live page's "11:50 GMT – ...")
+        (
+            "Turkish drones struck Kobani.\n\n11:50 GMT – Unrest on the coast\n"
+            "A separate blast hit a market in Jableh.",
+            [],
+        ),
     ],
 )
 def test_violence_with_no_agent_takes_the_agent_of_the_sentence_before(pipeline, text, actors):
