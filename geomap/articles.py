@@ -47,8 +47,12 @@ def _rules() -> dict[str, re.Pattern[str]]:
     """Per action of ``boilerplate.csv``, one pattern: the alternation of its rows (each
     compiled on its own first, so a bad row is named by its own error)."""
     rows: dict[str, list[str]] = {"drop": [], "cut": [], "reaction": []}
-    with (DATA_DIR / "boilerplate.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
+    path = DATA_DIR / "boilerplate.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            if None in row:  # a pattern with an unquoted comma
+                raise ValueError(f"{path}:{reader.line_num}: more fields than the header's")
             rows[row["action"]].append(re.compile(row["pattern"]).pattern)
     return {
         kind: re.compile("|".join(f"(?:{p})" for p in pats) or "(?!)", re.IGNORECASE)

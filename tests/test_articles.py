@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from geomap import articles
 from geomap.articles import Article, sentences, split_articles
 from geomap.pipeline import read_text
 
@@ -120,10 +121,11 @@ def test_two_reaction_words_are_not_enough_to_end_the_article():
     assert "went on for days" in text[art.start : art.end]
 
 
-def test_check_also_cuts_the_teaser_block():
+@pytest.mark.parametrize("label", ["Check Also", "Read more:", "Related Topics"])
+def test_a_teaser_label_cuts_the_teaser_block(label):
     text = (
         "Russia sends a convoy to Qamishli\n\nThe convoy reached Qamishli.\nMore words here.\n"
-        "Check Also\nAn unrelated story about Tartus\n"
+        f"{label}\nAn unrelated story about Tartus\n"
     )
     (art,) = split_articles(text)
     assert "Tartus" not in text[art.start : art.end]
@@ -146,6 +148,36 @@ def test_a_byline_of_names_only_is_dropped(line, dropped):
     kept = "".join(text[a:b] for a, b in art.spans())
     assert (line not in kept) == dropped
     assert "Abu Khaled heard the engines first." in kept
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read also: Turkish-backed factions and SDF trade shelling near Tishreen Dam",
+        "Related: Jordan army kills smugglers in clash on Syria border",
+    ],
+)
+def test_a_teaser_line_inside_the_article_is_dropped(line):
+    text = (
+        f"Returns rise at Bab al-Hawa\n\nFamilies crossed at Bab al-Hawa.\n{line}\n"
+        "More came on Monday.\n"
+    )
+    (art,) = split_articles(text)
+    kept = "".join(text[a:b] for a, b in art.spans())
+    assert line not in kept
+    assert "More came on Monday." in kept
+
+
+def test_a_boilerplate_row_with_an_unquoted_comma_names_its_line(tmp_path, monkeypatch):
+    rows = (articles.DATA_DIR / "boilerplate.csv").read_text(encoding="utf-8")
+    (tmp_path / "boilerplate.csv").write_text(rows + "cut,(more){0,3},a note\n", encoding="utf-8")
+    monkeypatch.setattr(articles, "DATA_DIR", tmp_path)
+    articles._rules.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"boilerplate\.csv:\d+: more fields"):
+            articles._rules()
+    finally:
+        articles._rules.cache_clear()
 
 
 # -- sentences -------------------------------------------------------------------------
