@@ -595,6 +595,15 @@ _TOPIC_REACH = 40  # characters before a place searched for a topic word: it mus
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 
+def _label(text: str, x: Mention) -> bool:
+    """Whether a place opens its line as a label ("Syria live: Turkish drone kills ...",
+    "Lebanon: ..."): the page's subject, no party to what the line tells."""
+    return (x.start == 0 or text[x.start - 1] == "\n") and bool(_LABEL.match(text, x.end))
+
+
+_LABEL = re.compile(r"(?:\s[a-z]+){0,2}:\s")
+
+
 def _topic_use(m: Mention, etype: str, before: str) -> bool:
     """A country after a topic word in a clause that reports no happening ("manoeuvres over
     Syria", "Focused on Ukraine, ..."): what the text is about, not where something took
@@ -656,7 +665,9 @@ def article_events(
             # Turkey") names where, not who; as the event's own place ("invaded Ukraine")
             # it still names the side the happening befalls
             territory = {(x.start, x.end) for x in ms if x.literal}
-            topics = {(x.start, x.end) for x in ms if _topic_possessor(text, s, x)}
+            topics = {
+                (x.start, x.end) for x in ms if _topic_possessor(text, s, x) or _label(text, x)
+            }
             # a cited source ("according to UN data") is no party either
             cited = _cited(text, s, e)
             closing = _closing_attribution(text, s, e)

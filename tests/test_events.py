@@ -607,6 +607,12 @@ def test_a_cited_source_is_not_a_party(pipeline, text, actors):
     assert event.actors == actors
 
 
+def test_a_place_labelling_its_line_is_not_a_party(pipeline):
+    text = "Syria live: Turkish drone kills SDF fighters near Tishreen Dam\n"
+    (event,) = extract_events(text, pipeline)
+    assert (event.mention.text, event.actors) == ("Tishreen Dam", ["SDF", "TUR"])
+
+
 @pytest.mark.parametrize(
     ("text", "actors"),
     [
