@@ -67,6 +67,8 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ("They also took up positions on the Syrian side of Mount Hermon.", "military_presence"),
         # drones in support of a ground raid do not make it an air strike
         ("Israeli troops backed by drones stormed the village of Beit Jinn.", "battle"),
+        # crews battle fires, not foes
+        ("Fire Crews Battle Blazes in Latakia Mountains", "other"),
         # the fall of a ruler names a time
         ("Russia has pulled hardware out of Syria since the fall of Bashar al-Assad.", "other"),
         ("The city itself remains in the hands of local Druze factions.", "military_presence"),
