@@ -460,6 +460,7 @@ def _rules() -> dict:
         "unarmed": frozenset(data["unarmed"]),
         "governing_types": frozenset(data["governing_types"]),
         "description": re.compile(_words(data["descriptions"])),
+        "agentless": re.compile(_words(data["agentless"]), re.IGNORECASE),
         "backdrop": re.compile(rf"\b(?:{_words(data['backdrop'])})\s+(?:the\s+)?$"),
         # "since the fall of Assad", "since Assad's ouster": a time, not a party
         "epoch": re.compile(
@@ -761,6 +762,7 @@ def article_events(
                     etype in VIOLENT
                     and "agent" not in roles.values()
                     and not _uncoded_agent(ms, cs, cues)
+                    and not rules["agentless"].search(text, cs, ce)
                 ):
                     # "A separate strike hit ...": violence with no one doing it is done by
                     # whoever acts in another clause of the sentence ("ISIS stepped up
@@ -999,11 +1001,14 @@ def _spoken_at(text: str, cs: int, ce: int, m: Mention, cues: list[tuple[int, st
     """Whether a statement was made at the mention ("told a briefing in Moscow", "In
     Erbil, a spokesman called on ..."), rather than the mention being part of what was
     said: inside a quotation, in the reported clause ("said its fighters fired rockets
-    near Saraqeb"), or before an attribution that closes the clause ("..., the
+    near Saraqeb"), in a relative clause on the speaker ("Umm Ahmad, who came back to
+    Kafr Takharim, said"), or before an attribution that closes the clause ("..., the
     Observatory said")."""
     quotes = [ch for ch in text[cs : m.start] if ch in '"\u201c\u201d']
     if quotes and (quotes[-1] == "\u201c" or quotes.count('"') % 2):
         return False
+    if any(r.start() < m.start <= r.end() for r in _RELATIVE_STRETCH.finditer(text, cs, ce)):
+        return False  # "Umm Ahmad, who came back to Kafr Takharim, said": what she did there
     said = [cs + pos for pos, etype, _ in cues if etype == "statement"]
     first = min(said)
     if first < m.start:

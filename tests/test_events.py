@@ -729,6 +729,8 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
         # the items of a list ("- A civilian was shot dead in ...") are stories of their own
         ("- Turkish drones hit Qamishli.\n- A gunman shot dead a man in Homs.", []),
         ("• Turkish drones hit Qamishli.\n• A mine exploded in Homs.", []),
+        # what kills with no hand at the time borrows none
+        ("Turkish drones struck Kobani. A war remnant exploded near Kafranbel.", []),
         # so is the section under a heading (a live page's "11:50 GMT – ...")
         (
             "Turkish drones struck Kobani.\n\n11:50 GMT – Unrest on the coast\n"
@@ -1231,6 +1233,12 @@ def test_a_place_takes_the_date_of_its_own_happening(pipeline, text, dates):
         ),
         ("In a statement, the Kremlin said it had evacuated Tartus.", "Tartus", "other"),
         ("\u201cWe left Ariha with nothing,\u201d said a mother of five.", "Ariha", "other"),
+        # the place is in a relative clause on the speaker: what the speaker did there
+        (
+            "Umm Ahmad, who came back last week to Kafr Takharim, said her family shares a room.",
+            "Kafr Takharim",
+            "other",
+        ),
         (
             "ISIS gunmen shot dead two men near Muhasan, the Observatory said.",
             "Muhassan",
