@@ -634,6 +634,7 @@ def article_events(
         antecedent: list[str] = []  # actors of the previous sentence of the paragraph
         previous: tuple[int, int, list[ActorHit]] | None = None  # the last to name actors
         dates = StoryDates(published)
+        latest = ""  # the latest year the article has given so far: the story's own
         # a line ending in a colon, and the actors it names: the items of the list after it
         # continue it ("US troops are now in three places:" / "- the Rmeilan airstrip;")
         intro: tuple[int, int, list[str]] | None = None
@@ -654,6 +655,7 @@ def article_events(
             ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
             date, precision, phrases = dates.read(sent)
+            latest = max(latest, (date or "")[:4])
             if ms and _has_stem(text, s, e, "credit_stems") and rules["credits"].search(text, s, e):
                 ms = []  # a credit line: where reporters filed from is no event
             elif ms and _QUESTION.search(text, s, e):
@@ -787,7 +789,11 @@ def article_events(
                 report = Report(sent, s, e, m, actors, *when)
                 agents = {code for code, role in roles.items() if role == "agent"}
                 same = next(
-                    (ev for ev in events if _same_in_article(ev, report, etype, cues, agents)),
+                    (
+                        ev
+                        for ev in events
+                        if _same_in_article(ev, report, etype, cues, agents, latest)
+                    ),
                     None,
                 )
                 if same is None:
@@ -1030,7 +1036,12 @@ def _local_type(
 
 
 def _same_in_article(
-    ev: Event, report: Report, etype: str, cues: list[tuple[int, str, int]], agents: set[str]
+    ev: Event,
+    report: Report,
+    etype: str,
+    cues: list[tuple[int, str, int]],
+    agents: set[str],
+    latest: str = "",
 ) -> bool:
     """One article, one place: later sentences at the place continue the same happening
     (a repeated caption, a back-reference) unless their type or date says otherwise, or
@@ -1039,7 +1050,9 @@ def _same_in_article(
     happening ("families fled to Hmeimim") fold into a typed event unless it refers back
     ("again intervened"), or an earlier happening into an undated one: a dated report in
     the past perfect or from a "since" date ("militias had maintained bases in Albu
-    Kamal since 2017"), or one that says so ("had earlier struck")."""
+    Kamal since 2017"), one that says so ("had earlier struck"), or one of a year before
+    the ``latest`` the article has given (a caption's "in early 2025" in a story of 2026),
+    unless it comes right after the event's last report."""
     m, date = report.mention, report.date
     return (
         (ev.mention.place_id == m.place_id or _within_area(ev, m, etype))
@@ -1052,8 +1065,24 @@ def _same_in_article(
             and any(t == "other" for _, t, _ in cues)
             and not _rules()["back_reference"].search(report.sentence)
         )
-        and not (ev.date is None and _told_before(report.sentence, date))
+        and not (
+            ev.date is None
+            and (
+                _told_before(report.sentence, date)
+                or bool(date and date[:4] < latest and not _next_to(ev, report))
+            )
+        )
     )
+
+
+def _next_to(ev: Event, report: Report) -> bool:
+    """Whether a report's sentence comes right after the event's last one (a heading and
+    the sentence under it: "Relations amid the war in Ukraine" / "... after he invaded
+    Ukraine in 2022")."""
+    return report.sentence_start - ev.reports[-1].sentence_end <= _ADJACENT
+
+
+_ADJACENT = 3  # characters between two sentences next to each other: a blank, "\r\n"
 
 
 _PAST_PERFECT = re.compile(

@@ -852,6 +852,20 @@ def test_reports_at_one_place_by_other_hands_are_other_events(pipeline, text, ev
             "Israeli drones had struck tanks near Ariqa in March 2024.",
             1,
         ),
+        # a year before the story's latest, further down, is an earlier happening ...
+        (
+            "Turkish drones struck the Tishrin Dam on 10 March 2026.\n\n"
+            "14:40 GMT: Clashes near Kobani\nFighters exchanged fire near Kobani.\n\n"
+            "The deal is fragile.\n\n"
+            "Image caption, Weeks of fighting around Kobani left dozens dead in early 2025\n",
+            3,
+        ),
+        # ... but right under a heading it dates the heading's happening
+        (
+            "Russia signed a deal with Turkey in 2024.\n\nRelations amid the war in Ukraine\n"
+            "Ties grew after Russia invaded Ukraine in 2022.\n",
+            1,
+        ),
     ],
 )
 def test_an_earlier_happening_at_the_place_of_an_undated_event_is_another_event(
