@@ -763,7 +763,7 @@ def article_events(
                 elif (
                     etype in VIOLENT
                     and "agent" not in roles.values()
-                    and not _uncoded_agent(ms, cs, cues)
+                    and not _uncoded_agent(text, ms, in_sentence, cs, cues)
                     and not rules["agentless"].search(text, cs, ce)
                 ):
                     # "A separate strike hit ...": violence with no one doing it is done by
@@ -822,11 +822,26 @@ def _parties_end(text: str, cs: int, ce: int, m: Mention) -> int:
     return ce
 
 
-def _uncoded_agent(ms: list[Mention], cs: int, cues: list[tuple[int, str, int]]) -> bool:
+def _uncoded_agent(
+    text: str,
+    ms: list[Mention],
+    hits: list[ActorHit],
+    cs: int,
+    cues: list[tuple[int, str, int]],
+) -> bool:
     """Whether a state outside the actor codes acts in the clause starting at ``cs``
-    ("Azerbaijan routed ..."): a metonymic place before the clause's first cue."""
+    ("Azerbaijan routed ...", "Jordanian border guards killed ..."): a metonymic place,
+    or a demonym no actor alias covers, before the clause's first cue."""
     cue = cs + min((pos for pos, _, _ in cues), default=0)
-    return any(not x.literal and cs <= x.start < cue for x in ms)
+    if any(not x.literal and cs <= x.start < cue for x in ms):
+        return True
+    return any(
+        not any(h.start <= d.start() < h.end for h in hits)
+        for d in _DEMONYM_WORD.finditer(text, cs, cue)
+    )
+
+
+_DEMONYM_WORD = re.compile(r"\b[A-Z][a-z]+(?:ians?|ish|ese|is?)\b")  # "Jordanian", "Iraqi"
 
 
 def _agents(sent: str, s: int, hits: list[ActorHit], cues: list[tuple[int, str, int]]) -> list[str]:

@@ -714,6 +714,8 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
         ),
         # a state outside the actor codes acts itself
         ("Turkish drones hit Qamishli. Later, Azerbaijan routed Armenian forces in Karabakh.", []),
+        # so does one named by its demonym alone
+        ("Russian jets struck Idlib. Jordanian border guards shot dead a man in Ruwaished.", []),
         # a speaker does not act: nothing to borrow
         ("The SDF said on Monday it would respond. A strike hit a depot in Amuda.", []),
         # nor does a party that fights no one ("unarmed")
