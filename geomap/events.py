@@ -329,13 +329,20 @@ def _size(m: Mention) -> int:
     return 2 * m.geo_precision - (m.kind in _FINE_KINDS)
 
 
-def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: bool) -> bool:
+def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool) -> bool:
     """Whether a place is named only to locate another, or to describe someone: "Tal
     Rifaat, north of Aleppo", "al-Hol camp in al-Hasakah", "east of the Euphrates", "the
     Britain-based Observatory", or in a dateline (``opens_line``: whether its sentence
     starts a line, as a dateline does). Such a place carries no event (the gold's
-    reference places); nor does a heading that only names its section's land ("Syria")."""
+    reference places); nor does a heading that only names its section's land ("Syria").
+    ``before``: the sentence's places before ``m``; the one right before may own it ("the
+    Cilvegozu gate in Hatay's Reyhanli district"), and the locator then stands before
+    the owner."""
     rules = _rules()
+    previous = before[-1] if before else None
+    until = m.start
+    if len(before) > 1 and _area_of(text, previous, m):
+        previous, until = before[-2], previous.start
     if text.startswith(rules["attributive_after"], m.end) or (
         opens_line and (is_dateline(text, m) or is_heading(text, m))
     ):
@@ -350,7 +357,7 @@ def _locates_only(text: str, previous: Mention | None, m: Mention, opens_line: b
         return False  # "patrols east of the Euphrates near Kobani" happen at Kobani
     # a place locates one no larger than itself: "the Orontes near Jisr al-Shughur" is
     # where on the river, not a river near the town
-    how = rules["locator"].fullmatch(text, previous.end, m.start)
+    how = rules["locator"].fullmatch(text, previous.end, until)
     larger = _size(m) - _size(previous)
     return bool(how) and (larger > 0 or (larger == 0 and how.lastgroup == "beside"))
 
@@ -696,7 +703,7 @@ def article_events(
                 m
                 for i, m in enumerate(ms)  # a metonymic place carries none in any case
                 if m.literal
-                and not _locates_only(text, ms[i - 1] if i else None, m, opens_line)
+                and not _locates_only(text, ms[:i], m, opens_line)
                 and not (i + 1 < len(ms) and _area_of(text, m, ms[i + 1]))
             ]
             for m in where:

@@ -1109,6 +1109,11 @@ def test_a_place_takes_the_type_of_its_own_stretch(pipeline, text, place, etype)
         ),
         ("A strike hit the Mezzeh district of Damascus.", {"Mezzeh"}),
         ("Fighters were smuggled out of al-Hol camp in al-Hasakah.", {"Al-Hol camp"}),
+        # the locator may stand before the place's owner
+        (
+            "1,850 returnees came through the Cilvegozu border gate in Hatay’s Reyhanli district.",
+            {"Bab al-Hawa"},
+        ),
         # a dateline says where the report was filed, "-based" describes the monitor
         (
             "BEIRUT, May 28 (Reuters) - Shelling hit Idlib, the Britain-based monitor said.",
