@@ -69,6 +69,7 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ("Israeli troops backed by drones stormed the village of Beit Jinn.", "battle"),
         # crews battle fires, not foes
         ("Fire Crews Battle Blazes in Latakia Mountains", "other"),
+        ("Israeli soldiers and bulldozers pushed into Beit Jinn before dawn.", "battle"),
         # the fall of a ruler names a time
         ("Russia has pulled hardware out of Syria since the fall of Bashar al-Assad.", "other"),
         ("The city itself remains in the hands of local Druze factions.", "military_presence"),
