@@ -160,6 +160,7 @@ class Geoparser:
         self._area_of_after = frozenset(self.ctx["area_of_after"])
         self._outlet_possessed = frozenset(self.ctx["outlet_possessed"])
         self._outlet_before = tuple(f" {w} " for w in self.ctx["outlet_before"])
+        self._outlet_reach = max(map(len, self._outlet_before))
         self._city_after = frozenset(self.ctx["city_after"])
         self._adjectives = frozenset(self.ctx["adjectives"])
         self._heads = frozenset(w.lower() for w in self.ctx["name_heads"])
@@ -699,8 +700,7 @@ class Geoparser:
         organisations.txt."""
         if text.startswith(("'s ", "’s "), m.end):
             return text[m.end + 3 : m.end + 20].split(" ", 1)[0] in self._outlet_possessed
-        reach = len(max(self._outlet_before, key=len))
-        return text.endswith(self._outlet_before, max(0, m.start - reach), m.start)
+        return text.endswith(self._outlet_before, max(0, m.start - self._outlet_reach), m.start)
 
     def _names_territory_once(
         self, text: str, m: Mention, previous: Mention | None, told: dict
