@@ -166,8 +166,8 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
 
 
 _WHEN_CLAUSE = re.compile(r",?\s*when\b")  # a "when" clause after a clause that tells nothing
-_QUESTION = re.compile(r"\?[\"\u201d\u2019']?\s*$")  # a sentence that asks, quoted or not
-_HEADLINE = re.compile(r"[^\n]*[^\s.!?:;,\"\u201d\u2019')]")  # a line with no closing stop
+_ASKS = ("?", '?"', "?\u201d", "?\u2019", "?'")  # how a sentence that asks ends, quoted or not
+_STOPS = frozenset(".!?:;,\"\u201d\u2019')")  # what ends a line that is no heading
 _LIST_ITEM = re.compile(r"[-\u2022*\u2013]\s")  # "- A civilian was shot dead in ..."
 _NAME_BEFORE = re.compile(r"[A-Z][\w'\u2019.-]*\s+$")
 _LOWER_WORD = re.compile(r"\b[a-z]{5,}")
@@ -652,7 +652,7 @@ def article_events(
                     intro = None
                 else:  # an item of a list tells a story of its own
                     previous = None
-                if _HEADLINE.fullmatch(text, s, e):  # so does a section under a heading
+                if text[e - 1] not in _STOPS:  # so does a section under a heading
                     previous = None
             listed = intro
             in_sentence = spanned(parsed.actor_hits, hit_starts, s, e)
@@ -665,7 +665,7 @@ def article_events(
             latest = max(latest, (date or "")[:4])
             if ms and _has_stem(text, s, e, "credit_stems") and rules["credits"].search(text, s, e):
                 ms = []  # a credit line: where reporters filed from is no event
-            elif ms and _QUESTION.search(text, s, e):
+            elif ms and text.endswith(_ASKS, s, e):
                 ms = []  # "What is Russia doing in Syria?" asks; it reports nothing
             if not ms:  # no place, no event: the sentence lends only its actors and date
                 antecedent = named or antecedent
@@ -989,6 +989,8 @@ def _governing_type(
     the longest reads it ("a drone attack on"). Where both are violent, the clause's verb
     says how ("killed in an attack on Tower 22"), unless the noun is a backdrop to it
     ("bombed the ministry during fighting in Sweida")."""
+    if not text.endswith(_BEFORE_PLACE_ANY, max(cs, m.start - 12), m.start):
+        return etype  # the cheap test first: most places follow no such preposition
     pos = min(
         (p for p, _, _ in cues if cs + p < m.start and _GOVERNS.fullmatch(text, cs + p, m.start)),
         default=None,
@@ -1002,12 +1004,6 @@ def _governing_type(
     if etype in VIOLENT and head in VIOLENT and not rules["backdrop"].search(text, cs, cs + pos):
         return etype
     return head
-
-
-# a cue of one or two words, a preposition, then the place: "talks in", "clashes near the"
-_GOVERNS = re.compile(
-    r"[\w-]+(?:\s+[\w-]+)?\s+(?:in|at|near|on|against|around|outside|inside)\s+(?:the\s+)?"
-)
 
 
 def _speech_venue(text: str, cs: int, m: Mention, cues: list[tuple[int, str, int]]) -> bool:
@@ -1127,6 +1123,13 @@ def _names_a_happening(text: str, s: int, m: Mention) -> bool:
 _HAPPENING_PREPOSITIONS = ("on", "in", "at", "near", "against")  # "the raid on Khiam"
 # the words such a description may end with: a cheap test before the pattern
 _BEFORE_PLACE = tuple(f" {w} {t}" for w in _HAPPENING_PREPOSITIONS for t in ("", "the "))
+# a happening noun governing a place ("talks in Amman", "fighting around the dam"): its
+# preposition, the cheap test, then a cue of one or two words, the preposition, the place
+_GOVERNING_PREPOSITIONS = (*_HAPPENING_PREPOSITIONS, "around", "outside", "inside")
+_BEFORE_PLACE_ANY = tuple(f" {w} {t}" for w in _GOVERNING_PREPOSITIONS for t in ("", "the "))
+_GOVERNS = re.compile(
+    r"[\w-]+(?:\s+[\w-]+)?\s+(?:" + "|".join(_GOVERNING_PREPOSITIONS) + r")\s+(?:the\s+)?"
+)
 _HAPPENING_REACH = 50  # characters: "the devastating drone strikes against the "
 
 
