@@ -132,6 +132,7 @@ class StoryDates:
     def __init__(self, published: dt.date | None = None) -> None:
         self.published = published
         self.anchor: Found = (None, None)  # the last explicit date, the story's clock
+        self.named_day: str | None = None  # the last day given with its weekday's name
 
     def read(self, sent: str) -> tuple[str | None, str | None, list[Phrase]]:
         """A sentence's date and precision, and its date phrases when it has a date of
@@ -157,6 +158,16 @@ class StoryDates:
             date, precision = _in_month(month, anchor[0])
         elif date:
             self.anchor = (date, precision)
+            if precision == "day" and _weekday(date) in sent.lower():
+                self.named_day = date  # "on Tuesday, April 14, 2026": the story's day
+        elif (
+            self.named_day
+            and "day" in sent
+            and (rel := _RELATIVE.search(sent))
+            and (rel[2] or "").lower() == _weekday(self.named_day)
+        ):
+            # "also shelled on Tuesday" after "on Tuesday, April 14, 2026": that day
+            date, precision = self.named_day, "day"
         elif (
             self.anchor[1] == "day"
             and "day" in sent  # the cheap test first: each weekday, "yesterday", "today"
@@ -167,6 +178,11 @@ class StoryDates:
             # not give, so "a day later" cannot be counted from the last one it gave
             self.anchor = (self.anchor[0][:7], "month")
         return date, precision, phrases
+
+
+def _weekday(iso_day: str) -> str:
+    """The weekday of an ISO day, in lower case ("2026-04-14" -> "tuesday")."""
+    return WEEKDAYS[dt.date.fromisoformat(iso_day).weekday()]
 
 
 def date_phrases(sent: str, anchor: str | None) -> list[Phrase]:

@@ -1216,6 +1216,17 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Amuda. A day later, a drone strike on a house in Kobani killed two.",
             {"Kobani": None},
         ),
+        # ... but the weekday of a day given with its weekday's name is that day; a day
+        # given without it sets no such day ("6 February 2023" was a Monday too)
+        (
+            "Two civilians were killed on Tuesday, April 14, 2026, in Kobani. Turkish "
+            "forces also shelled on Tuesday the village of Sarrin.",
+            {"Sarrin": "2026-04-14"},
+        ),
+        (
+            "The 6 February 2023 earthquake hit Harem. Families crossed at Bab al-Hawa on Monday.",
+            {"Bab al-Hawa": None},
+        ),
         # after a date in another month, its year stays open
         (
             "The PKK has fought since 1984. Drones struck Sulaymaniyah in April.",
