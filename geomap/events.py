@@ -762,7 +762,13 @@ def article_events(
                         ]
                 actors, roles = _parties(text[cs:ce], hits, etype, cues)
                 if not actors and _acting_anaphor(text[cs:ce], cues):
-                    actors = antecedent  # "he", "the warplanes": the previous sentence's actors
+                    # "he", "the warplanes": who acted in the previous sentence ("Israeli
+                    # forces moved in the day Assad fled" / "They took up positions"), or
+                    # whom it named when no one acted there
+                    actors = antecedent
+                    if antecedent and previous:
+                        ps, pe, hits_before = previous
+                        actors = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe)) or actors
                     roles = dict.fromkeys(actors, "agent")
                 elif not actors and listed:  # an item: the parties its lead-in names
                     actors = listed[2]

@@ -703,6 +703,15 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
     assert event.actors == actors
 
 
+def test_an_anaphor_stands_for_who_acted_before_it(pipeline):
+    text = (
+        "Israeli forces moved into the buffer zone on December 8, 2024, the day Bashar "
+        "al-Assad fled to Moscow. They also took up positions on Mount Hermon."
+    )
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Mount Hermon"]
+    assert event.actors == ["ISR"]
+
+
 @pytest.mark.parametrize(
     ("text", "actors"),
     [
