@@ -647,11 +647,11 @@ def article_events(
         intro: tuple[int, int, list[str]] | None = None
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
-                antecedent = []
                 if not _LIST_ITEM.match(text, s):
+                    antecedent = []
                     intro = None
-                else:  # an item of a list tells a story of its own
-                    previous = None
+                else:  # an item of a list tells a story of its own, though its "Troops"
+                    previous = None  # may still be the forces of the item before it
                 if text[e - 1] not in _STOPS:  # so does a section under a heading
                     previous = None
             listed = intro
@@ -872,7 +872,7 @@ _ANAPHOR_NOUNS = (
 )
 _ANAPHOR = re.compile(  # "they", "the warplanes", "its troops", and "Troops" opening a clause
     r"\b(?:[Hh]e|[Ss]he|[Tt]hey|(?:[Tt]he|[Ii]ts|[Tt]heir) " + _ANAPHOR_NOUNS + r")\b"
-    r"|(?:^|(?<=[.;,] ))(?:Troops|Soldiers|Forces|Fighters)\b"
+    r"|(?:^(?:[-\u2022*\u2013]\s+)?|(?<=[.;,] ))(?:Troops|Soldiers|Forces|Fighters)\b"
 )
 
 

@@ -712,6 +712,15 @@ def test_an_anaphor_stands_for_who_acted_before_it(pipeline):
     assert event.actors == ["ISR"]
 
 
+def test_troops_opening_a_list_item_are_the_forces_of_the_item_before(pipeline):
+    text = (
+        "* Israeli forces moved into the buffer zone on the Golan Heights in 2024.\n"
+        "* Troops now man at least nine positions in Quneitra province.\n"
+    )
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Quneitra"]
+    assert event.actors == ["ISR"]
+
+
 @pytest.mark.parametrize(
     ("text", "actors"),
     [
