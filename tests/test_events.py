@@ -694,21 +694,25 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
     assert event.actors == actors
 
 
-def test_an_anaphor_stands_for_who_acted_before_it(pipeline):
-    text = (
-        "Israeli forces moved into the buffer zone on December 8, 2024, the day Bashar "
-        "al-Assad fled to Moscow. They also took up positions on Mount Hermon."
-    )
-    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Mount Hermon"]
-    assert event.actors == ["ISR"]
-
-
-def test_troops_opening_a_list_item_are_the_forces_of_the_item_before(pipeline):
-    text = (
-        "* Israeli forces moved into the buffer zone on the Golan Heights in 2024.\n"
-        "* Troops now man at least nine positions in Quneitra province.\n"
-    )
-    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Quneitra"]
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # who acted, not everyone named ("the day Assad fled" names a time)
+        (
+            "Israeli forces moved into the buffer zone on December 8, 2024, the day Bashar "
+            "al-Assad fled to Moscow. They also took up positions on Mount Hermon.",
+            "Mount Hermon",
+        ),
+        # "Troops" opening a list item: the forces of the item before it
+        (
+            "* Israeli forces moved into the buffer zone on the Golan Heights in 2024.\n"
+            "* Troops now man at least nine positions in Quneitra province.\n",
+            "Quneitra",
+        ),
+    ],
+)
+def test_an_anaphor_stands_for_who_acted_before_it(pipeline, text, place):
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == place]
     assert event.actors == ["ISR"]
 
 
