@@ -1203,9 +1203,8 @@ def same_event(
     struck the U.S.-backed SDF near Qamishli"), none at all for a lasting state
     (``state_types``: "the al-Tanf garrison"), or by neither where nobody does what goes
     on (``partyless_types``: "Syrians crossed back through Masnaa") - or, when one report
-    names no one, a
-    day in both dates (one may be its month) - or near-identical wording (token-set
-    similarity >= 85).
+    names no one, a day in both dates (one may be its month) - or near-identical wording
+    (token-set similarity >= 85).
     ``sentence_a`` may be every sentence an event was reported in: any of them counts;
     none (an empty sequence) asks the actor half alone."""
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
