@@ -165,6 +165,7 @@ class Geoparser:
         self._adjectives = frozenset(self.ctx["adjectives"])
         self._heads = frozenset(w.lower() for w in self.ctx["name_heads"])
         self._prepositions = frozenset(w for w in self.ctx["literal_before"] if " " not in w)
+        self._place_prepositions = self._prepositions - {"of"}  # "a group of Saudi officials"
         self._kind_before = _Suffixes(self.ctx["governorate_before"], self.ctx["city_before"])
         self._territory_before = _Suffixes(self.ctx["literal_before"], self.ctx["metonymy_before"])
         self._landmark_before = _Suffixes(self.ctx["landmark_before"])
@@ -459,7 +460,7 @@ class Geoparser:
         if word.lower() in self._verbs or word.lower() in self._prepositions:
             return False
         before = _LAST_WORD.search(text, max(0, s - 20), s)
-        return not (before and before.group(1).lower() in self._prepositions - {"of"})
+        return not (before and before.group(1).lower() in self._place_prepositions)
 
     # -- resolution --------------------------------------------------------
     def _resolve(self, text: str, hits: list) -> list[Mention]:
