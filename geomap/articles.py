@@ -17,6 +17,11 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _LINE = re.compile(r"[^\n]*\n?")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”’)\]]*(?=\s+[A-Z0-9\"“‘'(\[])")
+# a full stop that ends an abbreviation, not a sentence: "Oct. 22", "Gen. Mazloum Abdi"
+_ABBREVIATION = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Dr|Mr|Mrs|Ms|Gen|Col|Lt|Maj|Capt|Sgt"
+    r"|Brig|Prof|St)\.$"
+)
 HEADER_WINDOW = 15  # lines within which a repeated headline marks a new article's header
 TITLE_MAX = 140
 
@@ -136,7 +141,11 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
     out = []
     for ls, _, line in _lines(text[start:end]):
         pos = 0
-        cuts = [m.end() for m in _SENTENCE_END.finditer(line)] + [len(line)]
+        cuts = [
+            m.end()
+            for m in _SENTENCE_END.finditer(line)
+            if not _ABBREVIATION.search(line, max(0, m.start() - 5), m.start() + 1)
+        ] + [len(line)]
         for c in cuts:
             seg = line[pos:c]
             lead = len(seg) - len(seg.lstrip())

@@ -15,8 +15,12 @@ import re
 _MONTH_NAMES = (
     "January February March April May June July August September October November December"
 )
+# wire style abbreviates a month before its day ("Oct. 22, 2018", "on Jan. 21")
+_ABBREVIATED = "Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec."
 MONTHS = {m.lower(): i for i, m in enumerate(_MONTH_NAMES.split(), start=1)}
-_MONTH = "(" + "|".join(_MONTH_NAMES.split()) + ")"
+_BY_PREFIX = {name[:3]: number for name, number in MONTHS.items()}
+MONTHS |= {a.lower(): _BY_PREFIX[a[:3].lower()] for a in _ABBREVIATED.split()}
+_MONTH = "(" + "|".join([*_MONTH_NAMES.split(), *map(re.escape, _ABBREVIATED.split())]) + ")"
 _DATES = [
     (re.compile(_MONTH + r"\s+(\d{1,2}),?\s+((?:19|20)\d\d)\b"), "mdy"),
     (re.compile(r"\b(\d{1,2})\s+" + _MONTH + r",?\s+((?:19|20)\d\d)\b"), "dmy"),
@@ -100,7 +104,7 @@ def _explicit_date(sentence: str) -> tuple[str | None, str | None]:
 _YEARLESS = re.compile(  # "in early October", "on June 3": a date the text leaves open
     r"\b(?:[Ii]n|[Oo]n|[Ee]arly|[Ll]ate|[Mm]id-?)\s+(?:early\s+|late\s+|mid-?)?"
     + _MONTH
-    + r"\b(?:\s+(\d{1,2})\b)?(?!,?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d)"
+    + r"(?!\w)(?:\s+(\d{1,2})\b)?(?!,?\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d)"
 )
 
 
@@ -133,6 +137,7 @@ class StoryDates:
         self.published = published
         self.anchor: Found = (None, None)  # the last explicit date, the story's clock
         self.named_day: str | None = None  # the last day given with its weekday's name
+        self.latest = ""  # the latest date given so far: the story's own time
 
     def read(self, sent: str) -> tuple[str | None, str | None, list[Phrase]]:
         """A sentence's date and precision, and its date phrases when it has a date of
@@ -156,8 +161,17 @@ class StoryDates:
         elif date is None and anchor[0] and (month := _YEARLESS.search(sent)):
             # "on March 8" after "early March 2025": the month the text is in
             date, precision = _in_month(month, anchor[0])
+        elif (
+            date is None
+            and self.published is None
+            and len(self.latest) >= 7
+            and (this := _THIS_PERIOD.search(sent))
+        ):
+            # "vacated earlier this month" in a story of February 12, 2026: its month
+            date, precision = _truncate(self.latest, this[1])
         elif date:
             self.anchor = (date, precision)
+            self.latest = max(self.latest, date)
             if precision == "day" and _weekday(date) in sent.lower():
                 self.named_day = date  # "on Tuesday, April 14, 2026": the story's day
         elif (
@@ -228,6 +242,7 @@ _DAYS_LATER = re.compile(
     r"|(\d\d?|(?i:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen))"
     r"\s+days?\s+later)\b"
 )
+_THIS_PERIOD = re.compile(r"\b(?:[Ee]arlier\s+)?this\s+(month|year)\b")
 _SAME_PERIOD = re.compile(
     r"\b(?:[Tt]hat|[Tt]he same) (year|month|day|night|morning|afternoon|evening)\b"
 )

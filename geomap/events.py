@@ -497,6 +497,7 @@ def _rules() -> dict:
         # their first words, for a cheap test before the pattern runs
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
         "credits": re.compile(_words(data["credits"]), re.IGNORECASE),
+        "archival": re.compile(r"\W*" + _words(data["archival"]) + r"\s*[-\u2013\u2014:]\s"),
         # "Russia, a key Assad ally, ...": the subject's name, then its apposition
         "backer_apposition": re.compile(
             r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,3},\s+[^,;]{0,60}?"
@@ -1076,11 +1077,15 @@ def _same_in_article(
     the past perfect or from a "since" date ("militias had maintained bases in Albu
     Kamal since 2017"), one that says so ("had earlier struck"), or one of a year before
     the ``latest`` the article has given (a caption's "in early 2025" in a story of 2026),
-    unless it comes right after the event's last report."""
+    unless it comes right after the event's last report. An archive photograph's caption
+    ("FILE - ...") is an event of its own."""
     m, date = report.mention, report.date
+    archival = _rules()["archival"]
     return (
         (ev.mention.place_id == m.place_id or _within_area(ev, m, etype))
         and dates_compatible(ev.date, date)
+        and not archival.match(ev.sentence)
+        and not archival.match(report.sentence)
         and (ev.event_type == etype or "other" in (ev.event_type, etype))
         and (etype == "other" or not agents or _shared_agent(ev, agents))
         and not (

@@ -700,6 +700,9 @@ class Store:
         distance) and whose date is compatible, from one query; a candidate's distinct
         report sentences (``event_sentences``) are read only when the wording must decide.
         :func:`geomap.events.same_event` decides, with two places that near counted as one.
+        Of the candidates its actor half accepts, the one that shares most actors wins
+        (an archive caption's "U.S. soldiers" at a base does not take a report of the
+        handover there); only when it accepts none does the wording decide, in order.
         Events this article already reports (``touched``:
         every report of an article is written by one :meth:`_add_analysis`) stay distinct.
         """
@@ -715,6 +718,8 @@ class Store:
             "date": ev.date,
         }
         w = self._writes
+        worded = []  # the candidates whose wording must decide, in order
+        best: tuple[int, tuple] | None = None  # (actors shared, candidate)
         for eid, actors, date, precision, place_id, roles, lat, lon in (
             w.candidates[bool(ev.date)].run(conn, params).fetchall()
         ):
@@ -740,7 +745,16 @@ class Store:
 
             # the rule's actor half needs no wording (asked with no sentences): the reports
             # are read only when the wording must decide, as an event may gather thousands
-            if same([]) or same([s for (s,) in w.sentences.run(conn, {"eid": eid}).fetchall()]):
+            if same([]):
+                shared = len(set(old) & set(ev.actors))
+                if best is None or shared > best[0]:
+                    best = (shared, (eid, old, date, precision, orjson.loads(roles)))
+            elif best is None:
+                worded.append((eid, old, date, precision, roles, same))
+        if best is not None:
+            return best[1]
+        for eid, old, date, precision, roles, same in worded:
+            if same([s for (s,) in w.sentences.run(conn, {"eid": eid}).fetchall()]):
                 return eid, old, date, precision, orjson.loads(roles)
         return None
 

@@ -214,6 +214,18 @@ def test_full_stop_before_lowercase_does_not_end_a_sentence():
     assert len(sentences(text)) == 1
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Soldiers patrol near al-Tanf, Oct. 22, 2018.",
+        "The SDF withdrew on Jan. 21 from the camp.",
+        "Gen. Mazloum Abdi met Dr. Ahmed in Hasakah.",
+    ],
+)
+def test_an_abbreviation_does_not_end_a_sentence(text):
+    assert texts(text, sentences(text)) == [text]
+
+
 def test_question_and_exclamation_marks_end_sentences():
     text = "Why did Moscow stay silent? Nobody knows! The talks went on."
     assert len(sentences(text)) == 3

@@ -130,6 +130,9 @@ def test_event_type_needs_whole_words():
         ("Sweida stayed out of it since the 2011 uprising.", ("2011", "year")),
         ("He spoke to one of the 2000 fighters.", (None, None)),
         ("The 2,000 troops left in 20 trucks.", (None, None)),
+        # wire style abbreviates the month before a day
+        ("Soldiers patrol near al-Tanf, Oct. 22, 2018.", ("2018-10-22", "day")),
+        ("The talks began in Sept. 2019.", ("2019-09", "month")),
     ],
 )
 def test_find_date(sentence, expected):
@@ -515,6 +518,33 @@ def test_actor_roles_tell_who_acts_from_who_is_acted_on(pipeline, text, roles):
     [event] = extract_events(text, pipeline)
     assert event.roles == roles
     assert sorted(event.actors) == sorted(roles)
+
+
+def test_this_month_is_the_month_of_the_latest_date_the_story_gave(pipeline):
+    text = (
+        "US troops left al-Tanf on February 12, 2026, after a war that began in 2011.\n"
+        "- Al-Shaddadi base: vacated earlier this month\n"
+    )
+    dates = {e.mention.name: e.date for e in extract_events(text, pipeline)}
+    assert dates["Al-Shaddadi base"] == "2026-02"
+    # a story that has given no month leaves it open
+    [event] = extract_events("- Al-Shaddadi base: vacated earlier this month\n", pipeline)
+    assert event.date is None
+
+
+def test_an_archive_caption_is_an_event_of_its_own(pipeline):
+    text = (
+        "FILE - U.S. soldiers patrol near the al-Tanf garrison in southeastern Syria, "
+        "Oct. 22, 2018.\n"
+        "U.S. troops pulled out of the al-Tanf garrison and handed it to the Syrian army.\n"
+    )
+    events = extract_events(text, pipeline)
+    assert [(e.mention.name, e.date) for e in events] == [
+        ("Al-Tanf garrison", "2018-10-22"),
+        ("Al-Tanf garrison", None),
+    ]
+    # without the archive mark, the second report continues the first
+    assert len(extract_events(text.removeprefix("FILE - "), pipeline)) == 1
 
 
 def test_that_year_takes_the_year_of_the_date_just_given(pipeline):

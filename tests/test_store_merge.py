@@ -62,6 +62,17 @@ def test_incompatible_dates_and_same_article_events_stay_apart(store):
     assert store.stats()["reports"] == 4
 
 
+def test_a_report_joins_the_candidate_that_shares_most_actors(store):
+    # an archive caption's "U.S. soldiers" (2018) and the story's handover (2026): an undated
+    # report of the handover fits both by the rule, and joins the one with both parties
+    _add(store, "caption", _event("sy.tafas", *TAFAS, ["USA"], "2018-10-22"))
+    _add(store, "handover", _event("sy.tafas", *TAFAS, ["SYR-GOV", "USA"], "2026-02-12"))
+    _add(store, "undated", _event("sy.tafas", *TAFAS, ["SYR-GOV", "USA"], None))
+    rows = store.query_events(EventFilter(), sort=[("id", False)])
+    assert [r["source_count"] for r in rows] == [1, 2]
+    assert [s["article_title"] for s in rows[1]["sources"]] == ["handover", "undated"]
+
+
 def test_merge_distance_setting(monkeypatch, store):
     assert merge_distance_km("") == DEFAULT_MERGE_KM and merge_distance_km("0.5") == 0.5
     for bad in ("-1", "far", "nan", "inf"):
