@@ -73,6 +73,16 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         # the fall of a ruler names a time
         ("Russia has pulled hardware out of Syria since the fall of Bashar al-Assad.", "other"),
         ("The city itself remains in the hands of local Druze factions.", "military_presence"),
+        # weapons that are goods are not fired
+        (
+            "Security forces seized a shipment of Grad rockets and explosive-laden drones "
+            "after a firefight with smugglers.",
+            "battle",
+        ),
+        ("Troops clashed with militiamen who were smuggling rockets and drones.", "battle"),
+        ("Militiamen fired rockets and drones at the base.", "airstrike_shelling"),
+        # gunmen who kill fight
+        ("IS gunmen killed four soldiers at a checkpoint.", "battle"),
     ],
 )
 def test_event_type_from_cues(sentence, etype):
