@@ -440,11 +440,19 @@ def test_a_happening_noun_before_a_place_gives_its_type(pipeline, text, types):
         "The Tishreen Dam lies on the Euphrates River about 25km southeast of Manbij.",
         # where a reporter is
         "Al Jazeera’s Mariam Haddad, reporting from Latakia, said it was calm.",
+        # where a source is
+        "Military sources in Damascus said the talks had stalled.",
+        "Al Mayadeen's correspondent in Damascus reported that the talks had stalled.",
     ],
 )
 def test_a_question_a_description_or_a_reporter_s_place_is_no_event(pipeline, text):
     assert pipeline.parse(text), "precondition: the places are found"
     assert extract_events(text, pipeline) == []
+
+
+def test_what_a_source_in_a_place_tells_still_happens_where_it_says(pipeline):
+    text = "Military sources in Damascus said the army reinforced positions around Hajin."
+    assert [ev.mention.name for ev in extract_events(text, pipeline)] == ["Hajin"]
 
 
 def test_a_definite_happening_at_a_new_place_is_an_event(pipeline):
