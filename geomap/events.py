@@ -370,6 +370,9 @@ def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
         return False  # "patrols east of the Euphrates near Kobani" happen at Kobani
+    if _IN_PARENTHESES.fullmatch(text, previous.end, m.start):
+        # "Al-Shaddadi base (southern Hasakah)": the area it lies in, or its other name
+        return _size(m) >= _size(previous)
     # a place locates one no larger than itself: "the Orontes near Jisr al-Shughur" is
     # where on the river, not a river near the town
     how = rules["locator"].fullmatch(text, previous.end, until)
@@ -405,6 +408,11 @@ def _side_area(text: str, m: Mention) -> bool:
     )
 
 
+# a place's head noun or two, then a parenthesis opening on the area it lies in
+_IN_PARENTHESES = re.compile(
+    r"(?:\s+[a-z-]+){0,3}\s*\(\s*(?:(?:northern|southern|eastern|western|central|"
+    r"north|south|east|west|rural|countryside\s+of)\s+)?"
+)
 _LOCATOR_REACH = 80  # characters: longer gaps between two places hold more than a locator
 
 

@@ -450,6 +450,19 @@ def test_a_question_a_description_or_a_reporter_s_place_is_no_event(pipeline, te
     assert extract_events(text, pipeline) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("- Al-Shaddadi base (southern Hasakah): vacated this week", ["Al-Shaddadi base"]),
+        ("- Kharab al-Jir airstrip near Rmeilan (Hasakah): vacated", ["Kharab al-Jir"]),
+        # a smaller place in brackets is where in the larger one, and carries the event
+        ("Shelling hit Daraa governorate (Tafas) on Monday.", ["Tafas"]),
+    ],
+)
+def test_the_area_in_brackets_after_a_place_only_locates_it(pipeline, text, places):
+    assert [ev.mention.name for ev in extract_events(text, pipeline)] == places
+
+
 def test_what_a_source_in_a_place_tells_still_happens_where_it_says(pipeline):
     text = "Military sources in Damascus said the army reinforced positions around Hajin."
     assert [ev.mention.name for ev in extract_events(text, pipeline)] == ["Hajin"]
