@@ -81,6 +81,10 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ),
         ("Troops clashed with militiamen who were smuggling rockets and drones.", "battle"),
         ("Militiamen fired rockets and drones at the base.", "airstrike_shelling"),
+        # people who cross a border do not deploy; forces that enter a place do
+        ("The buses entered Iraq through the Rabia border crossing.", "other"),
+        ("Another 1,120 people entered through the Bab al-Salama crossing.", "other"),
+        ("Government forces entered the sprawling al-Hol camp.", "military_presence"),
         # gunmen who kill fight
         ("IS gunmen killed four soldiers at a checkpoint.", "battle"),
     ],

@@ -52,6 +52,9 @@ VARIANTS = [
     ("a curfew in {}", ["Hasakah", "Hassakeh", "al-Hasakeh"]),
     # a name's head ("Ain", a stop word alone) does not stop its other spellings
     ("an ambush near the village of {}", ["Ayn Shiqaq", "Ain Shiqaq"]),
+    # a crossing by either side's name, "border" or not
+    ("buses crossed at the {}", ["Rabia border crossing", "Rabia crossing", "Yarubiyah crossing"]),
+    ("US troops pulled back to {}", ["Qasrak", "Qesrek"]),
 ]
 
 
