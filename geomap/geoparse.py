@@ -826,7 +826,8 @@ def is_dateline(text: str, m: Mention) -> bool:
     return bool(head) and m.end <= head.end()
 
 
-_HEADING_WORD = r"(?:[A-Z][\w'’.-]*|and|of|the|[,:|&–—-])"  # a name, or what joins names
+# a name ("Deir ez-Zor", "al-Bab" too), or what joins names
+_HEADING_WORD = r"(?:(?:[a-z]{1,3}-)?[A-Z][\w'’.-]*,?|and|of|the|[,:|&–—-])"
 _HEADING = re.compile(rf"{_HEADING_WORD}(?:[ \t]+{_HEADING_WORD})*")
 _HEADING_MAX = 40  # characters: a heading names a section, a sentence says more
 

@@ -444,6 +444,8 @@ def test_a_happening_noun_before_a_place_gives_its_type(pipeline, text, types):
         "The Tishreen Dam lies on the Euphrates River about 25km southeast of Manbij.",
         # where a reporter is
         "Al Jazeera’s Mariam Haddad, reporting from Latakia, said it was calm.",
+        # a line of names: where the report was filed
+        "Deir ez-Zor, Riyadh - Asharq Al-Awsat\nThe officials said nothing.",
         # where a source is
         "Military sources in Damascus said the talks had stalled.",
         "Al Mayadeen's correspondent in Damascus reported that the talks had stalled.",

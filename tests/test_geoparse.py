@@ -232,7 +232,10 @@ def test_literal_reading_from_the_words_around(pipeline, text, name, literal):
     assert at(parse(pipeline, text), text, name).literal is literal
 
 
-@pytest.mark.parametrize("heading", ["Syria", "Lebanon and Israel", "Analysis | Syria"])
+@pytest.mark.parametrize(
+    "heading",
+    ["Syria", "Lebanon and Israel", "Analysis | Syria", "Deir ez-Zor, Riyadh - Asharq Al-Awsat"],
+)
 def test_a_line_of_names_only_is_a_heading_about_the_land(pipeline, heading):
     text = f"{heading}\nIsrael has struck targets there again.\n"
     mentions = parse(pipeline, text)
