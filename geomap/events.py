@@ -143,8 +143,8 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
     """Every event cue in a clause as (position of its first match, event type, weight),
     in :func:`_cues` order; none inside a phrase that cues nothing. A cue is tried only
     where its first word is (``leads``, offsets in a text where the clause starts at
-    ``at``; found here when not given). A weapon that is goods (``cargo``: "a shipment of
-    rockets") cues no shelling."""
+    ``at``; found here when not given). A weapon that is not used (:func:`_fired`) cues
+    no shelling."""
     if leads is None:
         leads = cue_leads(padded(clause), 0, len(clause))
     cues = _cues()
@@ -163,16 +163,29 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
                     masked_to = max(masked_to, m.end())
             elif pos >= masked_to and pattern.match(clause, pos):
                 first[n] = pos
-    cargo = _rules()["cargo"]
     return [
         (first[n], cues[n][1], cues[n][2])
         for n in sorted(first)
-        if cues[n][1] != "airstrike_shelling"
-        or not cargo.search(clause, max(0, first[n] - _CARGO_REACH), first[n])
+        if cues[n][1] != "airstrike_shelling" or _fired(clause, first[n])
     ]
 
 
-_CARGO_REACH = 60  # characters: "seized a shipment of Grad rockets and explosive-laden "
+def _fired(clause: str, pos: int) -> bool:
+    """Whether the weapon cued at ``pos`` is used: not goods ("a shipment of rockets"),
+    nor air power backing a ground fight ("backed by drones")."""
+    rules = _rules()
+    reach = max(0, pos - _NOT_FIRED_REACH)
+    return not (
+        rules["goods"].search(clause, reach, pos)
+        or (
+            rules["air_power"].match(clause, pos)
+            and rules["air_support"].search(clause, reach, pos)
+        )
+    )
+
+
+_NOT_FIRED_REACH = 60  # characters: "seized a shipment of Grad rockets and explosive-laden "
+_UP_TO_FOUR_WORDS = r"\s+(?:[\w.-]+\s+){0,4}$"  # "backed by U.S.-led coalition "
 
 
 _WHEN_CLAUSE = re.compile(r",?\s*when\b")  # a "when" clause after a clause that tells nothing
@@ -521,7 +534,11 @@ def _rules() -> dict:
         # their first words, for a cheap test before the pattern runs
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
         "credits": re.compile(_words(data["credits"]), re.IGNORECASE),
-        "cargo": re.compile(_words(data["cargo"]) + r"\s+(?:[\w-]+\s+){0,4}$", re.IGNORECASE),
+        "goods": re.compile(_words(data["not_fired"]["goods"]) + _UP_TO_FOUR_WORDS, re.I),
+        "air_support": re.compile(
+            _words(data["not_fired"]["air_support"]) + _UP_TO_FOUR_WORDS, re.I
+        ),
+        "air_power": re.compile("|".join(data["not_fired"]["air_power"]), re.IGNORECASE),
         "archival": re.compile(r"\W*" + _words(data["archival"]) + r"\s*[-\u2013\u2014:]\s"),
         # "Russia, a key Assad ally, ...": the subject's name, then its apposition
         "backer_apposition": re.compile(

@@ -85,6 +85,16 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ("The buses entered Iraq through the Rabia border crossing.", "other"),
         ("Another 1,120 people entered through the Bab al-Salama crossing.", "other"),
         ("Government forces entered the sprawling al-Hol camp.", "military_presence"),
+        # air power backing a ground fight: the fight's type; artillery firing from afar
+        # is a shelling of its own
+        (
+            "SDF fighters backed by U.S.-led coalition airstrikes captured the village.",
+            "battle",
+        ),
+        (
+            "Factions tried to cross, backed by Turkish artillery firing from across the border.",
+            "airstrike_shelling",
+        ),
         # gunmen who kill fight
         ("IS gunmen killed four soldiers at a checkpoint.", "battle"),
     ],
