@@ -95,6 +95,8 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
             "Factions tried to cross, backed by Turkish artillery firing from across the border.",
             "airstrike_shelling",
         ),
+        # a handover passes control of a place
+        ("The handover at al-Tanf ends a decade of US presence.", "military_presence"),
         # gunmen who kill fight
         ("IS gunmen killed four soldiers at a checkpoint.", "battle"),
     ],
@@ -476,6 +478,22 @@ def test_a_question_a_description_or_a_reporter_s_place_is_no_event(pipeline, te
     ],
 )
 def test_the_area_in_brackets_after_a_place_only_locates_it(pipeline, text, places):
+    assert [ev.mention.name for ev in extract_events(text, pipeline)] == places
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        (
+            "SDF fighters captured the village of Baghouz, across the Euphrates from Albu Kamal.",
+            ["Baghouz"],
+        ),
+        ("A drone hit Tower 22, a base just across the border from al-Tanf.", ["Tower 22"]),
+        # what comes from across the border comes from there
+        ("Missiles were trucked across the border from Lebanon.", ["Lebanon"]),
+    ],
+)
+def test_a_place_across_from_another_only_locates_it(pipeline, text, places):
     assert [ev.mention.name for ev in extract_events(text, pipeline)] == places
 
 
