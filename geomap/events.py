@@ -358,7 +358,8 @@ def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool
     Britain-based Observatory", or in a dateline (``opens_line``: whether its sentence
     starts a line, as a dateline does). Such a place carries no event (the gold's
     reference places); nor does a heading that only names its section's land ("Syria"),
-    or where a source is ("sources in Damascus said").
+    or where a source is or a person comes from ("sources in Damascus said", "a researcher
+    from Mayadeen").
     ``before``: the sentence's places before ``m``; the one right before may own it ("the
     Cilvegozu gate in Hatay's Reyhanli district"), and the locator then stands before
     the owner."""
@@ -378,7 +379,7 @@ def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool
             _has_stem(text, reach, m.start, "reference_stems")
             and rules["reference_after"].search(text, reach, m.start)
         )
-        or rules["sources_in"].search(text, max(0, m.start - _SOURCE_REACH), m.start)
+        or rules["whereabouts"].search(text, max(0, m.start - _WHEREABOUTS_REACH), m.start)
     ):
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
@@ -404,7 +405,7 @@ def _area_of(text: str, m: Mention, after: Mention) -> bool:
 
 
 _AREA_OF_REACH = 30  # characters: " border town of the "
-_SOURCE_REACH = 25  # characters: "correspondents based in the "
+_WHEREABOUTS_REACH = 25  # characters: "correspondents based in the "
 _REFERENCE_REACH = 60  # characters: "linking the northern city of Aleppo and "
 
 
@@ -547,7 +548,7 @@ def _rules() -> dict:
             + r"[^,;]{0,40},"
         ),
         "reference_after": re.compile(_words(data["reference_after"]) + r"[^,;.]*$"),
-        "sources_in": re.compile(_words(data["sources_in"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
+        "whereabouts": re.compile(_words(data["whereabouts"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
         # for a cheap test before these patterns run: each phrase's longest word without
         # its first letter (which may be a capital)
         "attribution_stems": _stems(data["attribution"]),

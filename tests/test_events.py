@@ -461,6 +461,8 @@ def test_a_happening_noun_before_a_place_gives_its_type(pipeline, text, types):
         # where a source is
         "Military sources in Damascus said the talks had stalled.",
         "Al Mayadeen's correspondent in Damascus reported that the talks had stalled.",
+        # where a person comes from
+        "“The cells test whoever replaces it,” said Rami al-Ahmad, a researcher from Mayadeen.",
     ],
 )
 def test_a_question_a_description_or_a_reporter_s_place_is_no_event(pipeline, text):
