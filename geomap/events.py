@@ -958,7 +958,8 @@ def _clause_breaks(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 _AS_CLAUSE = re.compile(  # not "Jabal al-Sheikh, as Syrians call Mount Hermon"
-    r",?\s(?=as\s+(?:the\s+)?[A-Z])(?!as\s+(?:the\s+)?[A-Z][\w'’-]*\s+(?:call|know|name)s?\b)"
+    r",?\s(?=as\s+(?:(?:the|more|some|many|new|its|their)\s+)?[A-Z])"
+    r"(?!as\s+(?:the\s+)?[A-Z][\w'’-]*\s+(?:call|know|name)s?\b)"
 )
 
 
@@ -1133,9 +1134,14 @@ def _same_in_article(
         and (ev.event_type == etype or "other" in (ev.event_type, etype))
         and (etype == "other" or not agents or _shared_agent(ev, agents))
         and not (
-            etype == "other"
-            and ev.event_type != "other"
-            and any(t == "other" for _, t, _ in cues)
+            "other" in (etype, ev.event_type)
+            and etype != ev.event_type
+            and (
+                any(t == "other" for _, t, _ in cues)
+                if etype == "other"
+                else m.geo_precision == 1
+                and any(t == "other" for _, t, _ in _cue_hits(ev.sentence))
+            )
             and not _rules()["back_reference"].search(report.sentence)
         )
         and not (

@@ -97,6 +97,9 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ),
         # a handover passes control of a place
         ("The handover at al-Tanf ends a decade of US presence.", "military_presence"),
+        # a smuggling route is a thing, families on the move a happening
+        ("Israel struck a Hezbollah smuggling crossing near Qusayr.", "airstrike_shelling"),
+        ("Another 176 Iraqi families left al-Hol for a rehabilitation center.", "other"),
         # gunmen who kill fight
         ("IS gunmen killed four soldiers at a checkpoint.", "battle"),
     ],
@@ -1004,6 +1007,17 @@ def test_an_earlier_happening_at_the_place_of_an_undated_event_is_another_event(
         ),
         # an untyped mention of the place folds as before
         ("Russian jets bombed Jableh. Residents of Jableh buried the dead.", 1),
+        # nor does a typed report fold into a happening of another kind at a site
+        (
+            "Iraq repatriated 176 families from al-Hol camp. "
+            "Government forces took control of al-Hol from the SDF in January.",
+            2,
+        ),
+        # a country is the scene of many happenings at once: there they still fold
+        (
+            "Thousands of refugees fled to Lebanon. Israeli jets struck Lebanon again.",
+            1,
+        ),
     ],
 )
 def test_a_report_cued_as_another_kind_of_happening_is_another_event(pipeline, text, events):
@@ -1037,6 +1051,11 @@ def test_the_area_named_before_town_of_carries_no_event(pipeline, text, place):
         (
             "Turkish drones struck Amuda, as Russian officers met SDF commanders in Qamishli.",
             {"Amuda": ["TUR"], "Qamishli": ["RUS", "SDF"]},
+        ),
+        # ... or before a quantifier and a capitalised subject
+        (
+            "Turkish drones struck Amuda as more Russian jets struck Idleb",
+            {"Amuda": ["TUR"], "Idleb": ["RUS"]},
         ),
         # "as" in a phrase opens no clause
         (
