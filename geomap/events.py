@@ -1118,7 +1118,9 @@ def _same_in_article(
     a typed report's ``agents`` do: other hands did it ("government shelling struck
     Ariha" ... "Russian jets struck Ariha"). Nor does a report cued as another kind of
     happening ("families fled to Hmeimim") fold into a typed event unless it refers back
-    ("again intervened"), or an earlier happening into an undated one: a dated report in
+    ("again intervened"), nor, at a site (a country hosts many happenings at once), a
+    typed report into such a happening ("Iraq repatriated families from al-Hol" /
+    "forces took control of al-Hol"), or an earlier happening into an undated one: a dated report in
     the past perfect or from a "since" date ("militias had maintained bases in Albu
     Kamal since 2017"), one that says so ("had earlier struck"), or one of a year before
     the ``latest`` the article has given (a caption's "in early 2025" in a story of 2026),
