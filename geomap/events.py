@@ -756,6 +756,9 @@ def article_events(
                 if not _worth_a_point(m, where, cs, ce):
                     continue
                 cues = cues_of(cs, ce)
+                if closing and m.start < closing[0] <= ce:
+                    # "..., the official said": the place is in what is said, not where
+                    cues = [c for c in cues if not closing[0] <= cs + c[0] < closing[1]]
                 if not cues and (when := _WHEN_CLAUSE.match(text, ce, e)):
                     # a clause that says nothing of what happened, and a "when" clause
                     # after it that does ("have not forgotten November 28, when a raid")

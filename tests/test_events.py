@@ -486,6 +486,14 @@ def test_the_area_in_brackets_after_a_place_only_locates_it(pipeline, text, plac
     assert [ev.mention.name for ev in extract_events(text, pipeline)] == places
 
 
+def test_what_is_said_at_a_place_is_no_statement_there(pipeline):
+    text = (
+        "Turkish jets destroyed 22 PKK targets, including caves and shelters, in the "
+        "Qandil region, the ministry said in a separate statement."
+    )
+    assert [ev.event_type for ev in extract_events(text, pipeline)] == ["airstrike_shelling"]
+
+
 @pytest.mark.parametrize(
     ("text", "places"),
     [
