@@ -218,6 +218,7 @@ def date_phrases(sent: str, anchor: str | None) -> list[Phrase]:
     for d in _YEARLESS.finditer(sent):
         if not any(a < d.end() and d.start() < b for a, b, _, _ in found):
             found.append((d.start(), d.end(), None, None))
+    found = _ranges_start(sent, sorted(found))
     for d in _DAYS_LATER.finditer(sent):  # "on November 27, 2024, and ... three days later"
         day = max(
             ((a, iso) for a, _, iso, p in found if a < d.start() and p == "day"), default=None
@@ -225,6 +226,26 @@ def date_phrases(sent: str, anchor: str | None) -> list[Phrase]:
         if day:
             found.append((d.start(), d.end(), _days_after(day[1], d), "day"))
     return sorted(found)
+
+
+def _ranges_start(sent: str, found: list[Phrase]) -> list[Phrase]:
+    """``found`` (in text order) with the end of a range dated as its start: what went on
+    "between October 2023 and February 2024" or "from September 2014 to January 2015"
+    began then."""
+    out = list(found)
+    for i in range(1, len(out)):
+        (a, b, iso, precision), (c, d, _, _) = out[i - 1], out[i]
+        if (
+            iso
+            and _RANGE_OPENS.search(sent, max(0, a - 12), a)
+            and _RANGE_JOINS.fullmatch(sent, b, c)
+        ):
+            out[i] = (c, d, iso, precision)
+    return out
+
+
+_RANGE_OPENS = re.compile(r"\b(?:[Bb]etween|[Ff]rom)\s+(?:(?:early|late|mid-?)\s*)?$")
+_RANGE_JOINS = re.compile(r",?\s+(?:and|to|until|through)\s+(?:(?:early|late|mid-?)\s*)?")
 
 
 def _days_after(day: str, later: re.Match[str]) -> str:

@@ -598,6 +598,17 @@ def test_actor_roles_tell_who_acts_from_who_is_acted_on(pipeline, text, roles):
     assert sorted(event.actors) == sorted(roles)
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Militias struck US forces in Iraq between October 2023 and February 2024.", "2023-10"),
+        ("Kurdish fighters held Kobani from September 2014 to January 2015.", "2014-09"),
+    ],
+)
+def test_a_range_is_dated_by_its_start(pipeline, text, date):
+    assert {ev.date for ev in extract_events(text, pipeline)} == {date}
+
+
 def test_this_month_is_the_month_of_the_latest_date_the_story_gave(pipeline):
     text = (
         "US troops left al-Tanf on February 12, 2026, after a war that began in 2011.\n"
