@@ -237,13 +237,14 @@ def _ranges_start(sent: str, found: list[Phrase]) -> list[Phrase]:
         (a, b, iso, precision), (c, d, _, _) = out[i - 1], out[i]
         if (
             iso
-            and _RANGE_OPENS.search(sent, max(0, a - 12), a)
+            and _RANGE_OPENS.search(sent, max(0, a - _RANGE_REACH), a)
             and _RANGE_JOINS.fullmatch(sent, b, c)
         ):
             out[i] = (c, d, iso, precision)
     return out
 
 
+_RANGE_REACH = 14  # characters: "between early "
 _RANGE_OPENS = re.compile(r"\b(?:[Bb]etween|[Ff]rom)\s+(?:(?:early|late|mid-?)\s*)?$")
 _RANGE_JOINS = re.compile(r",?\s+(?:and|to|until|through)\s+(?:(?:early|late|mid-?)\s*)?")
 
