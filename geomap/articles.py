@@ -51,7 +51,7 @@ class Article:
 def _rules() -> dict[str, re.Pattern[str]]:
     """Per action of ``boilerplate.csv``, one pattern: the alternation of its rows (each
     compiled on its own first, so a bad row is named by its own error)."""
-    rows: dict[str, list[str]] = {"drop": [], "cut": [], "reaction": []}
+    rows: dict[str, list[str]] = {"drop": [], "cut": [], "teaser": [], "reaction": []}
     path = DATA_DIR / "boilerplate.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -85,10 +85,26 @@ def _headline(line: str) -> bool:
     return 15 <= len(s) <= 200 and not re.search(r"[.)]$|\.\s", s) and not _is("drop", s)
 
 
+def _prose_after(block: list[tuple[int, int, str]], j: int) -> int:
+    """Where the article goes on after a teaser block that line ``j`` opens ("Read more"
+    and a few headlines, set in the middle of the text): the first paragraph of prose
+    within :data:`TEASER_LINES`; 0 when none follows, and the block ends the article."""
+    for k in range(j + 1, min(len(block), j + 1 + TEASER_LINES)):
+        line = block[k][2].strip()
+        if len(line) >= PROSE_MIN and line[-1] in _PROSE_ENDS:
+            return k
+    return 0
+
+
+TEASER_LINES = 8  # lines a teaser block inside an article may take, its label included
+PROSE_MIN = 80  # characters: a paragraph of the article, not a linked headline
+_PROSE_ENDS = frozenset('.!?"\u201d\u2019')
+
+
 def _title(lines: list[tuple[int, int, str]]) -> str:
     for _, _, line in lines:
         s = " ".join(line.split())
-        if s and not _is("drop", s) and not _is("cut", s):
+        if s and not any(_is(kind, s) for kind in ("drop", "cut", "teaser")):
             if len(s) <= TITLE_MAX:
                 return s
             cut = s[:TITLE_MAX].rsplit(" ", 1)[0]
@@ -117,7 +133,10 @@ def split_articles(text: str) -> list[Article]:
         end = block[-1][1]
         skipped: list[tuple[int, int]] = []
         run = 0
+        resume = 0  # the line after a teaser block inside the article
         for j, (s, e, line) in enumerate(block):
+            if j < resume:
+                continue
             if _is("reaction", line):
                 run += 1
                 if run >= 3:
@@ -125,7 +144,10 @@ def split_articles(text: str) -> list[Article]:
                     break
                 continue
             run = 0
-            if j > 2 and _is("cut", line):
+            if j > 2 and _is("teaser", line) and (resume := _prose_after(block, j)):
+                skipped.append((s, block[resume - 1][1]))
+                continue
+            if j > 2 and (_is("cut", line) or _is("teaser", line)):
                 end = s
                 break
             if _is("drop", line):

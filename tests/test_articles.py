@@ -132,6 +132,20 @@ def test_a_teaser_label_cuts_the_teaser_block(label):
     assert "The convoy reached Qamishli." in text[art.start : art.end]
 
 
+def test_a_teaser_block_inside_the_article_is_dropped_and_the_story_goes_on():
+    text = (
+        "Gulf money returns to Aleppo\n\nStonemasons are restoring the souq in Aleppo.\n\n"
+        "Read more\nSyria courts Gulf investors at Riyadh conference\n"
+        "Palmyra's museum reopens to visitors\n\n"
+        "Since June, lorries carrying Emirati aid have been entering Syria from Iraq through "
+        "the Al Bukamal crossing, which reopened this year.\n"
+    )
+    (art,) = split_articles(text)
+    kept = "".join(text[a:b] for a, b in art.spans())
+    assert "Riyadh" not in kept and "Palmyra" not in kept
+    assert "through the Al Bukamal crossing" in kept
+
+
 @pytest.mark.parametrize(
     ("line", "dropped"),
     [
