@@ -64,7 +64,8 @@ _VERB_RIGHT_AFTER = re.compile(r"\s+(?:also\s+|has\s+|have\s+)?(\w+)")
 _VERB_AFTER = re.compile(  # "X insists", "X, meanwhile, says", "X and Y also vied"
     r"\s*(?:,\s*)?(?:and\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?\s+)?(?:also\s+|has\s+|have\s+)?(\w+)"
 )
-_WORD_NEXT = re.compile(r"\s+(?:(and|or)\s+)?([A-Za-z][\w-]*)")  # "Saudi and Jordanian officials"
+# "Saudi and Jordanian officials", "a Saudi-Syrian forum": the joiner, then the word
+_WORD_NEXT = re.compile(r"(?:\s+(?:(and|or)\s+)?|(-))([A-Za-z][\w-]*)")
 _LAST_WORD = re.compile(r"(\w+)\s+$")
 _LOWER_WORD = re.compile(r"[a-z]{3,}")
 _WORDISH = re.compile(r"[\w'’-]")  # what may not touch a word on either side
@@ -307,18 +308,16 @@ class Geoparser:
 
     def _person_name(self, text: str, s: int, e: int) -> bool:
         """A GeoNames-only name glued to another capitalised word ("Vladimir Putin",
-        "Barack Obama") is part of a person's or organisation's name; so are two glued
+        "Barack Obama", "Lina Farah": a given name, though a stop word, glues too) is part
+        of a person's or organisation's name; so are two glued
         GeoNames-only names ("Hozan Hamo"), which no curated file places."""
         nxt = _NEXT_NAME.match(text[e : e + 40])
         prev = _PREV_NAME.search(text[max(0, s - 40) : s])
         glued = [w.group(1) for w in (nxt, prev) if w]
         automaton = self.gaz.automaton
         return any(
-            w.lower() not in self.gaz.stopwords
-            and (
-                (got := automaton.get(phrase_key(w), None)) is None
-                or not self._candidates(got[1]).curated
-            )
+            (got := automaton.get(phrase_key(w), None)) is None
+            or not self._candidates(got[1]).curated
             for w in glued
             if not (prev and w == prev.group(1) and _sentence_initial(text, s - len(w) - 1))
         )
@@ -446,16 +445,16 @@ class Geoparser:
 
     def _adjective(self, text: str, s: int, e: int) -> bool:
         """A name that is also an adjective qualifying the word after it ("his Saudi
-        counterpart", "Saudi and Jordanian officials"). Before a verb or a preposition
-        ("Saudi announced", "Saudi in 2015"), or after a preposition but "of" ("returned
-        from Saudi last year"), it names the country."""
+        counterpart", "Saudi and Jordanian officials", "a Saudi-Syrian forum"). Before a
+        verb or a preposition ("Saudi announced", "Saudi in 2015"), or after a preposition
+        but "of" ("returned from Saudi last year"), it names the country."""
         if text[s:e] not in self._adjectives:
             return False
         m = _WORD_NEXT.match(text, e)
         if m is None:
             return False
-        word = m.group(2)
-        if m.group(1):
+        word = m.group(3)
+        if m.group(1) or m.group(2):
             return bool(_DEMONYM.search(word)) or word in self._adjectives
         if word.lower() in self._verbs or word.lower() in self._prepositions:
             return False

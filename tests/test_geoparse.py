@@ -55,6 +55,7 @@ VARIANTS = [
     # a crossing by either side's name, "border" or not
     ("buses crossed at the {}", ["Rabia border crossing", "Rabia crossing", "Yarubiyah crossing"]),
     ("US troops pulled back to {}", ["Qasrak", "Qesrek"]),
+    ("a landmine exploded near {}", ["al-Kawm", "Al Kowm", "El Kowm"]),
 ]
 
 
@@ -88,6 +89,9 @@ def test_spelling_variants_resolve_to_the_same_point(pipeline, template, spellin
         "French Foreign Minister Jean-Noel Barrot spoke on Sunday.",
         # two GeoNames-only names glued together: a person
         "Reporting by Diyar Hussein\nEditing by Hozan Hamo\n",
+        # a given name (a stop word) glued to a GeoNames-only surname; a given name alone
+        "Associated Press writer Lina Farah contributed to this report.",
+        "“We lost everything,” said Fatima, a mother of three.",
         # a GeoNames alternate name of ordinary words
         "The crossing reopened on Monday.",
         "He spoke to reporters after a Cabinet meeting on Monday.",
@@ -106,6 +110,7 @@ def test_common_words_and_person_names_are_not_places(pipeline, text):
         # a name that is also an adjective qualifies the word after it ...
         ("He met his Saudi counterpart, the Saudi Press Agency said.", []),
         ("Saudi and Jordanian officials say seizures fell.", []),
+        ("A Saudi-Syrian investment forum was held.", []),
         # ... but before a verb or after a place preposition it names the country
         ("Saudi announced a deal with Japan's SoftBank.", ["Saudi", "Japan"]),
         ("He returned from Saudi last year.", ["Saudi"]),
@@ -114,6 +119,15 @@ def test_common_words_and_person_names_are_not_places(pipeline, text):
 )
 def test_a_name_that_is_also_an_adjective_is_a_place_only_as_a_noun(pipeline, text, places):
     assert [m.text for m in parse(pipeline, text)] == places
+
+
+def test_a_city_s_old_city_is_that_city_s(pipeline):
+    text = "Workers restore Souq Al Saqatiyah and Khan Al Wazir in Aleppo's Old City."
+    assert {m.place_id for m in parse(pipeline, text)} == {
+        "sy.landmark.souq_saqatiyah",
+        "sy.landmark.khan_al_wazir",
+        "sy.landmark.old_aleppo",
+    }
 
 
 # -- literal vs metonymic ----------------------------------------------------------
