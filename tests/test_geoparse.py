@@ -224,6 +224,7 @@ def test_a_country_owning_a_place_inside_it_is_literal(pipeline, text, literal):
         ("Al-Sharaa spoke at a mosque in Damascus's Mezzeh district.", "Damascus", True),
         # the state's forces, wherever a preposition puts them
         ("Militias fired two rockets at US forces near the Conoco field.", "US", False),
+        ("ISIS attacked a position of the Damascus government's forces.", "Damascus", False),
         ("The commander of US Central Command met Abdi.", "US", False),
         ("Gunmen operating from the US-controlled zone attacked.", "US", False),
         # the possessor wages a war on another place: the state
