@@ -188,6 +188,7 @@ _NOT_FIRED_REACH = 60  # characters: "seized a shipment of Grad rockets and expl
 _UP_TO_FOUR_WORDS = r"\s+(?:[\w.-]+\s+){0,4}$"  # "backed by U.S.-led coalition "
 
 
+_AS_OF = re.compile(r"\b(?:[Aa]s\s+of|[Uu]ntil|[Ss]ince)\b")  # a status's day, not a happening's
 _WHEN_CLAUSE = re.compile(r",?\s*when\b")  # a "when" clause after a clause that tells nothing
 _ASKS = ("?", '?"', "?\u201d", "?\u2019", "?'")  # how a sentence that asks ends, quoted or not
 _STOPS = frozenset(".!?:;,\"\u201d\u2019')")  # what ends a line that is no heading
@@ -687,9 +688,11 @@ def article_events(
         previous: tuple[int, int, list[ActorHit]] | None = None  # the last to name actors
         dates = StoryDates(published)
         latest = ""  # the latest year the article has given so far: the story's own
-        # a line ending in a colon, and the actors it names: the items of the list after it
-        # continue it ("US troops are now in three places:" / "- the Rmeilan airstrip;")
-        intro: tuple[int, int, list[str]] | None = None
+        # a line ending in a colon, the actors it names and the day it gives: the items of
+        # the list after it continue it ("US troops are now in three places:" / "- the
+        # Rmeilan airstrip;"), and happened that day ("Violations recorded on Sunday, 19
+        # July 2026:") - but for a status "as of" a day, which dates no happening
+        intro: tuple[int, int, list[str], tuple[str | None, str | None]] | None = None
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
                 if not _LIST_ITEM.match(text, s):
@@ -702,11 +705,12 @@ def article_events(
             listed = intro
             in_sentence = spanned(parsed.actor_hits, hit_starts, s, e)
             named = sorted({h.code for h in in_sentence})
-            if text.endswith(":", s, e):  # "Most of them are in three places:" (them: anaphor)
-                intro = (s, e, named or antecedent)
             ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
             date, precision, phrases = dates.read(sent)
+            if text.endswith(":", s, e):  # "Most of them are in three places:" (them: anaphor)
+                day = (None, None) if _AS_OF.search(sent) else (date, precision)
+                intro = (s, e, named or antecedent, day)
             latest = max(latest, (date or "")[:4])
             if ms and _has_stem(text, s, e, "credit_stems") and rules["credits"].search(text, s, e):
                 ms = []  # a credit line: where reporters filed from is no event
@@ -847,6 +851,8 @@ def article_events(
                 if any(iso for _, _, iso, _ in phrases):  # a sentence may date several happenings
                     clauses = _clauses(breaks, s, e)
                     when = _mention_date(text, s, phrases, clauses, m, (cs, ce), cues_of)
+                elif date is None and listed:  # an item of a list: its lead-in's day
+                    when = listed[3]
                 report = Report(sent, s, e, m, actors, *when)
                 agents = {code for code, role in roles.items() if role == "agent"}
                 same = next(

@@ -609,6 +609,20 @@ def test_a_range_is_dated_by_its_start(pipeline, text, date):
     assert {ev.date for ev in extract_events(text, pipeline)} == {date}
 
 
+@pytest.mark.parametrize(
+    ("lead_in", "date"),
+    [
+        ("Violations recorded by our agency on Sunday, 19 July 2026:", "2026-07-19"),
+        # a status as of a day dates no happening of its list
+        ("According to the Syria Civil Defence, as of 25 July 2026:", None),
+    ],
+)
+def test_an_item_of_a_list_happened_on_its_lead_in_s_day(pipeline, lead_in, date):
+    text = f"{lead_in}\n- Gunmen kidnapped two young men in the village of Ahras.\n"
+    [event] = extract_events(text, pipeline)
+    assert event.date == date
+
+
 def test_this_month_is_the_month_of_the_latest_date_the_story_gave(pipeline):
     text = (
         "US troops left al-Tanf on February 12, 2026, after a war that began in 2011.\n"
