@@ -98,6 +98,7 @@ def test_spelling_variants_resolve_to_the_same_point(pipeline, template, spellin
         # an organisation named after a place
         "The Alma Research and Education Center counted the strikes.",
         "A source in the Latakia Security Directorate told the paper.",
+        "The Syria Civil Defence said its teams put out the fire.",
     ],
 )
 def test_common_words_and_person_names_are_not_places(pipeline, text):
