@@ -360,7 +360,7 @@ def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool
     starts a line, as a dateline does). Such a place carries no event (the gold's
     reference places); nor does a heading that only names its section's land ("Syria"),
     or where a source is or a person comes from ("sources in Damascus said", "a researcher
-    from Mayadeen").
+    from Mayadeen"), or an end of a road (:func:`_on_a_road`).
     ``before``: the sentence's places before ``m``; the one right before may own it ("the
     Cilvegozu gate in Hatay's Reyhanli district"), and the locator then stands before
     the owner."""
@@ -381,6 +381,7 @@ def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool
             and rules["reference_after"].search(text, reach, m.start)
         )
         or rules["whereabouts"].search(text, max(0, m.start - _WHEREABOUTS_REACH), m.start)
+        or _on_a_road(text, m)
     ):
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
@@ -393,6 +394,22 @@ def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool
     how = rules["locator"].fullmatch(text, previous.end, until)
     larger = _size(m) - _size(previous)
     return bool(how) and (larger > 0 or (larger == 0 and how.lastgroup == "beside"))
+
+
+def _on_a_road(text: str, m: Mention) -> bool:
+    """Whether a place is an end of a road, a pipeline or a line named after its ends ("the
+    Palmyra–Deir ez-Zor road", ``roads``): it locates the road, and carries no event."""
+    rules = _rules()
+    if text[m.end : m.end + 2].strip()[:1] in _DASHES:
+        return bool(rules["road_after"].match(text, m.end))
+    return (
+        text[max(0, m.start - 2) : m.start].strip()[-1:] in _DASHES
+        and text[max(0, m.start - 3) : m.start - 1].strip()[-1:].isalpha()
+        and bool(rules["road_end"].match(text, m.end))
+    )
+
+
+_DASHES = frozenset("-\u2013\u2014")
 
 
 def _area_of(text: str, m: Mention, after: Mention) -> bool:
@@ -549,6 +566,12 @@ def _rules() -> dict:
             + r"[^,;]{0,40},"
         ),
         "reference_after": re.compile(_words(data["reference_after"]) + r"[^,;.]*$"),
+        # "the Palmyra–Deir ez-Zor road": the place before the dash, and the one after it
+        "road_after": re.compile(
+            r"\s?[-\u2013\u2014]\s?[A-Z][\w'\u2019-]*(?:\s+[\w'\u2019-]+){0,3}?\s+"
+            r"(?:M\d+\s+)?" + _words(data["roads"])
+        ),
+        "road_end": re.compile(r"\s+(?:M\d+\s+)?" + _words(data["roads"])),
         "whereabouts": re.compile(_words(data["whereabouts"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
         # for a cheap test before these patterns run: each phrase's longest word without
         # its first letter (which may be a capital)

@@ -466,6 +466,7 @@ def test_a_happening_noun_before_a_place_gives_its_type(pipeline, text, types):
         "Al Mayadeen's correspondent in Damascus reported that the talks had stalled.",
         # where a person comes from
         "“The cells test whoever replaces it,” said Rami al-Ahmad, a researcher from Mayadeen.",
+        "Abdullah, a livestock trader in Raqqa, said sheep prices had fallen by a third.",
     ],
 )
 def test_a_question_a_description_or_a_reporter_s_place_is_no_event(pipeline, text):
@@ -484,6 +485,22 @@ def test_a_question_a_description_or_a_reporter_s_place_is_no_event(pipeline, te
 )
 def test_the_area_in_brackets_after_a_place_only_locates_it(pipeline, text, places):
     assert [ev.mention.name for ev in extract_events(text, pipeline)] == places
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        (
+            "Troops set up checkpoints on the Palmyra–Deir ez-Zor road and around al-Sukhna.",
+            ["al-Sukhna"],
+        ),
+        ("Traffic resumed on the Aleppo-Latakia M4 highway near Saraqib.", ["Saraqib"]),
+        # a dash between places that names no road joins two sides
+        ("Turkish drones struck Qamishli-Amuda villages.", ["Qamishli", "Amuda"]),
+    ],
+)
+def test_the_ends_of_a_road_named_after_them_carry_no_event(pipeline, text, places):
+    assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
 
 
 def test_what_is_said_at_a_place_is_no_statement_there(pipeline):
