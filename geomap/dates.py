@@ -137,7 +137,7 @@ class StoryDates:
         self.published = published
         self.anchor: Found = (None, None)  # the last explicit date, the story's clock
         self.named_day: str | None = None  # the last day given with its weekday's name
-        self.latest = ""  # the latest date given so far: the story's own time
+        self.latest = ""  # the latest day given so far: the story's own time
 
     def read(self, sent: str) -> tuple[str | None, str | None, list[Phrase]]:
         """A sentence's date and precision, and its date phrases when it has a date of
@@ -164,14 +164,15 @@ class StoryDates:
         elif (
             date is None
             and self.published is None
-            and len(self.latest) >= 7
+            and self.latest
             and (this := _THIS_PERIOD.search(sent))
         ):
             # "vacated earlier this month" in a story of February 12, 2026: its month
             date, precision = _truncate(self.latest, this[1])
         elif date:
             self.anchor = (date, precision)
-            self.latest = max(self.latest, date)
+            if precision == "day":  # a month or a year is as often the background's
+                self.latest = max(self.latest, date)
             if precision == "day" and _weekday(date) in sent.lower():
                 self.named_day = date  # "on Tuesday, April 14, 2026": the story's day
         elif (

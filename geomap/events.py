@@ -386,6 +386,8 @@ def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
         return False  # "patrols east of the Euphrates near Kobani" happen at Kobani
+    if rules["distance_side"].search(text, max(previous.end, m.start - 50), m.start):
+        return True  # "al-Sukhnah, a town of some 10,000 people 70 km northeast of Palmyra"
     if _IN_PARENTHESES.fullmatch(text, previous.end, m.start):
         # "Al-Shaddadi base (southern Hasakah)": the area it lies in, or its other name
         return _size(m) >= _size(previous)
@@ -548,6 +550,13 @@ def _rules() -> dict:
         "told_before": re.compile(r"\bhad\s+" + _words(data["earlier_markers"])),
         "locator": _locator(data["locators"]["beside"] + data["sides"], data["locators"]["within"]),
         "side_of": re.compile(_words(data["sides"]) + r"\s+(?:the\s+)?$", re.IGNORECASE),
+        # a distance and a side: "30 km (19 miles) east of", which only locates
+        "distance_side": re.compile(
+            r"\d\s*(?:km|kilometres|kilometers|miles)\s+(?:\([^)]*\)\s+)?"
+            + _words(data["sides"])
+            + r"\s+(?:the\s+)?$",
+            re.IGNORECASE,
+        ),
         "attributive_after": tuple(data["attributive_after"]),
         "owned_by": re.compile(r"[\w-]+\s+" + _words(data["owned_by"])),
         # their first words, for a cheap test before the pattern runs

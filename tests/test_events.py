@@ -503,6 +503,32 @@ def test_the_ends_of_a_road_named_after_them_carry_no_event(pipeline, text, plac
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
 
 
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # a distance from a place names where it happened, near that place ...
+        ("The ambush took place about 30 km (19 miles) east of al-Sukhnah.", ["al-Sukhnah"]),
+        # ... unless it only locates the place named before it
+        (
+            "The ambush took place near al-Sukhnah, a town of some 10,000 people "
+            "70 km northeast of Palmyra.",
+            ["al-Sukhnah"],
+        ),
+    ],
+)
+def test_a_distance_from_a_second_place_only_locates_the_first(pipeline, text, places):
+    assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
+
+
+def test_this_year_is_not_the_year_of_a_background_month(pipeline):
+    text = (
+        "Assad fell in December 2024.\n"
+        "The United States cut its troops this year but keeps forces at al-Tanf.\n"
+    )
+    dates = {ev.mention.name: ev.date for ev in extract_events(text, pipeline)}
+    assert dates["Al-Tanf garrison"] is None
+
+
 def test_what_is_said_at_a_place_is_no_statement_there(pipeline):
     text = (
         "Turkish jets destroyed 22 PKK targets, including caves and shelters, in the "
