@@ -175,13 +175,14 @@ def _fired(clause: str, pos: int) -> bool:
     nor air power backing a ground fight ("backed by drones")."""
     rules = _rules()
     reach = max(0, pos - _NOT_FIRED_REACH)
-    return not (
-        rules["goods"].search(clause, reach, pos)
-        or (
-            rules["air_power"].match(clause, pos)
-            and rules["air_support"].search(clause, reach, pos)
-        )
-    )
+    if rules["goods"].search(clause, reach, pos):
+        return False
+    support = rules["air_support"].search(clause, reach, pos)
+    if support is None:
+        return True
+    # the air power may be the cue ("drones") or a word before it ("air strikes")
+    air = rules["air_power"]
+    return not (air.match(clause, pos) or air.search(clause, support.end(), pos))
 
 
 _NOT_FIRED_REACH = 60  # characters: "seized a shipment of Grad rockets and explosive-laden "

@@ -100,6 +100,10 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         # a smuggling route is a thing, families on the move a happening
         ("Israel struck a Hezbollah smuggling crossing near Qusayr.", "airstrike_shelling"),
         ("Another 176 Iraqi families left al-Hol for a rehabilitation center.", "other"),
+        ("Syrian troops, backed by Russian air strikes, retake Palmyra", "battle"),
+        # a timeline's present tense captures too
+        ("May 2015: ISIS fighters seize Palmyra from government forces", "battle"),
+        ("Government forces take control of Raqqa from the SDF", "battle"),
         # gunmen who kill fight
         ("IS gunmen killed four soldiers at a checkpoint.", "battle"),
     ],
@@ -1205,8 +1209,9 @@ def test_the_possessor_of_a_topic_is_not_a_party(pipeline, text, actors):
 def _searched_cues(clause: str) -> list[tuple[int, str, int]]:
     """Each cue's first match by its own pattern, skipping a title-case word that continues
     a name ("Syrian Democratic Forces") and a match that starts inside a phrase that cues
-    nothing ("ceasefire line"): what ``_cue_hits`` must find in one pass."""
-    from geomap.events import NO_CUE, _cues, _in_name
+    nothing ("ceasefire line"), but for weapons not fired (``_fired``, tested on its own):
+    what ``_cue_hits`` must find in one pass."""
+    from geomap.events import NO_CUE, _cues, _fired, _in_name
 
     def matches(pattern):
         return [
@@ -1223,7 +1228,7 @@ def _searched_cues(clause: str) -> list[tuple[int, str, int]]:
                 if not any(a <= m.start() < b for a, b in masks):
                     out.append((m.start(), etype, weight))
                     break
-    return out
+    return [c for c in out if c[1] != "airstrike_shelling" or _fired(clause, c[0])]
 
 
 def test_cue_leads_miss_no_match_of_any_cue():
