@@ -182,7 +182,7 @@ def _fired(clause: str, pos: int) -> bool:
         return True
     # the air power may be the cue ("drones") or a word before it ("air strikes")
     air = rules["air_power"]
-    return not (air.match(clause, pos) or air.search(clause, support.end(), pos))
+    return not (air.match(clause, pos) or air.search(clause, support.start(), pos))
 
 
 _NOT_FIRED_REACH = 60  # characters: "seized a shipment of Grad rockets and explosive-laden "
