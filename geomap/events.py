@@ -858,6 +858,12 @@ def article_events(
                 elif not actors and listed:  # an item: the parties its lead-in names
                     actors = listed[2]
                     roles = dict.fromkeys(actors, "agent")
+                elif not actors and (when := _WHEN_CLAUSE.match(text, ce, e)):
+                    # "people were displaced from Shehba in 2024, when the Turkish occupation
+                    # and its mercenaries attacked": who acted then caused it
+                    whom = [h for h in in_sentence if when.end() <= h.start]
+                    actors = _agents(text[when.end() : e], when.end(), whom, cues_of(when.end(), e))
+                    roles = dict.fromkeys(actors, "agent")
                 elif (
                     etype in VIOLENT
                     and "agent" not in roles.values()

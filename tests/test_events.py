@@ -524,6 +524,15 @@ def test_a_distance_from_a_second_place_only_locates_the_first(pipeline, text, p
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
 
 
+def test_who_acts_in_a_when_clause_is_a_party_to_what_it_caused(pipeline):
+    text = (
+        "Thousands of people were displaced from Tal Rifaat in December 2024, "
+        "when Turkish forces attacked the region."
+    )
+    [event] = extract_events(text, pipeline)
+    assert event.actors == ["TUR"]
+
+
 def test_this_year_is_not_the_year_of_a_background_month(pipeline):
     text = (
         "Assad fell in December 2024.\n"
