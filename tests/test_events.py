@@ -104,6 +104,11 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         # a timeline's present tense captures too
         ("May 2015: ISIS fighters seize Palmyra from government forces", "battle"),
         ("Government forces take control of Raqqa from the SDF", "battle"),
+        # "since the explosion" names a time
+        (
+            "Checkpoints in Ashrafieh have tightened searches since the explosion.",
+            "military_presence",
+        ),
         # gunmen who kill fight
         ("IS gunmen killed four soldiers at a checkpoint.", "battle"),
     ],
