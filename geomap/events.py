@@ -906,7 +906,9 @@ def article_events(
                     events.append(Event(m, etype, actors, *when, [report], roles))
                     first_at.setdefault(m.place_id, events[-1])
                 else:
-                    _fold(same, report, _local_type(text, cs, ce, m, etype, cues), roles)
+                    local = _local_type(text, cs, ce, m, etype, cues)
+                    dated = etype == same.event_type and _next_to(same, report)
+                    _fold(same, report, local, roles, dated=dated)
             antecedent = named or antecedent
             previous = (s, e, in_sentence) if named else previous
     return events
@@ -1269,10 +1271,18 @@ def _within_area(ev: Event, m: Mention, etype: str) -> bool:
     )
 
 
-def _fold(ev: Event, report: Report, etype: str, roles: dict[str, str]) -> None:
+def _fold(
+    ev: Event, report: Report, etype: str, roles: dict[str, str], dated: bool = False
+) -> None:
     """Add a report to an event: the first specific type, the finest date, and the actors
-    of reports that say what happened (an untyped mention of the place adds none)."""
+    of reports that say what happened (an untyped mention of the place adds none). A
+    report right under the event's last one, whose clause is of the event's type
+    (``dated``), dates an undated event even when its cue stands outside the place's
+    stretch ("a car bomb exploded on Saturday, 18 July 2026, in the Sheikh Maqsoud
+    neighborhood" under the headline's "explosion in Sheikh Maqsoud")."""
     ev.reports.append(report)
+    if dated and etype == "other" and ev.date is None and report.date:
+        ev.date, ev.date_precision = report.date, report.date_precision
     if ev.event_type == "other" and etype != "other":
         # the first report that says what happened defines the event's date: an untyped
         # caption's date was the photograph's

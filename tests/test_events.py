@@ -529,6 +529,16 @@ def test_a_distance_from_a_second_place_only_locates_the_first(pipeline, text, p
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
 
 
+def test_the_lead_under_a_headline_dates_its_event(pipeline):
+    text = (
+        "Four civilians wounded in explosion in Sheikh Maqsoud\n\n"
+        "A bomb planted in a car exploded on Saturday evening, 18 July 2026, in the Sheikh "
+        "Maqsoud neighborhood of Aleppo city, wounding four civilians.\n"
+    )
+    events = extract_events(text, pipeline)
+    assert [(ev.mention.name, ev.date) for ev in events] == [("Sheikh Maqsoud", "2026-07-18")]
+
+
 def test_who_acts_in_a_when_clause_is_a_party_to_what_it_caused(pipeline):
     text = (
         "Thousands of people were displaced from Tal Rifaat in December 2024, "
