@@ -494,7 +494,9 @@ def _rules() -> dict:
             + _words(data["closing_attribution"])
             + r"(?:\s+(?:on|in|at|to|from|via|during|late|early|last|this|earlier|later|"
             r"yesterday|today|without)\b[^,;:\"\u201c\u201d]{0,60}"
-            r"|(?<=told)(?:\s+[^,;:\"\u201c\u201d\s]+){1,4})?$"
+            r"|(?<=told)(?:\s+[^,;:\"\u201c\u201d\s]+){1,4})?"
+            # ", speaking on condition of anonymity because ..." (see _SPEAKING)
+            r"(?:,\s+(?:speaking|declining|asking|requesting)\b[^,;:\"\u201c\u201d]{0,120})?$"
         ),
         # "<speaker> <verb> [in a statement, on Thursday] that" opening the sentence
         "opening_attribution": re.compile(
@@ -633,10 +635,15 @@ def _closing_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
     end = e - 1 if text[e - 1 : e] in '.\u201d"' else e
     end -= text[end - 1 : end] in '.\u201d"'
     last = text.rfind(",", s, end)
+    if last > s and _SPEAKING.match(text, last):  # ", speaking on condition of anonymity"
+        last = text.rfind(",", s, last)
     if last < 0 or not _has_stem(text, last, end, "closing_stems"):
         return None
     m = _rules()["closing_attribution"].match(text, last, end)
     return m.span() if m else None
+
+
+_SPEAKING = re.compile(r",\s+(?:speaking|declining|asking|requesting)\b")
 
 
 _SAYS_THAT = re.compile(r" that | says? ")  # the cheap test before the pattern

@@ -557,6 +557,14 @@ def test_this_year_is_not_the_year_of_a_background_month(pipeline):
     assert dates["Al-Tanf garrison"] is None
 
 
+def test_an_attribution_may_close_on_the_speaker_s_anonymity(pipeline):
+    text = (
+        "Iraqi army units in the border town of al-Qaim were placed on high alert, an "
+        "Iraqi security official said, speaking on condition of anonymity."
+    )
+    assert [ev.event_type for ev in extract_events(text, pipeline)] == ["military_presence"]
+
+
 def test_what_is_said_at_a_place_is_no_statement_there(pipeline):
     text = (
         "Turkish jets destroyed 22 PKK targets, including caves and shelters, in the "
