@@ -387,7 +387,7 @@ def _locates_only(text: str, before: list[Mention], m: Mention, opens_line: bool
         return True
     if previous is None or m.start - previous.end > _LOCATOR_REACH or _side_area(text, previous):
         return False  # "patrols east of the Euphrates near Kobani" happen at Kobani
-    if rules["distance_side"].search(text, max(previous.end, m.start - 50), m.start):
+    if rules["distance_side"].search(text, max(previous.end, m.start - _REFERENCE_REACH), m.start):
         return True  # "al-Sukhnah, a town of some 10,000 people 70 km northeast of Palmyra"
     if _IN_PARENTHESES.fullmatch(text, previous.end, m.start):
         # "Al-Shaddadi base (southern Hasakah)": the area it lies in, or its other name
@@ -495,8 +495,8 @@ def _rules() -> dict:
             + r"(?:\s+(?:on|in|at|to|from|via|during|late|early|last|this|earlier|later|"
             r"yesterday|today|without)\b[^,;:\"\u201c\u201d]{0,60}"
             r"|(?<=told)(?:\s+[^,;:\"\u201c\u201d\s]+){1,4})?"
-            # ", speaking on condition of anonymity because ..." (see _SPEAKING)
-            r"(?:,\s+(?:speaking|declining|asking|requesting)\b[^,;:\"\u201c\u201d]{0,120})?$"
+            # ", speaking on condition of anonymity because ..."
+             + rf"(?:{_SPEAKING.pattern}[^,;:\"\u201c\u201d]{{0,120}})?$"
         ),
         # "<speaker> <verb> [in a statement, on Thursday] that" opening the sentence
         "opening_attribution": re.compile(
