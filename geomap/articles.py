@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from geomap.dates import MONTH_ABBREVIATIONS
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _LINE = re.compile(r"[^\n]*\n?")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”’)\]]*(?=\s+[A-Z0-9\"“‘'(\[])")
 # a full stop that ends an abbreviation, not a sentence: "Oct. 22", "Gen. Mazloum Abdi"
-_ABBREVIATION = re.compile(
-    r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Dr|Mr|Mrs|Ms|Gen|Col|Lt|Maj|Capt|Sgt"
-    r"|Brig|Prof|St)\.$"
-)
+_TITLES = ("Dr", "Mr", "Mrs", "Ms", "Gen", "Col", "Lt", "Maj", "Capt", "Sgt", "Brig", "Prof", "St")
+_ABBREVIATION = re.compile(r"\b(?:" + "|".join((*MONTH_ABBREVIATIONS, *_TITLES)) + r")\.$")
 HEADER_WINDOW = 15  # lines within which a repeated headline marks a new article's header
 TITLE_MAX = 140
 
@@ -144,10 +144,11 @@ def split_articles(text: str) -> list[Article]:
                     break
                 continue
             run = 0
-            if j > 2 and _is("teaser", line) and (resume := _prose_after(block, j)):
+            teaser = j > 2 and _is("teaser", line)
+            if teaser and (resume := _prose_after(block, j)):
                 skipped.append((s, block[resume - 1][1]))
                 continue
-            if j > 2 and (_is("cut", line) or _is("teaser", line)):
+            if teaser or (j > 2 and _is("cut", line)):
                 end = s
                 break
             if _is("drop", line):

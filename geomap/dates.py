@@ -16,7 +16,21 @@ _MONTH_NAMES = (
     "January February March April May June July August September October November December"
 )
 # wire style abbreviates a month before its day ("Oct. 22, 2018", "on Jan. 21")
-_ABBREVIATED = "Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec."
+MONTH_ABBREVIATIONS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+_ABBREVIATED = " ".join(f"{a}." for a in MONTH_ABBREVIATIONS)
 MONTHS = {m.lower(): i for i, m in enumerate(_MONTH_NAMES.split(), start=1)}
 _BY_PREFIX = {name[:3]: number for name, number in MONTHS.items()}
 MONTHS |= {a.lower(): _BY_PREFIX[a[:3].lower()] for a in _ABBREVIATED.split()}
