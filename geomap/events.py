@@ -172,10 +172,11 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
 
 def _fired(clause: str, pos: int) -> bool:
     """Whether the weapon cued at ``pos`` is used: not goods ("a shipment of rockets"),
-    nor air power backing a ground fight ("backed by drones")."""
+    nor the weather ("the snowstorm that hit camps"), nor air power backing a ground fight
+    ("backed by drones")."""
     rules = _rules()
     reach = max(0, pos - _NOT_FIRED_REACH)
-    if rules["goods"].search(clause, reach, pos):
+    if rules["unfired"].search(clause, reach, pos):
         return False
     support = rules["air_support"].search(clause, reach, pos)
     if support is None:
@@ -565,7 +566,10 @@ def _rules() -> dict:
         # their first words, for a cheap test before the pattern runs
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
         "credits": re.compile(_words(data["credits"]), re.IGNORECASE),
-        "goods": re.compile(_words(data["not_fired"]["goods"]) + _UP_TO_FOUR_WORDS, re.I),
+        "unfired": re.compile(
+            _words(data["not_fired"]["goods"] + data["not_fired"]["hazards"]) + _UP_TO_FOUR_WORDS,
+            re.I,
+        ),
         "air_support": re.compile(
             _words(data["not_fired"]["air_support"]) + _UP_TO_FOUR_WORDS, re.I
         ),
@@ -1318,6 +1322,8 @@ def same_event(
     actors_b: list[str],
     date_b: str | None,
     sentence_b: str,
+    *,
+    area: bool = False,
 ) -> bool:
     """The merge rule: same place and type, compatible dates, and either the same
     (non-empty) actors - or the actors of one report among the other's, as one outlet
@@ -1325,22 +1331,32 @@ def same_event(
     struck the U.S.-backed SDF near Qamishli"), none at all for a lasting state
     (``state_types``: "the al-Tanf garrison"), or by neither where nobody does what goes
     on (``partyless_types``: "Syrians crossed back through Masnaa") - or, when one report
-    names no one, a day in both dates (one may be its month) - or near-identical wording
-    (token-set similarity >= 85).
+    names no one, a day in both dates (one may be its month), or a day in the other's
+    when it names the parties and this one gives no date ("a car bomb in Ras al-Ain on
+    January 20" and "the car bomb toll rises") - or near-identical wording (token-set
+    similarity >= 85).
     ``sentence_a`` may be every sentence an event was reported in: any of them counts;
-    none (an empty sequence) asks the actor half alone."""
+    none (an empty sequence) asks the actor half alone.
+    With ``area``, one place is the area the other lies in ("Daraa province", "Nawa"),
+    which holds many happenings: the parties count only when both reports are dated,
+    and never for a lasting state."""
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
         return False
     nested = set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)
     rules = _rules()
-    if nested and ((actors_a and actors_b) or type_a in rules["state_types"]):
+    lasting = type_a in rules["state_types"]
+    parties = not area or (date_a and date_b and not lasting)
+    if parties and nested and ((actors_a and actors_b) or lasting):
         return True
-    if not (actors_a or actors_b) and type_a in rules["partyless_types"]:
+    if not (area or actors_a or actors_b) and type_a in rules["partyless_types"]:
         return True
-    if not (actors_a and actors_b) and date_a and date_b:
-        lengths = sorted((len(date_a), len(date_b)))
-        if lengths[0] >= 7 and lengths[1] == 10:
-            return True  # one outlet names no one: a day and that day or its month
+    if not (actors_a and actors_b):
+        # one outlet names no one: a day and that day or its month; or, at one place, an
+        # undated report and a dated one that names the parties
+        lengths = sorted((len(date_a or ""), len(date_b or "")))
+        undated = lengths[0] == 0 and not area and (actors_a or actors_b)
+        if lengths[1] == 10 and (lengths[0] >= 7 or undated):
+            return True
     # one call compares the sentence with all of them (in C, the sentence parsed once)
     others = [sentence_a] if isinstance(sentence_a, str) else sentence_a
     if not others:

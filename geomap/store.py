@@ -31,9 +31,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from geomap import backends, migrations, spatial
 from geomap.events import Event, same_event
+from geomap.gazetteer import PRECISION
 from geomap.geoparse import Mention
 
 DEFAULT_DB = "data/geomap.db"
+AREA_KM = 25.0
+"""How far from a settlement a village may lie to be in the area a report names after it
+("the Talkalakh countryside", "the Tal Abyad district": a district's precision)."""
+AREA_CANDIDATES = 64
+"""How many of the latest events of a type in a governorate an area report is compared with."""
 DEFAULT_MERGE_KM = 2.0
 """Reports of one happening merge when their places lie within this geodesic distance
 (``GEOMAP_MERGE_KM`` overrides it). In the gazetteer, a Syrian city, town or village has its
@@ -79,6 +85,8 @@ events = sa.Table(
     sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), nullable=False),
     sa.Column("sentence", sa.Text, nullable=False),
     sa.Column("mention", sa.Text, nullable=False),
+    # the area candidates of a merge, newest first (_area_candidates)
+    sa.Index("ix_events_region_type", "region", "event_type", "id"),
 )
 event_actors = sa.Table(
     "event_actors",
@@ -360,6 +368,26 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_PLACE_COLUMNS = (
+    "place_id",
+    "place_name",
+    "place_kind",
+    "country",
+    "admin1",
+    "region",
+    "lat",
+    "lon",
+    "geo_precision",
+    "confidence",
+    "mention",
+)
+_MOVE_UPDATE = (
+    events.update()
+    .where(events.c.id == sa.bindparam("eid"))
+    .values({c: sa.bindparam(c) for c in _PLACE_COLUMNS})
+)
+"""An event moves to a finer place one of its reports names (:meth:`Store._add_event`)."""
+
 _MERGE_UPDATE = (
     events.update()
     .where(events.c.id == sa.bindparam("eid"))
@@ -370,6 +398,63 @@ _MERGE_UPDATE = (
 )
 """A report joins an event: its merged fields come as ``merged_*`` parameters, and one more
 source."""
+
+
+def _place_row(m: Mention) -> dict[str, Any]:
+    """The place columns of an event reported at ``m`` (``region`` aside)."""
+    return {
+        "place_id": m.place_id,
+        "place_name": m.name,
+        "place_kind": m.kind,
+        "country": m.country,
+        "admin1": m.admin1,
+        "lat": m.lat,
+        "lon": m.lon,
+        "geo_precision": m.geo_precision,
+        "confidence": m.confidence,
+        "mention": m.text,
+    }
+
+
+def _box(m: Mention) -> dict[str, float]:
+    """The R*Tree box of a point event at ``m``."""
+    return {"minx": m.lon, "maxx": m.lon, "miny": m.lat, "maxy": m.lat}
+
+
+def _nesting(
+    m: Mention,
+    lat: float,
+    lon: float,
+    precision: int,
+    kind: str,
+    admin1: str | None,
+    country: str | None,
+) -> int:
+    """How the place of ``m`` and another place nest: 1 when ``m``'s lies in the other's
+    area, -1 when the other lies in ``m``'s, 0 when neither. An area is a governorate,
+    holding the places the gazetteer puts in it (``admin1``), or a settlement's area (a
+    district's precision: "the Talkalakh countryside"), holding the finer places of its
+    country within :data:`AREA_KM`. A region of another kind ("the Golan Heights") holds
+    none."""
+    if (kind == "governorate") != (m.kind == "governorate"):
+        inside = admin1 is not None and admin1 == m.admin1
+        return (1 if kind == "governorate" else -1) if inside else 0
+    district = PRECISION["district"]
+    if {precision, m.geo_precision} != {district, district - 1} or country != m.country:
+        return 0
+    if not spatial.within_km(m.lat, m.lon, lat, lon, AREA_KM):
+        return 0
+    return 1 if precision == district else -1
+
+
+def _date_compatible(column: sa.ColumnElement, d: sa.BindParameter) -> sa.ColumnElement:
+    """same_event's dates_compatible as a prefilter: no date, or one is a prefix of the
+    other."""
+    return sa.or_(
+        column.is_(None),
+        column == sa.func.substr(d, 1, sa.func.length(column)),
+        d == sa.func.substr(column, 1, sa.func.length(d)),
+    )
 
 
 def _candidates(sqlite: bool, dated: bool) -> sa.Select:
@@ -385,17 +470,34 @@ def _candidates(sqlite: bool, dated: bool) -> sa.Select:
     else:
         near = [e.lon.between(b("minx"), b("maxx")), e.lat.between(b("miny"), b("maxy"))]
     conds = [e.event_type == b("type"), *near]
-    if dated:  # same_event's dates_compatible as a prefilter: one is a prefix of the other
-        d = b("date", type_=sa.String)
-        conds.append(
-            sa.or_(
-                e.date.is_(None),
-                e.date == sa.func.substr(d, 1, sa.func.length(e.date)),
-                d == sa.func.substr(e.date, 1, sa.func.length(d)),
-            )
-        )
+    if dated:
+        conds.append(_date_compatible(e.date, b("date", type_=sa.String)))
     cols = (e.id, e.actors, e.date, e.date_precision, e.place_id, e.roles, e.lat, e.lon)
     return sa.select(*cols).where(*conds).order_by(e.id)
+
+
+def _area_candidates(dated: bool, governorate: bool) -> sa.Select:
+    """The events of the same type in the same governorate (parameter ``region``) that
+    may nest with this one's place (see :func:`_nesting`): for a ``governorate`` report,
+    those at other kinds of places; else those at a governorate or at another precision
+    than this one's (``precision``). The latest :data:`AREA_CANDIDATES` only, walked back
+    on the ``(region, event_type, id)`` index: an area report tells of recent
+    happenings, and the cost stays bounded as the store grows."""
+    e, b = events.c, sa.bindparam
+    conds = [e.region == b("region"), e.event_type == b("type")]
+    if governorate:
+        conds.append(e.place_kind != "governorate")
+    else:
+        conds.append(sa.or_(e.place_kind == "governorate", e.geo_precision != b("precision")))
+    if dated:
+        conds.append(_date_compatible(e.date, b("date", type_=sa.String)))
+    cols = (e.id, e.actors, e.date, e.date_precision, e.place_id, e.roles, e.lat, e.lon)
+    return (
+        sa.select(*cols, e.geo_precision, e.place_kind, e.admin1, e.country)
+        .where(*conds)
+        .order_by(e.id.desc())
+        .limit(AREA_CANDIDATES)
+    )
 
 
 _SENTENCES = sa.select(event_sentences.c.sentence).where(
@@ -451,7 +553,18 @@ class _Writes:
         self.event = prep(_insert(events, _EVENT_COLUMNS).returning(events.c.id))
         self.rtree = prep(_insert(_rtree, ("id", "minx", "maxx", "miny", "maxy")))
         self.merge = prep(_MERGE_UPDATE)
+        self.move = prep(_MOVE_UPDATE)
+        self.rtree_move = prep(
+            _rtree.update()
+            .where(_rtree.c.id == sa.bindparam("eid"))
+            .values({c: sa.bindparam(c) for c in ("minx", "maxx", "miny", "maxy")})
+        )
         self.candidates = {dated: prep(_candidates(sqlite, dated)) for dated in (False, True)}
+        self.area_candidates = {
+            (dated, governorate): prep(_area_candidates(dated, governorate))
+            for dated in (False, True)
+            for governorate in (False, True)
+        }
         self.sentences = prep(_SENTENCES)
         self.actor = prep(_insert(event_actors, _ACTOR_COLUMNS))
         self.report = prep(_insert(reports, _REPORT_COLUMNS))
@@ -602,9 +715,23 @@ class Store:
         actor_rows: list[tuple[int, str]] = []
         report_rows: list[tuple] = []
         merges: list[dict[str, Any]] = []
+        # the reports that join an event at their own place go first, so that a report
+        # of the area around it ("in the Damascus countryside") does not claim that event
+        # before the article's report of it ("near Kisweh"), which then could not join
+        deferred: list[Event] = []
+        added: list[tuple[Event, tuple[int, set[str]]]] = []
         for ev in article_events:
-            eid, new_actors = self._add_event(conn, aid, ev, touched, km, merges)
+            near = self._add_event(conn, aid, ev, touched, km, merges, area=False)
+            if near is None:
+                deferred.append(ev)
+            else:
+                touched.add(near[0])
+                added.append((ev, near))
+        for ev in deferred:
+            eid, new_actors = self._add_event(conn, aid, ev, touched, km, merges, area=True)
             touched.add(eid)
+            added.append((ev, (eid, new_actors)))
+        for ev, (eid, new_actors) in added:
             actor_rows += [(eid, a) for a in sorted(new_actors)]
             report_rows += [
                 (
@@ -641,42 +768,48 @@ class Store:
         touched: set[int],
         km: float,
         merges: list[dict[str, Any]],
-    ) -> tuple[int, set[str]]:
-        """Insert ``ev``, or merge it into an event another article reported within ``km``;
-        returns the event id and the actors it gains. A merge's update joins ``merges``,
-        which the caller runs: the merged event is in ``touched`` from then on, so no later
-        event of the article reads it. A merged event gains one source: its target never
-        holds a report of this article (see :meth:`_merge_target`)."""
+        *,
+        area: bool,
+    ) -> tuple[int, set[str]] | None:
+        """Merge ``ev`` into an event another article reported within ``km``
+        (:meth:`_near_target`), or with ``area``, into one at a place in its area or whose
+        area it lies in (:meth:`_area_target`), else insert it; returns the event id and
+        the actors it gains (None: no event near, and ``area`` not asked). A merge's update
+        joins ``merges``, which the caller runs: the merged event is in ``touched`` from
+        then on, so no later event of the article reads it. A merged event gains one
+        source: its target never holds a report of this article."""
         m = ev.mention
-        target = self._merge_target(conn, ev, touched, km)
+        region = spatial.event_region(m.lon, m.lat, m.geo_precision)
+        finer = False
+        if not area:
+            target = self._near_target(conn, ev, touched, km)
+            if target is None:
+                return None
+        else:
+            target, finer = self._area_target(conn, ev, touched, region)
+        w = self._writes
         if target is None:
             row = {
-                "place_id": m.place_id,
-                "place_name": m.name,
-                "place_kind": m.kind,
-                "country": m.country,
-                "admin1": m.admin1,
-                "region": spatial.event_region(m.lon, m.lat, m.geo_precision),
-                "lat": m.lat,
-                "lon": m.lon,
-                "geo_precision": m.geo_precision,
+                **_place_row(m),
+                "region": region,
                 "event_type": ev.event_type,
                 "date": ev.date,
                 "date_precision": ev.date_precision,
                 "actors": _json(ev.actors),
                 "roles": _json(ev.roles),
-                "confidence": m.confidence,
                 "source_count": 1,
                 "article_id": aid,
                 "sentence": ev.sentence,
-                "mention": m.text,
             }
-            eid = self._writes.event.run(conn, row).fetchone()[0]
+            eid = w.event.run(conn, row).fetchone()[0]
             if self.sqlite:
-                box = {"id": eid, "minx": m.lon, "maxx": m.lon, "miny": m.lat, "maxy": m.lat}
-                self._writes.rtree.run(conn, box)
+                w.rtree.run(conn, {"id": eid, **_box(m)})
             return eid, set(ev.actors)
         eid, old_actors, old_date, old_prec, old_roles = target
+        if finer:  # the event keeps the finest place its reports name
+            w.move.run(conn, {"eid": eid, **_place_row(m), "region": region})
+            if self.sqlite:
+                w.rtree_move.run(conn, {"eid": eid, **_box(m)})
         actors = set(old_actors) | set(ev.actors)
         date, prec = old_date, old_prec
         if ev.date and (not old_date or len(ev.date) > len(old_date)):
@@ -692,19 +825,15 @@ class Store:
         )
         return eid, actors - set(old_actors)
 
-    def _merge_target(self, conn: Connection, ev: Event, touched: set[int], km: float):
-        """An event of another article that reports the same happening, if any.
+    def _near_target(self, conn: Connection, ev: Event, touched: set[int], km: float):
+        """An event of another article that reports the same happening within ``km``, if
+        any.
 
         Candidates are the events of the same type whose place lies within ``km``
         (:func:`merge_distance_km`) of this one (a box through the R*Tree, then the geodesic
-        distance) and whose date is compatible, from one query; a candidate's distinct
-        report sentences (``event_sentences``) are read only when the wording must decide.
-        :func:`geomap.events.same_event` decides, with two places that near counted as one.
-        Of the candidates its actor half accepts, the one that shares most actors wins
-        (an archive caption's "U.S. soldiers" at a base does not take a report of the
-        handover there); only when it accepts none does the wording decide, in order.
-        Events this article already reports (``touched``:
-        every report of an article is written by one :meth:`_add_analysis`) stay distinct.
+        distance) and whose date is compatible, from one query; :meth:`_same_happening`
+        decides. Events this article already reports (``touched``: every report of an
+        article is written by one :meth:`_add_analysis`) stay distinct.
         """
         m = ev.mention
         dlat = km / KM_PER_DEGREE
@@ -717,30 +846,73 @@ class Store:
             "maxy": m.lat + dlat,
             "date": ev.date,
         }
+        near = [
+            row[:6]
+            for row in self._writes.candidates[bool(ev.date)].run(conn, params).fetchall()
+            if row[0] not in touched
+            and (row[4] == m.place_id or spatial.within_km(m.lat, m.lon, row[6], row[7], km))
+        ]
+        return self._same_happening(conn, ev, near, area=False)
+
+    def _area_target(
+        self, conn: Connection, ev: Event, touched: set[int], region: str | None
+    ) -> tuple[tuple | None, bool]:
+        """An event of another article that reports the same happening at a place in the
+        area this report names, or that names the area this report's place lies in
+        (:func:`_nesting`: "strikes in Daraa province" and "jets hit Tal al-Hara"), as
+        outlets tell one happening at different precisions; and whether this report's
+        place is the finer (the event then moves there, as a map shows the finest place
+        known). :meth:`_same_happening` decides.
+        """
+        m = ev.mention
+        if region is None:
+            return None, False
+        params = {
+            "type": ev.event_type,
+            "region": region,
+            "precision": m.geo_precision,
+            "date": ev.date,
+        }
+        query = self._writes.area_candidates[bool(ev.date), m.kind == "governorate"]
+        nesting = {}
+        for row in query.run(conn, params).fetchall():
+            if row[0] not in touched and (how := _nesting(m, *row[6:])):
+                nesting[row[0]] = (how, row[:6])
+        target = self._same_happening(conn, ev, [row for _, row in nesting.values()], area=True)
+        if target is None:
+            return None, False
+        return target, nesting[target[0]][0] > 0
+
+    def _same_happening(
+        self, conn: Connection, ev: Event, candidates: list[tuple], *, area: bool
+    ) -> tuple | None:
+        """The candidate (``id, actors, date, date_precision, place_id, roles`` rows, in
+        order) that reports the same happening as ``ev`` by :func:`same_event`, with its
+        place counted as ``ev``'s: of those the rule's actor half accepts, the one that
+        shares most actors (an archive caption's "U.S. soldiers" at a base does not take a
+        report of the handover there); when it accepts none, the first whose wording is
+        close enough (``area``: candidates in this report's area or whose area it lies in,
+        see :func:`same_event`). A candidate's distinct report sentences
+        (``event_sentences``) are read only when the wording must decide."""
         w = self._writes
         worded = []  # the candidates whose wording must decide, in order
         best: tuple[int, tuple] | None = None  # (actors shared, candidate)
-        for eid, actors, date, precision, place_id, roles, lat, lon in (
-            w.candidates[bool(ev.date)].run(conn, params).fetchall()
-        ):
-            if eid in touched or (
-                place_id != m.place_id and not spatial.within_km(m.lat, m.lon, lat, lon, km)
-            ):
-                continue
+        for eid, actors, date, precision, place_id, roles in candidates:
             old = orjson.loads(actors)
 
             def same(sentence: str | list[str], place_id=place_id, old=old, date=date) -> bool:
                 return same_event(
                     place_id,
-                    ev.event_type,  # the query selects this type only
+                    ev.event_type,  # the queries select this type only
                     old,
                     date,
                     sentence,
-                    place_id,  # within the merge distance: the same place
+                    place_id,  # the same place, or one in the other's area
                     ev.event_type,
                     ev.actors,
                     ev.date,
                     ev.sentence,
+                    area=area,
                 )
 
             # the rule's actor half needs no wording (asked with no sentences): the reports

@@ -37,6 +37,21 @@ def codes(index: ActorIndex, text: str) -> set[str]:
         ("Assad received the delegation.", "SYR-GOV", "Assad"),
         ("Shelling by the regime continued.", "SYR-GOV", "regime"),
         ("Pedersen briefed the Security Council.", "UN", "Pedersen"),
+        # the Interior Ministry's force since 2025, and the Kurdish Asayish by that name
+        ("Internal security forces deployed in Jaramana.", "SYR-GOV", "Internal security forces"),
+        (
+            "Two members of the Asayish internal security forces were killed.",
+            "SDF",
+            "Asayish internal security forces",
+        ),
+        (
+            "A drone hit a post of the Kurdish internal security forces in Amuda.",
+            "SDF",
+            "Kurdish internal security forces",
+        ),
+        # Turkey's disaster agency; a ceasefire's broker
+        ("AFAD said 140 trucks had crossed.", "TUR", "AFAD"),
+        ("A Russian-brokered ceasefire halted the offensive.", "RUS", "Russian-brokered"),
         # North Press's name for the SNA
         (
             "Turkish forces and their affiliated armed opposition factions shelled the village.",

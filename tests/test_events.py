@@ -81,6 +81,9 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ),
         ("Troops clashed with militiamen who were smuggling rockets and drones.", "battle"),
         ("Militiamen fired rockets and drones at the base.", "airstrike_shelling"),
+        # the weather and the ground hit and strike too
+        ("The snowstorm that hit camps around Atmeh damaged 2,000 tents.", "other"),
+        ("An earthquake struck Jindires before dawn.", "other"),
         # people who cross a border do not deploy; forces that enter a place do
         ("The buses entered Iraq through the Rabia border crossing.", "other"),
         ("Another 1,120 people entered through the Bab al-Salama crossing.", "other"),
@@ -266,18 +269,41 @@ def test_a_report_naming_fewer_of_the_parties_merges():
 
 
 @pytest.mark.parametrize(
-    ("date_a", "date_b", "merged"),
+    ("date_a", "date_b", "merged", "with_parties"),
     [
-        ("2024-07-03", "2024-07", True),
-        ("2024-07-03", "2024-07-03", True),
-        ("2024-07", "2024-07", False),  # a month is too long to tell
-        ("2024-07-03", "2024", False),
-        ("2024-07-03", None, False),
+        ("2024-07-03", "2024-07", True, True),
+        ("2024-07-03", "2024-07-03", True, True),
+        ("2024-07", "2024-07", False, False),  # a month is too long to tell
+        ("2024-07-03", "2024", False, False),
+        # an undated report that names no one joins a dated one that names the parties
+        # ("a car bomb in Ras al-Ain on January 20" / "the car bomb toll rises"); two
+        # that name no one still need a day in both
+        ("2024-07-03", None, False, True),
+        (None, "2024-07-03", False, True),
+        (None, None, False, False),
     ],
 )
-def test_a_report_naming_no_one_merges_on_the_same_day(date_a, date_b, merged):
-    assert merge(actors_b=[], date_a=date_a, date_b=date_b) is merged
+def test_a_report_naming_no_one_merges_on_the_same_day(date_a, date_b, merged, with_parties):
+    assert merge(actors_b=[], date_a=date_a, date_b=date_b) is with_parties
     assert merge(actors_a=[], actors_b=[], date_a=date_a, date_b=date_b) is merged
+
+
+def test_reports_of_an_area_and_a_place_in_it_need_dates_and_a_happening():
+    """``area``: one place lies in the other's area ("Daraa province" and "Nawa"), which
+    holds many happenings: the parties count only when both reports are dated, never for
+    a lasting state, and two reports that name no one are one only by day or wording."""
+    dated = dict(date_a="2024-07-03", date_b="2024-07-03", area=True)
+    assert merge(**dated) is True
+    assert merge(**{**dated, "date_b": None}) is False
+    assert merge(**{**dated, "date_a": None, "date_b": None}) is False
+    presence = dict(type_a="military_presence", type_b="military_presence")
+    assert merge(**presence, **dated) is False
+    assert merge(**presence, **{**dated, "area": False}) is True
+    partyless = dict(type_a="other", type_b="other", actors_a=[], actors_b=[], area=True)
+    assert merge(**partyless, date_a=None, date_b=None) is False
+    assert merge(**partyless, date_a="2024-07-03", date_b="2024-07-03") is True
+    # an undated report naming no one joins a dated one at its place, not in its area
+    assert merge(actors_b=[], date_a="2024-07-03", date_b=None, area=True) is False
 
 
 def test_reports_of_a_lasting_state_merge_when_one_names_no_one():

@@ -56,6 +56,10 @@ VARIANTS = [
     ("buses crossed at the {}", ["Rabia border crossing", "Rabia crossing", "Yarubiyah crossing"]),
     ("US troops pulled back to {}", ["Qasrak", "Qesrek"]),
     ("a landmine exploded near {}", ["al-Kawm", "Al Kowm", "El Kowm"]),
+    # Anadolu writes the Turkish names
+    ("a car bomb exploded in {}", ["Ras al-Ain", "Resulayn", "Serekaniye"]),
+    ("a drone hit a truck near {}", ["Hoshan", "Hushan"]),
+    ("clashes in the village of {}", ["al-Zara", "al-Zarah"]),
 ]
 
 

@@ -374,6 +374,7 @@ def test_reanalyse_fills_the_region_of_an_old_store(pipeline, tmp_path):
     # what a store made before the region column holds: it also predates the migrations
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DROP INDEX ix_events_region")
+        conn.exec_driver_sql("DROP INDEX ix_events_region_type")
         conn.exec_driver_sql("ALTER TABLE events DROP COLUMN region")
         conn.exec_driver_sql("DROP TABLE alembic_version")
     store = open_store(str(path))  # the baseline migration adds the column back, empty

@@ -15,10 +15,23 @@ TAFAS = (32.7356, 35.9669)
 SENTENCE = "Government forces shelled the town on Monday, killing three people."
 
 
-def _event(place_id: str, lat: float, lon: float, actors: list[str], date: str | None) -> Event:
+def _event(
+    place_id: str,
+    lat: float,
+    lon: float,
+    actors: list[str],
+    date: str | None,
+    etype: str = "airstrike_shelling",
+    sentence: str = SENTENCE,
+    **place,
+) -> Event:
+    """An event reported in one sentence; ``place``: more of its mention's fields (kind,
+    admin1, geo_precision)."""
     mention = Mention(0, 5, "Tafas", place_id, place_id, "town", "SY", lat, lon)
-    report = Report(SENTENCE, 0, len(SENTENCE), mention, actors, date, "day" if date else None)
-    return Event(mention, "airstrike_shelling", actors, date, "day" if date else None, [report])
+    for field, value in place.items():
+        setattr(mention, field, value)
+    report = Report(sentence, 0, len(sentence), mention, actors, date, "day" if date else None)
+    return Event(mention, etype, actors, date, "day" if date else None, [report])
 
 
 def _add(store, title: str, *evs: Event) -> int:
@@ -120,3 +133,106 @@ def test_a_failed_transaction_stores_none_of_its_articles(store):
     assert [s["article_title"] for s in store.query_events(EventFilter())[0]["sources"]] == [
         "before"
     ]
+
+
+# -- one happening told at two precisions ------------------------------------------------
+DARAA = ("sy.gov.daraa", 32.61889, 36.10213)
+NAWA = ("sy.nawa", 32.8907, 36.0427)
+IN_DARAA = dict(admin1="Daraa Governorate")
+GOVERNORATE = dict(kind="governorate", geo_precision=3, **IN_DARAA)
+TALKALAKH_AREA = dict(kind="town", geo_precision=2, admin1="Homs Governorate")  # its countryside
+AL_ZARA = ("sy.al_zara", 34.745, 36.305)  # 9.5 km from Talkalakh
+HOMS = ("sy.homs", 34.7324, 36.7137)  # 42 km from it
+
+
+def _places(store) -> list[tuple[str, int]]:
+    return [
+        (r["place_id"], r["source_count"])
+        for r in store.query_events(EventFilter(), sort=[("id", False)])
+    ]
+
+
+@pytest.mark.parametrize("governorate_first", [True, False])
+def test_a_governorate_report_joins_a_village_report_of_the_day_at_the_village(
+    store, governorate_first
+):
+    province = _event(*DARAA, ["ISR"], "2026-02-15", **GOVERNORATE)
+    village = _event(*NAWA, ["ISR"], "2026-02-15", **IN_DARAA)
+    first, second = (province, village) if governorate_first else (village, province)
+    _add(store, "first", first)
+    _add(store, "second", second)
+    assert _places(store) == [("sy.nawa", 2)]
+    (row,) = store.query_events(EventFilter())
+    assert (row["lat"], row["lon"], row["geo_precision"]) == (*NAWA[1:], 1)
+    # the spatial index moved with the event: found around the village, not the city
+    near_nawa = (NAWA[2] - 0.05, NAWA[1] - 0.05, NAWA[2] + 0.05, NAWA[1] + 0.05)
+    near_daraa = (DARAA[2] - 0.05, DARAA[1] - 0.05, DARAA[2] + 0.05, DARAA[1] + 0.05)
+    assert store.count_events(EventFilter(bbox=near_nawa)) == 1
+    assert store.count_events(EventFilter(bbox=near_daraa)) == 0
+
+
+@pytest.mark.parametrize(
+    ("date", "etype", "village"),
+    [
+        (None, "airstrike_shelling", IN_DARAA),  # undated: the governorate holds many
+        ("2026-02-15", "military_presence", IN_DARAA),  # a lasting state
+        # a place the gazetteer puts in another governorate is not in this one's area
+        ("2026-02-15", "airstrike_shelling", {"admin1": "Quneitra Governorate"}),
+    ],
+)
+def test_area_reports_stay_apart_undated_for_a_lasting_state_or_outside_the_area(
+    store, date, etype, village
+):
+    province = _event(*DARAA, ["ISR"], date, etype, "Israel hit Daraa.", **GOVERNORATE)
+    _add(store, "province", province)
+    _add(store, "village", _event(*NAWA, ["ISR"], date, etype, "Jets struck Nawa.", **village))
+    assert _places(store) == [("sy.gov.daraa", 1), ("sy.nawa", 1)]
+
+
+def test_a_settlements_area_holds_the_villages_near_it(store):
+    countryside = _event(
+        "sy.talkalakh",
+        34.66842,
+        36.25995,
+        ["SYR-GOV"],
+        "2026-02-16",
+        etype="battle",
+        **TALKALAKH_AREA,
+    )
+    _add(store, "countryside", countryside)
+    _add(store, "far", _event(*HOMS, ["SYR-GOV"], "2026-02-16", etype="battle"))
+    _add(store, "village", _event(*AL_ZARA, ["SYR-GOV"], "2026-02-16", etype="battle"))
+    assert _places(store) == [("sy.al_zara", 2), ("sy.homs", 1)]
+
+
+def test_an_articles_report_at_a_place_joins_before_its_report_of_the_area(store):
+    """The article's "strikes in Daraa province" comes first but must not claim the
+    Nawa event its "jets hit Nawa" joins: an article's reports stay distinct events."""
+    _add(store, "one", _event(*NAWA, ["ISR"], "2026-02-15", sentence="Jets hit Nawa.", **IN_DARAA))
+    province = _event(*DARAA, ["ISR"], "2026-02-15", sentence="Strikes in Daraa.", **GOVERNORATE)
+    village = _event(*NAWA, ["ISR"], "2026-02-15", sentence="Jets struck Nawa.", **IN_DARAA)
+    _add(store, "two", province, village)
+    rows = store.query_events(EventFilter(), sort=[("id", False)])
+    assert [(r["place_id"], r["source_count"]) for r in rows] == [
+        ("sy.nawa", 2),
+        ("sy.gov.daraa", 1),
+    ]
+    assert [s["sentence"] for s in rows[0]["sources"]] == ["Jets hit Nawa.", "Jets struck Nawa."]
+
+
+@pytest.mark.parametrize("dated", [False, True])
+@pytest.mark.parametrize("governorate", [False, True])
+def test_area_candidates_walk_their_index_back_without_sorting(store, dated, governorate):
+    """The area candidates are the newest few of a type in a governorate: SQLite reads
+    them off ``ix_events_region_type`` (migration 0003) from the newest, whatever the
+    store's size, instead of sorting every event of the governorate."""
+    query = store._writes.area_candidates[dated, governorate]
+    values = {"region": "Daraa Governorate", "type": "battle", "precision": 1, "date": "2026"}
+    with store.engine.connect() as conn:
+        cursor = conn.connection.cursor()
+        plan = [
+            row[-1]
+            for row in cursor.execute("EXPLAIN QUERY PLAN " + query.sql, query._args(values))
+        ]
+    assert any("ix_events_region_type" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
