@@ -172,8 +172,8 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
 
 def _fired(clause: str, pos: int) -> bool:
     """Whether the weapon cued at ``pos`` is used: not goods ("a shipment of rockets"),
-    nor the weather ("the snowstorm that hit camps"), nor air power backing a ground fight
-    ("backed by drones")."""
+    nor cleared ("engineers removed 40 landmines"), nor the weather ("the snowstorm that
+    hit camps"), nor air power backing a ground fight ("backed by drones")."""
     rules = _rules()
     reach = max(0, pos - _NOT_FIRED_REACH)
     if rules["unfired"].search(clause, reach, pos):
@@ -567,7 +567,10 @@ def _rules() -> dict:
         "owned_by_words": tuple({w.split()[0] for w in data["owned_by"]}),
         "credits": re.compile(_words(data["credits"]), re.IGNORECASE),
         "unfired": re.compile(
-            _words(data["not_fired"]["goods"] + data["not_fired"]["hazards"]) + _UP_TO_FOUR_WORDS,
+            _words(
+                [w for kind in ("goods", "clearance", "hazards") for w in data["not_fired"][kind]]
+            )
+            + _UP_TO_FOUR_WORDS,
             re.I,
         ),
         "air_support": re.compile(

@@ -81,6 +81,10 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ),
         ("Troops clashed with militiamen who were smuggling rockets and drones.", "battle"),
         ("Militiamen fired rockets and drones at the base.", "airstrike_shelling"),
+        # mines cleared are not fired; "not clear whether" is no clearance
+        ("SANA: Army Engineers Clear Mines Around Kabana", "other"),
+        ("Engineering units of the army removed 40 landmines near Masyaf.", "other"),
+        ("It was not clear whether the shelling hit Masyaf.", "airstrike_shelling"),
         # the weather and the ground hit and strike too
         ("The snowstorm that hit camps around Atmeh damaged 2,000 tents.", "other"),
         ("An earthquake struck Jindires before dawn.", "other"),
