@@ -172,6 +172,12 @@ class StoryDates:
             # from the story's clock when the sentence gives one: "on April 9 and ...
             # three days later")
             date, precision = self.anchor = (_days_after(anchor[0], later), "day")  # it moves
+        elif date is None and anchor[0] and (soon := _SOON_AFTER.match(sent)):
+            # "Within a week, ..." after "In October 2019": soon after the date just given,
+            # told no finer than its day ("hours later") or its month
+            date, precision = _truncate(anchor[0], "day" if soon[1] else "month")
+            if date is None:
+                date, precision = anchor
         elif date is None and anchor[0] and (month := _YEARLESS.search(sent)):
             # "on March 8" after "early March 2025": the month the text is in
             date, precision = _in_month(month, anchor[0])
@@ -266,7 +272,9 @@ _RANGE_JOINS = re.compile(r",?\s+(?:and|to|until|through)\s+(?:(?:early|late|mid
 
 def _days_after(day: str, later: re.Match[str]) -> str:
     """The ISO day a :data:`_DAYS_LATER` phrase names, counted from ``day``."""
-    days = int(_NUMBERS.get(later[1].lower(), later[1])) if later[1] else 1
+    days = int(_NUMBERS.get(later[2].lower(), later[2])) if later[2] else 1
+    if later[1] or later[3] or later[4]:
+        days = -days
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
@@ -275,10 +283,19 @@ _NUMBERS = {
     **{"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15},
 }
 _DAYS_LATER = re.compile(
-    r"\b(?:[Tt]he\s+(?:following|next)\s+(?:day|morning|evening|night)"
+    r"\b(?:[Tt]he\s+(?:following|next|(previous))\s+(?:day|morning|evening|night)"
     r"|(\d\d?|(?i:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen))"
-    r"\s+days?\s+later)\b"
+    r"\s+days?\s+(?:later|(earlier))|(?i:a|one)\s+(?:day|night)\s+(earlier))\b"
 )
+"""A day counted from the one just given: "the following day", "two days later", and
+back, "the previous day", "two days earlier" (not "two days before", which mostly counts
+from what follows: "two days before the vote")."""
+_SOON_AFTER = re.compile(
+    r"\W*(?i:(hours\s+later|within\s+hours)|within\s+(?:days|a\s+week|weeks)"
+    r"|(?:days|a\s+week|weeks)\s+later)\b"
+)
+"""A sentence that opens soon after the date just given ("Within a week, ...", "Hours
+later, ..."): only at its start, where it dates what the sentence tells."""
 _THIS_PERIOD = re.compile(r"\b(?:[Ee]arlier\s+)?this\s+(month|year)\b")
 _SAME_PERIOD = re.compile(
     r"\b(?:[Tt]hat|[Tt]he same) (year|month|day|night|morning|afternoon|evening)\b"

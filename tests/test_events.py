@@ -1438,6 +1438,20 @@ def test_a_place_in_a_list_with_an_acting_state_acts_too(pipeline):
             "Albu Kamal. Two days later, shelling hit Mayadin.",
             {"Abu Kamal": "2024-01-05", "Al-Mayadin": "2024-01-07"},
         ),
+        # ... and back: "two days earlier", "the previous day"
+        (
+            "A car bomb hit Ras al-Ain on January 20, 2027. Two days earlier, a drone hit "
+            "a truck near Ain Issa. The previous day, shelling hit Tal Tamr.",
+            {"Ain Issa": "2027-01-18", "Tal Tamr": "2027-01-17"},
+        ),
+        # a sentence that opens soon after the date just given: its month, or its day
+        # for hours; "two days before the vote" counts from the vote
+        (
+            "In October 2019, Turkey launched an offensive on Tal Abyad. Within a week, "
+            "troops had captured Ras al-Ain. Fighting began on May 3, 2025 near Raqqa. "
+            "Hours later, shelling hit Tabqa. Two days before the vote, drones hit Kobani.",
+            {"Ras al-Ain": "2019-10", "Tabqa": "2025-05-03", "Kobani": None},
+        ),
         # "on the same day", "late that night": the day just given; "twelve days later"
         (
             "Drones struck Amuda on September 9, 2024. On the same day, artillery shelled "
