@@ -49,6 +49,18 @@ def codes(index: ActorIndex, text: str) -> set[str]:
             "SDF",
             "Kurdish internal security forces",
         ),
+        # the factions Turkey backs, by other names
+        (
+            "Turkish troops and allied Syrian factions captured Tal Abyad.",
+            "SNA",
+            "allied Syrian factions",
+        ),
+        (
+            "The Turkish occupation army and its mercenaries shelled Tal Rifaat.",
+            "SNA",
+            "its mercenaries",
+        ),
+        ("Turkey and its Syrian proxies seized Afrin in 2018.", "SNA", "Syrian proxies"),
         # Turkey's disaster agency; a ceasefire's broker
         ("AFAD said 140 trucks had crossed.", "TUR", "AFAD"),
         ("A Russian-brokered ceasefire halted the offensive.", "RUS", "Russian-brokered"),
