@@ -88,11 +88,17 @@ def _headline(line: str) -> bool:
 def _prose_after(block: list[tuple[int, int, str]], j: int) -> int:
     """Where the article goes on after a teaser block that line ``j`` opens ("Read more"
     and a few headlines, set in the middle of the text): the first paragraph of prose
-    within :data:`TEASER_LINES`; 0 when none follows, and the block ends the article."""
-    for k in range(j + 1, min(len(block), j + 1 + TEASER_LINES)):
+    within :data:`TEASER_LINES`, not counting the lines dropped anyway (a widget's "list 1
+    of 3"); 0 when none follows, and the block ends the article."""
+    taken = 1  # the label
+    for k in range(j + 1, len(block)):
         line = block[k][2].strip()
         if len(line) >= PROSE_MIN and line[-1] in _PROSE_ENDS:
             return k
+        if not _is("drop", line):
+            taken += 1
+            if taken >= TEASER_LINES:
+                break
     return 0
 
 

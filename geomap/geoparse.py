@@ -126,6 +126,13 @@ def _alternation(words: list[str]) -> str:
 # country of the places around it
 _NEIGHBOUR = re.compile(r"\bborders?\s+with\s+(?:the\s+)?$", re.IGNORECASE)
 _APPOSED = re.compile(r",\s+")  # between a place and the country it lies in
+# between a part of a town and the town: "al-Qusour, a neighborhood of Baniyas", "the
+# al-Qusour neighbourhood of Idlib city"
+_PART_OF = re.compile(
+    r"(?:,\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2})?(?:neighbou?rhoods?|quarter|district|"
+    r"suburb|village|town)\s+(?:of|in)\s+(?:the\s+)?(?:(?:city|town)\s+of\s+)?",
+    re.IGNORECASE,
+)
 _COMMON = re.compile(r"[a-z]{4,}")  # a lower-case word, not a particle ("al", "de", "es")
 
 # "the UK-based Observatory": where an organisation sits, no setting of the story
@@ -482,6 +489,8 @@ class Geoparser:
                 idxs = self._curated_only(text[s:e], idxs)
             apposed = self._apposed_country(text, hits, facts, n) if len(idxs) > 1 else None
             located = [i for i in idxs if places[i].country == apposed]
+            if len(idxs) > 1 and not located and (part_of := self._part_of(text, hits, facts, n)):
+                located = [i for i in idxs if places[i].admin1 == part_of]
             if len(idxs) == 1:  # nothing to choose between: no cue need be read
                 chosen.append((idxs[0], 5.0, 1, ""))
             elif located:  # "Tripoli, Libya": the country named in apposition settles it
@@ -544,6 +553,14 @@ class Geoparser:
             if _APPOSED.fullmatch(text, hits[n][1], hits[n + 1][0])
             else None
         )
+
+    @staticmethod
+    def _part_of(text: str, hits: list, facts: list, n: int) -> str | None:
+        """The governorate of the town a place is said to be part of right after it ("a
+        neighborhood of Baniyas"): of two places of one name, the one there."""
+        if n + 1 == len(hits) or not _PART_OF.fullmatch(text, hits[n][1], hits[n + 1][0]):
+            return None
+        return facts[n + 1].admin1
 
     def _one_country_per_name(self, text: str, hits: list, chosen: list) -> None:
         """One name, one country in an article: an ambiguous name read in two countries

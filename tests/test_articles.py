@@ -146,6 +146,23 @@ def test_a_teaser_block_inside_the_article_is_dropped_and_the_story_goes_on():
     assert "through the Al Bukamal crossing" in kept
 
 
+def test_a_list_widgets_screen_reader_lines_do_not_count_toward_a_teaser_block():
+    """Al Jazeera's "Recommended Stories" carries a screen reader's "list 1 of 3" lines:
+    three headlines take seven lines, and the story goes on after them."""
+    items = "".join(f"list {n} of 3\nAnother story about Raqqa number {n}\n" for n in (1, 2, 3))
+    text = (
+        "Drone attack near Tishreen Dam kills three soldiers\n\n"
+        "Three soldiers were killed in a drone attack near the Tishreen Dam on Saturday.\n\n"
+        f"Recommended Stories\nlist of 3 items\n{items}end of list\n\n"
+        "The ministry said the drone hit an army post shortly before dawn, in the deadliest "
+        "attack since the ceasefire along the front line near Deir Hafer.\n"
+    )
+    (art,) = split_articles(text)
+    kept = "".join(text[a:b] for a, b in art.spans())
+    assert "Raqqa" not in kept and "list 1 of 3" not in kept
+    assert "near Deir Hafer." in kept
+
+
 @pytest.mark.parametrize(
     ("line", "dropped"),
     [

@@ -63,6 +63,29 @@ VARIANTS = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        ("Protesters gathered in the al-Qusour neighbourhood of Idlib city.", "sy.al_qusour_idlib"),
+        (
+            "In Idlib, residents of al-Qusour, a neighborhood of Baniyas, fled.",
+            "sy.al_qusour_baniyas",
+        ),
+    ],
+)
+def test_a_part_of_a_town_is_the_one_in_the_town_named_after_it(pipeline, text, place_id):
+    """Two neighbourhoods of one name: "a neighborhood of Baniyas" settles which, over
+    the governorates the rest of the text names."""
+    (qusour,) = [m for m in parse(pipeline, text) if m.text == "al-Qusour"]
+    assert qusour.place_id == place_id
+
+
+def test_a_turkish_given_name_alone_is_no_town(pipeline):
+    # Selim is a town in Kars province, and a given name in this news
+    text = "Residents said Selim had left for Ankara."
+    assert [m.text for m in parse(pipeline, text)] == ["Ankara"]
+
+
 @pytest.mark.parametrize(("template", "spellings"), VARIANTS, ids=lambda v: str(v)[:20])
 def test_spelling_variants_resolve_to_the_same_point(pipeline, template, spellings):
     resolved = []
