@@ -368,23 +368,23 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_PLACE_COLUMNS = (
-    "place_id",
-    "place_name",
-    "place_kind",
-    "country",
-    "admin1",
-    "region",
-    "lat",
-    "lon",
-    "geo_precision",
-    "confidence",
-    "mention",
-)
+_PLACE_FIELDS = {
+    "place_id": "place_id",
+    "place_name": "name",
+    "place_kind": "kind",
+    "country": "country",
+    "admin1": "admin1",
+    "lat": "lat",
+    "lon": "lon",
+    "geo_precision": "geo_precision",
+    "confidence": "confidence",
+    "mention": "text",
+}
+"""The place columns of an event and the :class:`Mention` fields they come from."""
 _MOVE_UPDATE = (
     events.update()
     .where(events.c.id == sa.bindparam("eid"))
-    .values({c: sa.bindparam(c) for c in _PLACE_COLUMNS})
+    .values({c: sa.bindparam(c) for c in (*_PLACE_FIELDS, "region")})
 )
 """An event moves to a finer place one of its reports names (:meth:`Store._add_event`)."""
 
@@ -402,18 +402,7 @@ source."""
 
 def _place_row(m: Mention) -> dict[str, Any]:
     """The place columns of an event reported at ``m`` (``region`` aside)."""
-    return {
-        "place_id": m.place_id,
-        "place_name": m.name,
-        "place_kind": m.kind,
-        "country": m.country,
-        "admin1": m.admin1,
-        "lat": m.lat,
-        "lon": m.lon,
-        "geo_precision": m.geo_precision,
-        "confidence": m.confidence,
-        "mention": m.text,
-    }
+    return {column: getattr(m, field) for column, field in _PLACE_FIELDS.items()}
 
 
 def _box(m: Mention) -> dict[str, float]:

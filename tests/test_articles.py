@@ -11,6 +11,12 @@ from geomap.articles import Article, sentences, split_articles
 from geomap.pipeline import read_text
 
 
+def _kept(text: str) -> str:
+    """The text of the one article ``text`` holds, its dropped lines left out."""
+    (art,) = split_articles(text)
+    return "".join(text[a:b] for a, b in art.spans())
+
+
 def body(text: str, article: Article) -> str:
     """The article's text with dropped lines removed."""
     return "".join(text[a:b] for a, b in article.spans())
@@ -140,8 +146,7 @@ def test_a_teaser_block_inside_the_article_is_dropped_and_the_story_goes_on():
         "Since June, lorries carrying Emirati aid have been entering Syria from Iraq through "
         "the Al Bukamal crossing, which reopened this year.\n"
     )
-    (art,) = split_articles(text)
-    kept = "".join(text[a:b] for a, b in art.spans())
+    kept = _kept(text)
     assert "Riyadh" not in kept and "Palmyra" not in kept
     assert "through the Al Bukamal crossing" in kept
 
@@ -157,8 +162,7 @@ def test_a_list_widgets_screen_reader_lines_do_not_count_toward_a_teaser_block()
         "The ministry said the drone hit an army post shortly before dawn, in the deadliest "
         "attack since the ceasefire along the front line near Deir Hafer.\n"
     )
-    (art,) = split_articles(text)
-    kept = "".join(text[a:b] for a, b in art.spans())
+    kept = _kept(text)
     assert "Raqqa" not in kept and "list 1 of 3" not in kept
     assert "near Deir Hafer." in kept
 
@@ -175,8 +179,7 @@ def test_a_list_widgets_screen_reader_lines_do_not_count_toward_a_teaser_block()
 )
 def test_a_byline_of_names_only_is_dropped(line, dropped):
     text = f"Quneitra villagers wait\n\n{line}\n\nAbu Khaled heard the engines first.\n"
-    (art,) = split_articles(text)
-    kept = "".join(text[a:b] for a, b in art.spans())
+    kept = _kept(text)
     assert (line not in kept) == dropped
     assert "Abu Khaled heard the engines first." in kept
 
@@ -193,8 +196,7 @@ def test_a_teaser_line_inside_the_article_is_dropped(line):
         f"Returns rise at Bab al-Hawa\n\nFamilies crossed at Bab al-Hawa.\n{line}\n"
         "More came on Monday.\n"
     )
-    (art,) = split_articles(text)
-    kept = "".join(text[a:b] for a, b in art.spans())
+    kept = _kept(text)
     assert line not in kept
     assert "More came on Monday." in kept
 
