@@ -447,7 +447,7 @@ def _date_compatible(column: sa.ColumnElement, d: sa.BindParameter) -> sa.Column
 
 
 def _candidates(sqlite: bool, dated: bool) -> sa.Select:
-    """The merge candidates of an event (see :meth:`Store._merge_target`): parameters
+    """The merge candidates of an event (see :meth:`Store._near_target`): parameters
     ``type``, the box ``minx``..``maxy`` and ``date``."""
     e, b = events.c, sa.bindparam
     if sqlite:
@@ -768,13 +768,13 @@ class Store:
         then on, so no later event of the article reads it. A merged event gains one
         source: its target never holds a report of this article."""
         m = ev.mention
-        region = spatial.event_region(m.lon, m.lat, m.geo_precision)
-        finer = False
+        region, finer = None, False  # known in the area pass, the only one that inserts or moves
         if not area:
             target = self._near_target(conn, ev, touched, km)
             if target is None:
                 return None
         else:
+            region = spatial.event_region(m.lon, m.lat, m.geo_precision)
             target, finer = self._area_target(conn, ev, touched, region)
         w = self._writes
         if target is None:
