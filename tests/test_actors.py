@@ -78,6 +78,13 @@ def test_people_and_organs_map_to_their_actor(actors, text, code, surface):
     assert any(surface in s and c == code for s, c in hits), hits
 
 
+def test_internal_security_forces_in_title_case_name_no_one(actors):
+    """In title case the name is as often the Kurdish Asayish's ("In al-Hol camp, the
+    Internal Security Forces arrested ...") as the Interior Ministry's: no code."""
+    assert "SYR-GOV" not in codes(actors, "In al-Hol, the Internal Security Forces arrested two.")
+    assert "SYR-GOV" in codes(actors, "The internal security forces arrested two in Jableh.")
+
+
 def test_each_actor_in_a_longer_sentence(actors):
     text = (
         "After Lavrentiev left, Erdogan called Pedersen, while the regime and Assad's "
