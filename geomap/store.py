@@ -446,6 +446,14 @@ def _date_compatible(column: sa.ColumnElement, d: sa.BindParameter) -> sa.Column
     )
 
 
+_CANDIDATE_COLUMNS = tuple(
+    events.c[c]
+    for c in ("id", "actors", "date", "date_precision", "place_id", "roles", "lat", "lon")
+)
+"""What a merge reads of a candidate event (:meth:`Store._same_happening` takes the first
+six)."""
+
+
 def _candidates(sqlite: bool, dated: bool) -> sa.Select:
     """The merge candidates of an event (see :meth:`Store._near_target`): parameters
     ``type``, the box ``minx``..``maxy`` and ``date``."""
@@ -461,8 +469,7 @@ def _candidates(sqlite: bool, dated: bool) -> sa.Select:
     conds = [e.event_type == b("type"), *near]
     if dated:
         conds.append(_date_compatible(e.date, b("date", type_=sa.String)))
-    cols = (e.id, e.actors, e.date, e.date_precision, e.place_id, e.roles, e.lat, e.lon)
-    return sa.select(*cols).where(*conds).order_by(e.id)
+    return sa.select(*_CANDIDATE_COLUMNS).where(*conds).order_by(e.id)
 
 
 def _area_candidates(dated: bool, governorate: bool) -> sa.Select:
@@ -480,9 +487,8 @@ def _area_candidates(dated: bool, governorate: bool) -> sa.Select:
         conds.append(sa.or_(e.place_kind == "governorate", e.geo_precision != b("precision")))
     if dated:
         conds.append(_date_compatible(e.date, b("date", type_=sa.String)))
-    cols = (e.id, e.actors, e.date, e.date_precision, e.place_id, e.roles, e.lat, e.lon)
     return (
-        sa.select(*cols, e.geo_precision, e.place_kind, e.admin1, e.country)
+        sa.select(*_CANDIDATE_COLUMNS, e.geo_precision, e.place_kind, e.admin1, e.country)
         .where(*conds)
         .order_by(e.id.desc())
         .limit(AREA_CANDIDATES)
