@@ -144,7 +144,7 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
     in :func:`_cues` order; none inside a phrase that cues nothing. A cue is tried only
     where its first word is (``leads``, offsets in a text where the clause starts at
     ``at``; found here when not given). A weapon that is not used (:func:`_fired`) cues
-    no shelling."""
+    no shelling; aid on the move (:func:`_aid_cargo`) cues ``other``, not a presence."""
     if leads is None:
         leads = cue_leads(padded(clause), 0, len(clause))
     cues = _cues()
@@ -163,11 +163,15 @@ def _cue_hits(clause: str, leads: Leads | None = None, at: int = 0) -> list[tupl
                     masked_to = max(masked_to, m.end())
             elif pos >= masked_to and pattern.match(clause, pos):
                 first[n] = pos
-    return [
-        (first[n], cues[n][1], cues[n][2])
-        for n in sorted(first)
-        if cues[n][1] != "airstrike_shelling" or _fired(clause, first[n])
-    ]
+    hits = []
+    for n in sorted(first):
+        pos, (_, etype, weight) = first[n], cues[n]
+        if etype == "airstrike_shelling" and not _fired(clause, pos):
+            continue
+        if etype == "military_presence" and _aid_cargo(clause, pos):
+            etype = "other"  # aid on the move: a happening, of no armed kind
+        hits.append((pos, etype, weight))
+    return hits
 
 
 def _fired(clause: str, pos: int) -> bool:
@@ -184,6 +188,13 @@ def _fired(clause: str, pos: int) -> bool:
     # the air power may be the cue ("drones") or a word before it ("air strikes")
     air = rules["air_power"]
     return not (air.match(clause, pos) or air.search(clause, support.start(), pos))
+
+
+def _aid_cargo(clause: str, pos: int) -> bool:
+    """Whether the presence cued at ``pos`` is aid on the move: a movement ("a convoy",
+    "entered") in a clause that names aid ("trucks from the World Food Programme")."""
+    rules = _rules()
+    return bool(rules["aid_movement"].match(clause, pos) and rules["aid"].search(clause))
 
 
 _NOT_FIRED_REACH = 60  # characters: "seized a shipment of Grad rockets and explosive-laden "
@@ -577,6 +588,18 @@ def _rules() -> dict:
             _words(data["not_fired"]["air_support"]) + _UP_TO_FOUR_WORDS, re.I
         ),
         "air_power": re.compile("|".join(data["not_fired"]["air_power"]), re.IGNORECASE),
+        "aid_movement": re.compile(_words(data["aid_cargo"]["movements"]), re.IGNORECASE),
+        "aid": re.compile(_words(data["aid_cargo"]["aid"]), re.IGNORECASE),
+        # "signed in", "agreed with Damascus and Washington in": no "to" ("agreed to deploy
+        # troops in") nor the ground of the deal ("brokered a truce in") between
+        "deal_venue_before": re.compile(
+            _words(data["deal_venue"])
+            + rf"\s+(?:(?!to\b|{_words(data['deal_ground'])})[\w'\u2019-]+\s+){{0,4}}?"
+            + r"(?:in|at)\s+(?:the\s+)?$"
+        ),
+        "deal_venue_after": re.compile(
+            r"[^,;]{0,40}?,\s+where\s+(?:[\w'\u2019-]+\s+){0,4}?" + _words(data["deal_venue"])
+        ),
         "archival": re.compile(r"\W*" + _words(data["archival"]) + r"\s*[-\u2013\u2014:]\s"),
         # "Russia, a key Assad ally, ...": the subject's name, then its apposition
         "backer_apposition": re.compile(
@@ -1094,7 +1117,17 @@ def _mention_type(
         etype = "statement"
     else:
         etype = _governing_type(text, cs, m, own, etype)
-    return etype
+    return "meeting_talks" if _deal_venue(text, cs, ce, m) else etype
+
+
+def _deal_venue(text: str, cs: int, ce: int, m: Mention) -> bool:
+    """Whether a deal was made at the mention ("signed in Jeddah", "in Damascus, where the
+    two men signed an agreement"), in the clause ``[cs, ce)``: the parties met there."""
+    rules = _rules()
+    return bool(
+        rules["deal_venue_before"].search(text, max(cs, m.start - 80), m.start)
+        or rules["deal_venue_after"].match(text, m.end, ce)
+    )
 
 
 def _governing_type(

@@ -118,6 +118,16 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ),
         # gunmen who kill fight
         ("IS gunmen killed four soldiers at a checkpoint.", "battle"),
+        # aid on the move is no deployment; a military convoy is
+        (
+            "A convoy of 32 trucks from the Syrian Arab Red Crescent entered Sweida city.",
+            "other",
+        ),
+        ("A convoy of 18 trucks carrying food entered Syria through Bab al-Hawa.", "other"),
+        ("A convoy of 30 armoured vehicles entered Sweida city.", "military_presence"),
+        # hostages freed are a happening of their own, not the checkpoint they were freed at
+        ("Four of the six were released Monday at a checkpoint near Busra al-Harir.", "other"),
+        ("The army released a statement on the checkpoint near Nawa.", "military_presence"),
     ],
 )
 def test_event_type_from_cues(sentence, etype):
@@ -479,6 +489,23 @@ def test_a_back_reference_to_a_happening_folds_into_it(pipeline, text, date):
         (
             "ISIS gunmen attacked an SDF checkpoint in Dhiban.",
             {"Dhiban": "battle"},
+        ),
+        # where a deal was signed, agreed or brokered, the parties met: talks ...
+        (
+            "A ceasefire signed in Jeddah under Saudi mediation has held in Sweida.",
+            {"Jeddah": "meeting_talks", "Sweida": "agreement_ceasefire"},
+        ),
+        ("A ceasefire brokered in Amman took effect Sunday night.", {"Amman": "meeting_talks"}),
+        (
+            "The minister met his counterpart in Ankara, where the two signed a memorandum.",
+            {"Ankara": "meeting_talks"},
+        ),
+        # ... but a truce's own place is the ground it covers, and a person reached
+        # by phone makes no deal
+        ("Tribal notables brokered a truce in Diban on Monday.", {"Diban": "agreement_ceasefire"}),
+        (
+            "A commander reached by phone in Aleppo said the truce held.",
+            {"Aleppo": "agreement_ceasefire"},
         ),
     ],
 )
@@ -1247,9 +1274,9 @@ def test_the_possessor_of_a_topic_is_not_a_party(pipeline, text, actors):
 def _searched_cues(clause: str) -> list[tuple[int, str, int]]:
     """Each cue's first match by its own pattern, skipping a title-case word that continues
     a name ("Syrian Democratic Forces") and a match that starts inside a phrase that cues
-    nothing ("ceasefire line"), but for weapons not fired (``_fired``, tested on its own):
-    what ``_cue_hits`` must find in one pass."""
-    from geomap.events import NO_CUE, _cues, _fired, _in_name
+    nothing ("ceasefire line"), but for weapons not fired (``_fired``) and aid on the move
+    (``_aid_cargo``), tested on their own: what ``_cue_hits`` must find in one pass."""
+    from geomap.events import NO_CUE, _aid_cargo, _cues, _fired, _in_name
 
     def matches(pattern):
         return [
@@ -1266,7 +1293,11 @@ def _searched_cues(clause: str) -> list[tuple[int, str, int]]:
                 if not any(a <= m.start() < b for a, b in masks):
                     out.append((m.start(), etype, weight))
                     break
-    return [c for c in out if c[1] != "airstrike_shelling" or _fired(clause, c[0])]
+    return [
+        (pos, "other" if etype == "military_presence" and _aid_cargo(clause, pos) else etype, w)
+        for pos, etype, w in out
+        if etype != "airstrike_shelling" or _fired(clause, pos)
+    ]
 
 
 def test_cue_leads_miss_no_match_of_any_cue():
