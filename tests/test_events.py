@@ -128,6 +128,8 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         # hostages freed are a happening of their own, not the checkpoint they were freed at
         ("Four of the six were released Monday at a checkpoint near Busra al-Harir.", "other"),
         ("The army released a statement on the checkpoint near Nawa.", "military_presence"),
+        # forces pulled out of a place: a presence that ends
+        ("Moscow has pulled several air-defence batteries out of Syria.", "military_presence"),
     ],
 )
 def test_event_type_from_cues(sentence, etype):
