@@ -71,7 +71,7 @@ from geomap.events import EVENT_TYPES, event_type, extract_events, same_event
         ("Fire Crews Battle Blazes in Latakia Mountains", "other"),
         ("Israeli soldiers and bulldozers pushed into Beit Jinn before dawn.", "battle"),
         # the fall of a ruler names a time
-        ("Russia has pulled hardware out of Syria since the fall of Bashar al-Assad.", "other"),
+        ("Russian hardware has stayed in Syria since the fall of Bashar al-Assad.", "other"),
         ("The city itself remains in the hands of local Druze factions.", "military_presence"),
         # weapons that are goods are not fired
         (
