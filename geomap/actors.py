@@ -69,6 +69,7 @@ _CAPITALISED = re.compile(r"[A-Z][\w.]*")
 _AND_REACH = 8  # characters before a hit searched for "and" or a comma
 _COORDINATION_REACH = 60  # characters before a hit searched for its coordinated modifiers
 _BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
+_POSSESSIVE = frozenset({"'s ", "\u2019s "})  # between an owner and what it owns
 _PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
 
 
@@ -183,10 +184,17 @@ class ActorIndex:
             and not text[kept[n - 1][1] : s].strip()
             and any(self.actors[c].country is None for c in codes)
         }
+        # "the SDF's internal security forces": a common noun an owner's possessive
+        # governs is the owner's, not the state's its alias names on its own
+        owned = {
+            n
+            for n, (s, _, _) in enumerate(kept)
+            if n and text[s].islower() and text[kept[n - 1][1] : s] in _POSSESSIVE
+        }
         return [
             ActorHit(s, e, code)
             for n, (s, e, codes) in enumerate(kept)
-            if n not in qualified
+            if n not in qualified | owned
             for code in dict.fromkeys(codes)
         ]
 

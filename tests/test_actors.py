@@ -85,6 +85,21 @@ def test_internal_security_forces_in_title_case_name_no_one(actors):
     assert "SYR-GOV" in codes(actors, "The internal security forces arrested two in Jableh.")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # unmarked security forces in this news are the Syrian state's ...
+        ("Security forces arrested 17 suspects in Daliyah.", {"SYR-GOV"}),
+        # ... but an owner's possessive or a demonym names whose they are
+        ("The SDF's internal security forces arrested five men in Raqqa.", {"SDF"}),
+        ("Turkey\u2019s security forces detained three in Kilis.", {"TUR"}),
+        ("Turkish security forces detained three in Kilis.", {"TUR"}),
+    ],
+)
+def test_security_forces_are_the_state_s_unless_another_owns_them(actors, text, expected):
+    assert codes(actors, text) == expected
+
+
 def test_each_actor_in_a_longer_sentence(actors):
     text = (
         "After Lavrentiev left, Erdogan called Pedersen, while the regime and Assad's "
