@@ -625,6 +625,15 @@ def test_street_names_and_institutes_do_not_swallow_places(pipeline):
     assert "Washington" in found and "Hanano" not in found
 
 
+def test_a_square_is_a_place_in_its_city_not_the_town_it_is_named_for(pipeline):
+    """Sweida's al-Karama Square is a landmark of the city, not the Raqqa village of
+    Al-Karamah; a square the gazetteer does not know names no town either."""
+    text = "Thousands rallied in al-Karama Square in central Sweida; others met on Tafas Square."
+    found = {m.text: m.name for m in parse(pipeline, text)}
+    assert found.get("al-Karama Square") == "Al-Karama Square (Sweida)"
+    assert "Tafas" not in found
+
+
 def test_dateline_in_capitals_names_territory(pipeline):
     text = "DAMASCUS, Syria (AP) — Clashes resumed on Monday."
     mentions = parse(pipeline, text)
