@@ -1101,6 +1101,7 @@ def _mention_type(
     when they say what happened, else the whole clause's. An apposition or a relative
     clause ("Turkish forces, deployed around Ras al-Ain since they seized it, also shelled
     villages near Tal Tamr") tells of another happening than the one at the place.
+    Where a deal was made (:func:`_deal_venue`), the parties met there: talks.
     ``types``: the sentence's types so far, by stretch (its places share them)."""
     a, b = _stretch(text, cs, ce, m)
     own = [c for c in cues if a <= cs + c[0] < b]
