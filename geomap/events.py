@@ -537,6 +537,7 @@ def _rules() -> dict:
         "area_types": frozenset(data["area_types"]),
         "state_types": frozenset(data["state_types"]),
         "partyless_types": frozenset(data["partyless_types"]),
+        "small_kinds": frozenset(data["small_kinds"]),
         "unarmed": frozenset(data["unarmed"]),
         "governing_types": frozenset(data["governing_types"]),
         "description": re.compile(_words(data["descriptions"])),
@@ -1361,6 +1362,7 @@ def same_event(
     sentence_b: str,
     *,
     area: bool = False,
+    kind: str | None = None,
 ) -> bool:
     """The merge rule: same place and type, compatible dates, and either the same
     (non-empty) actors - or the actors of one report among the other's, as one outlet
@@ -1376,7 +1378,10 @@ def same_event(
     none (an empty sequence) asks the actor half alone.
     With ``area``, one place is the area the other lies in ("Daraa province", "Nawa"),
     which holds many happenings: the parties count only when both reports are dated,
-    and never for a lasting state."""
+    and never for a lasting state.
+    ``kind`` is the place's: one that holds few happenings (a village, a square:
+    ``small_kinds``) lets an undated report that names no one join a dated one ("clashes
+    around Walgha" and "fighting broke out in Walgha on February 11")."""
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
         return False
     nested = set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)
@@ -1385,13 +1390,17 @@ def same_event(
     parties = not area or (date_a and date_b and not lasting)
     if parties and nested and ((actors_a and actors_b) or lasting):
         return True
-    if not (area or actors_a or actors_b) and type_a in rules["partyless_types"]:
+    if not (area or actors_a or actors_b) and (
+        type_a in rules["partyless_types"] or kind in rules["small_kinds"]
+    ):
         return True
     if not (actors_a and actors_b):
         # one outlet names no one: a day and that day or its month; or, at one place, an
         # undated report and a dated one that names the parties
         lengths = sorted((len(date_a or ""), len(date_b or "")))
-        undated = lengths[0] == 0 and not area and (actors_a or actors_b)
+        undated = (
+            lengths[0] == 0 and not area and (actors_a or actors_b or kind in rules["small_kinds"])
+        )
         if lengths[1] == 10 and (lengths[0] >= 7 or undated):
             return True
     # one call compares the sentence with all of them (in C, the sentence parsed once)

@@ -908,6 +908,7 @@ class Store:
                     ev.date,
                     ev.sentence,
                     area=area,
+                    kind=None if area else ev.mention.kind,
                 )
 
             # the rule's actor half needs no wording (asked with no sentences): the reports

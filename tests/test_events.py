@@ -342,6 +342,22 @@ def test_partyless_reports_merge_when_neither_names_anyone():
     )
 
 
+def test_at_a_small_place_reports_naming_no_one_merge_by_type_and_a_day():
+    """A village or a square holds few happenings: two reports there that name no one
+    are one event without a shared day ("clashes around Walgha" and "fighting broke out in
+    Walgha on February 11"); a city or an area holds too many."""
+    partyless = dict(actors_a=[], actors_b=[], date_b=None)
+    for kind in ("village", "neighbourhood", "landmark"):
+        assert merge(**partyless, kind=kind) is True
+        assert merge(**partyless, date_a=None, kind=kind) is True
+        # dates that differ still tell two happenings apart
+        assert merge(**{**partyless, "date_b": "2024-06-01"}, kind=kind) is False
+    for kind in ("city", "town", "governorate", None):
+        assert merge(**partyless, kind=kind) is False
+        assert merge(**partyless, date_a=None, kind=kind) is False
+    assert merge(**partyless, kind="village", area=True) is False
+
+
 def test_no_actors_but_near_identical_wording_merges():
     same = "Shelling hit the eastern quarters of Daraa on Monday."
     assert merge(actors_a=[], actors_b=[], sentence_a=same, sentence_b=same + " ") is True

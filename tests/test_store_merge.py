@@ -75,6 +75,20 @@ def test_incompatible_dates_and_same_article_events_stay_apart(store):
     assert store.stats()["reports"] == 4
 
 
+def test_at_a_village_an_undated_report_naming_no_one_joins_a_dated_one(store):
+    # the place's kind comes from the report's mention: a village holds few happenings
+    fight = dict(etype="battle", kind="village")
+    _add(store, "dated", _event("sy.walgha", *TAFAS, [], "2026-02-11", **fight))
+    _add(store, "undated", _event("sy.walgha", *TAFAS, [], None, sentence="Clashes.", **fight))
+    # a town holds more: the same reports there stay two events (worded apart)
+    town = _north(30)
+    _add(store, "town", _event("sy.tafas", *town, [], "2026-02-11", "battle", "Clashes hit."))
+    _add(store, "town again", _event("sy.tafas", *town, [], None, "battle", "A gunfight."))
+    rows = store.query_events(EventFilter(), sort=[("id", False)])
+    assert [r["source_count"] for r in rows] == [2, 1, 1]
+    assert rows[0]["date"] == "2026-02-11"
+
+
 def test_a_report_joins_the_candidate_that_shares_most_actors(store):
     # an archive caption's "U.S. soldiers" (2018) and the story's handover (2026): an undated
     # report of the handover fits both by the rule, and joins the one with both parties
