@@ -70,6 +70,10 @@ _AND_REACH = 8  # characters before a hit searched for "and" or a comma
 _COORDINATION_REACH = 60  # characters before a hit searched for its coordinated modifiers
 _BACKER = re.compile(r"(?:backed|supported|sponsored)\s+by\b", re.IGNORECASE)
 _POSSESSIVE = frozenset({"'s ", "\u2019s "})  # between an owner and what it owns
+_PRONOUN_BEFORE = re.compile(r"\b(?:[Ii]ts|[Tt]heir|[Hh]is|[Hh]er) $")  # "two of its soldiers"
+# a name right before a word: not the first word of its sentence ("US Army soldiers"; not
+# "Three soldiers")
+_NAME_BEFORE = re.compile(r"(?<=[\w,)\]-] )[A-Z][\w.-]* $")
 _PLURAL_HEAD = re.compile(r"^(.+ [a-z]+?)(ies|s)$")
 
 
@@ -105,15 +109,27 @@ def _plural(alias: str) -> str | None:
     return f"{alias}s"
 
 
+NO_ONE = ""
+"""The code of an alias that names an owner without a code ("Lebanese soldiers"): it
+matches, so that no shorter alias inside it ("soldiers") names the Syrian state, and
+names no one."""
+
+
 def _forms() -> list[tuple[str, str, bool]]:
-    """The aliases ``actor_forms.json`` makes: each demonym of a state with each noun."""
+    """The aliases ``actor_forms.json`` makes: each demonym of a state with each noun, and
+    each demonym of an owner without a code with each noun (:data:`NO_ONE`)."""
     data = json.loads((DATA_DIR / "actor_forms.json").read_text(encoding="utf-8"))
-    return [
+    coded = [
         (f"{demonym} {noun}", code, False)
         for code, demonyms in data["demonyms"].items()
         for demonym in demonyms
         for noun in data["nouns"]
         if noun not in data["except"].get(code, ())
+    ]
+    return coded + [
+        (f"{demonym} {noun}", NO_ONE, False)
+        for demonym in data["uncoded"]
+        for noun in data["nouns"]
     ]
 
 
@@ -148,8 +164,14 @@ class ActorIndex:
             for r in _read_csv(path):
                 aliases.append((r["alias"], r["code"], r.get("case_sensitive", "0") == "1"))
         listed = {(alias.casefold(), code) for alias, code, _ in aliases}
-        aliases += [a for a in _forms() if (a[0].casefold(), a[1]) not in listed]
-        known = {a.code for a in actors}
+        named = {alias.casefold() for alias, _, _ in aliases}
+        aliases += [
+            a
+            for a in _forms()
+            if (a[0].casefold(), a[1]) not in listed
+            and not (a[1] == NO_ONE and a[0].casefold() in named)
+        ]
+        known = {a.code for a in actors} | {NO_ONE}
         return cls(actors, [a for a in aliases if a[1] in known])
 
     @cached_property
@@ -182,21 +204,40 @@ class ActorIndex:
             if n
             and _BACKER.match(text, s)
             and not text[kept[n - 1][1] : s].strip()
-            and any(self.actors[c].country is None for c in codes)
+            and any(c != NO_ONE and self.actors[c].country is None for c in codes)
         }
-        # "the SDF's internal security forces": a common noun an owner's possessive
-        # governs is the owner's, not the state's its alias names on its own
         owned = {
-            n
-            for n, (s, _, _) in enumerate(kept)
-            if n and text[s].islower() and text[kept[n - 1][1] : s] in _POSSESSIVE
+            n for n, hit in enumerate(kept) if self._owned(text, hit, kept[n - 1] if n else None)
         }
         return [
             ActorHit(s, e, code)
             for n, (s, e, codes) in enumerate(kept)
             if n not in qualified | owned
             for code in dict.fromkeys(codes)
+            if code != NO_ONE
         ]
+
+    def _owned(self, text: str, hit: tuple, before: tuple | None) -> bool:
+        """Whether ``hit`` (``start, end, codes``) is a noun that an owner governs, so it is
+        the owner's and not the one its alias names alone: in lower case after an owner's
+        possessive ("the SDF's internal security forces"); a state's organ after another
+        state's ("Turkey's Defense Ministry"); or a state's noun all in lower case right
+        after another actor ("U.S. soldiers"), a possessive pronoun ("two of its
+        soldiers") or a name that does not start its sentence ("US Army soldiers")."""
+        s, e, codes = hit
+        states = set(self.by_country.values())
+        state = any(c in states for c in codes)
+        gap = text[before[1] : s] if before else None
+        if gap in _POSSESSIVE:
+            owner = set(before[2])
+            return text[s].islower() or (state and bool(owner & states) and not owner & set(codes))
+        if not (state and text[s:e].islower()):
+            return False
+        return (
+            gap in (" ", ". ")
+            or bool(_PRONOUN_BEFORE.search(text, max(0, s - 8), s))
+            or bool(_NAME_BEFORE.search(text, max(0, s - 40), s))
+        )
 
     def _coordinated(
         self, text: str, hits: list[tuple[int, int, tuple[str, ...]]]
@@ -232,7 +273,9 @@ class ActorIndex:
 
     def phrases(self) -> frozenset[str]:
         """The folded form of every alias (to tell organs such as "Kremlin" from places)."""
-        return frozenset(phrase_key(alias).strip() for alias, _, _ in self.aliases)
+        return frozenset(
+            phrase_key(alias).strip() for alias, code, _ in self.aliases if code != NO_ONE
+        )
 
     def colour(self, code: str) -> str:
         """The map colour of an actor (grey for unknown codes)."""
