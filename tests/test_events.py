@@ -902,7 +902,7 @@ def test_a_closing_attribution_names_the_source_not_a_party(pipeline, text, acto
         ),
         ("The SDF said that Turkish drones struck Qamishli.", ["TUR"]),
         # a headline's "X says" needs no "that"; nor does its speaker lend an agent
-        ("Syrian state media says two soldiers killed; strikes hit Katzrin", []),
+        ("Syrian state media says two people killed; strikes hit Katzrin", []),
         # unless what follows refers back to it
         ("The Turkish Defence Ministry said that its jets struck Qamishli.", ["TUR"]),
         ("IDF says it struck the T-4 airbase", ["ISR"]),
