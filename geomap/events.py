@@ -1385,6 +1385,11 @@ def same_event(
     if place_a != place_b or type_a != type_b or not dates_compatible(date_a, date_b):
         return False
     nested = set(actors_a) <= set(actors_b) or set(actors_b) <= set(actors_a)
+    # on one day, outlets that share a party may each name another ("Israeli jets hit
+    # Iranian positions near Kiswah" and "army air defences intercepted Israeli missiles")
+    nested = nested or bool(
+        date_a and len(date_a) == 10 and date_a == date_b and set(actors_a) & set(actors_b)
+    )
     rules = _rules()
     lasting = type_a in rules["state_types"]
     parties = not area or (date_a and date_b and not lasting)

@@ -104,6 +104,9 @@ def test_internal_security_forces_in_title_case_name_no_one(actors):
         ("IDF soldiers operate in southern Syria.", {"ISR"}),
         ("The Israeli army said two of its soldiers were lightly wounded.", {"ISR"}),
         ("Turkey\u2019s Defense Ministry said its forces hit 30 targets.", {"TUR"}),
+        ("Israeli jets struck army depots near Kiswah.", {"ISR", "SYR-GOV"}),
+        ("Hezbollah fired rockets at Israeli army positions.", {"HEZ", "ISR"}),
+        ("Lebanese army units deployed along the border.", set()),
         # an owner with no code of its own names no one
         ("Lebanese soldiers closed the Qusayr crossing.", set()),
         ("Iraqi security forces deployed along the border.", set()),

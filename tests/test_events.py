@@ -342,6 +342,23 @@ def test_partyless_reports_merge_when_neither_names_anyone():
     )
 
 
+def test_on_one_day_reports_that_share_a_party_merge():
+    """Outlets name the parties they know: "Israeli jets hit Iranian positions near Kiswah"
+    and "army air defences intercepted Israeli missiles near Kiswah" on the same day are
+    one strike; on a month, or with no party shared, they stay apart."""
+    day = dict(date_a="2024-09-10", date_b="2024-09-10")
+    assert merge(**day, actors_a=["IRN", "ISR"], actors_b=["ISR", "SYR-GOV"]) is True
+    assert merge(**day, actors_a=["IRN"], actors_b=["ISR", "SYR-GOV"]) is False
+    month = dict(date_a="2024-09", date_b="2024-09")
+    assert merge(**month, actors_a=["IRN", "ISR"], actors_b=["ISR", "SYR-GOV"]) is False
+    assert (
+        merge(
+            date_a="2024-09-10", date_b=None, actors_a=["IRN", "ISR"], actors_b=["ISR", "SYR-GOV"]
+        )
+        is False
+    )
+
+
 def test_at_a_small_place_reports_naming_no_one_merge_by_type_and_a_day():
     """A village or a square holds few happenings: two reports there that name no one
     are one event without a shared day ("clashes around Walgha" and "fighting broke out in
