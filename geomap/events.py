@@ -1392,20 +1392,17 @@ def same_event(
     )
     rules = _rules()
     lasting = type_a in rules["state_types"]
+    small = kind in rules["small_kinds"]
     parties = not area or (date_a and date_b and not lasting)
     if parties and nested and ((actors_a and actors_b) or lasting):
         return True
-    if not (area or actors_a or actors_b) and (
-        type_a in rules["partyless_types"] or kind in rules["small_kinds"]
-    ):
+    if not (area or actors_a or actors_b) and (type_a in rules["partyless_types"] or small):
         return True
     if not (actors_a and actors_b):
         # one outlet names no one: a day and that day or its month; or, at one place, an
         # undated report and a dated one that names the parties
         lengths = sorted((len(date_a or ""), len(date_b or "")))
-        undated = (
-            lengths[0] == 0 and not area and (actors_a or actors_b or kind in rules["small_kinds"])
-        )
+        undated = lengths[0] == 0 and not area and (actors_a or actors_b or small)
         if lengths[1] == 10 and (lengths[0] >= 7 or undated):
             return True
     # one call compares the sentence with all of them (in C, the sentence parsed once)

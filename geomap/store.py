@@ -908,7 +908,7 @@ class Store:
                     ev.date,
                     ev.sentence,
                     area=area,
-                    kind=None if area else ev.mention.kind,
+                    kind=ev.mention.kind,  # same_event reads it at one place only
                 )
 
             # the rule's actor half needs no wording (asked with no sentences): the reports
