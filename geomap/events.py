@@ -755,7 +755,8 @@ def article_events(
     for a, b in parsed.article.spans():
         leads = cue_leads(parsed.folded, a, b)
         lead_starts = [pos for pos, _ in leads]
-        antecedent: list[str] = []  # actors of the previous sentence of the paragraph
+        # the last sentence of the paragraph that named actors
+        antecedent: tuple[int, int, list[ActorHit]] | None = None
         previous: tuple[int, int, list[ActorHit]] | None = None  # the last to name actors
         dates = StoryDates(published)
         latest = ""  # the latest year the article has given so far: the story's own
@@ -767,7 +768,7 @@ def article_events(
         for s, e in sentences(text, a, b):
             if "\n" in text[max(a, s - 2) : s]:
                 if not _LIST_ITEM.match(text, s):
-                    antecedent = []
+                    antecedent = None
                     intro = None
                 else:  # an item of a list tells a story of its own, though its "Troops"
                     previous = None  # may still be the forces of the item before it
@@ -781,14 +782,14 @@ def article_events(
             date, precision, phrases = dates.read(sent)
             if text.endswith(":", s, e):  # "Most of them are in three places:" (them: anaphor)
                 day = (None, None) if _AS_OF.search(sent) else (date, precision)
-                intro = (s, e, named or antecedent, day)
+                intro = (s, e, named or _named(antecedent), day)
             latest = max(latest, (date or "")[:4])
             if ms and _has_stem(text, s, e, "credit_stems") and rules["credits"].search(text, s, e):
                 ms = []  # a credit line: where reporters filed from is no event
             elif ms and text.endswith(_ASKS, s, e):
                 ms = []  # "What is Russia doing in Syria?" asks; it reports nothing
             if not ms:  # no place, no event: the sentence lends only its actors and date
-                antecedent = named or antecedent
+                antecedent = (s, e, in_sentence) if named else antecedent
                 previous = (s, e, in_sentence) if named else previous
                 continue
             # a state's name used for another place's territory ("Kazan, Russia", "near
@@ -888,10 +889,11 @@ def article_events(
                     # "he", "the warplanes": who acted in the previous sentence ("Israeli
                     # forces moved in the day Assad fled" / "They took up positions"), or
                     # whom it named when no one acted there
-                    actors = antecedent
-                    if antecedent and previous:
-                        ps, pe, hits_before = previous
-                        actors = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe)) or actors
+                    actors = []
+                    if antecedent:
+                        ps, pe, hits_before = antecedent
+                        actors = _agents(text[ps:pe], ps, hits_before, cues_of(ps, pe))
+                        actors = actors or _named(antecedent)
                     roles = dict.fromkeys(actors, "agent")
                 elif not actors and listed:  # an item: the parties its lead-in names
                     actors = listed[2]
@@ -947,9 +949,14 @@ def article_events(
                     local = _local_type(text, cs, ce, m, etype, cues)
                     dated = etype == same.event_type and _next_to(same, report)
                     _fold(same, report, local, roles, dated=dated)
-            antecedent = named or antecedent
+            antecedent = (s, e, in_sentence) if named else antecedent
             previous = (s, e, in_sentence) if named else previous
     return events
+
+
+def _named(sentence: tuple[int, int, list[ActorHit]] | None) -> list[str]:
+    """The codes a sentence (``start, end, hits``) names, sorted."""
+    return sorted({h.code for h in sentence[2]}) if sentence else []
 
 
 # a relative stretch, with the ", where" stretch that tells what happens at a place in it

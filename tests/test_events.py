@@ -989,6 +989,13 @@ def test_an_anaphor_borrows_actors_only_when_it_acts(pipeline, second, actors):
             "* Troops now man at least nine positions in Quneitra province.\n",
             "Quneitra",
         ),
+        # ... who acted there, not everyone that item named
+        (
+            "* Israeli forces moved into the buffer zone on December 8, 2024, the day Bashar "
+            "al-Assad fled to Moscow.\n"
+            "* Troops now man at least nine positions in Quneitra province.\n",
+            "Quneitra",
+        ),
     ],
 )
 def test_an_anaphor_stands_for_who_acted_before_it(pipeline, text, place):
