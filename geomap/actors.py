@@ -140,7 +140,7 @@ class ActorIndex:
         self.actors = {a.code: a for a in actors}
         self.aliases = aliases
         self.by_country = {a.country: a.code for a in actors if a.country}
-        self._states = frozenset(self.by_country.values())
+        self.states = frozenset(self.by_country.values())  # the codes of states
         # names recur: a surface's codes are worked out once (a memo of this index, so a
         # reload that replaces it frees it)
         self._codes = lru_cache(maxsize=65536)(self._codes)
@@ -226,12 +226,12 @@ class ActorIndex:
         after another actor ("U.S. soldiers"), a possessive pronoun ("two of its
         soldiers") or a name that does not start its sentence ("US Army soldiers")."""
         s, e, codes = hit
-        state = any(c in self._states for c in codes)
+        state = any(c in self.states for c in codes)
         gap = text[before[1] : s] if before else None
         if gap in _POSSESSIVE:
             owner = set(before[2])
             return text[s].islower() or (
-                state and bool(owner & self._states) and not owner & set(codes)
+                state and bool(owner & self.states) and not owner & set(codes)
             )
         if not (state and text[s:e].islower()):
             return False

@@ -542,6 +542,7 @@ def _rules() -> dict:
         "governing_types": frozenset(data["governing_types"]),
         "description": re.compile(_words(data["descriptions"])),
         "agentless": re.compile(_words(data["agentless"]), re.IGNORECASE),
+        "subject_owned": re.compile(_words(data["subject_owned"]) + r"\b"),
         "backdrop": re.compile(rf"\b(?:{_words(data['backdrop'])})\s+(?:the\s+)?$"),
         # "since the fall of Assad", "since Assad's ouster": a time, not a party
         "epoch": re.compile(
@@ -775,7 +776,21 @@ def article_events(
                 if text[e - 1] not in _STOPS:  # so does a section under a heading
                     previous = None
             listed = intro
-            in_sentence = spanned(parsed.actor_hits, hit_starts, s, e)
+            clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
+
+            def cues_of(
+                cs: int, ce: int, clause_cues=clause_cues, leads=leads, lead_starts=lead_starts
+            ) -> list[tuple[int, str, int]]:
+                """The cues of clause ``[cs, ce)``, found once: its places share them."""
+                cues = clause_cues.get((cs, ce))
+                if cues is None:
+                    inside = leads[bisect_left(lead_starts, cs) : bisect_left(lead_starts, ce)]
+                    cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce], inside, cs)
+                return cues
+
+            in_sentence = _subject_owned(
+                text, s, spanned(parsed.actor_hits, hit_starts, s, e), pipeline, cues_of
+            )
             named = sorted({h.code for h in in_sentence})
             ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
@@ -803,19 +818,8 @@ def article_events(
             cited = _cited(text, s, e)
             closing = _closing_attribution(text, s, e)
             opening = _opening_attribution(text, s, e)
-            clause_cues: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
+
             types: dict[tuple[int, int], str] = {}
-
-            def cues_of(
-                cs: int, ce: int, clause_cues=clause_cues, leads=leads, lead_starts=lead_starts
-            ) -> list[tuple[int, str, int]]:
-                """The cues of clause ``[cs, ce)``, found once: its places share them."""
-                cues = clause_cues.get((cs, ce))
-                if cues is None:
-                    inside = leads[bisect_left(lead_starts, cs) : bisect_left(lead_starts, ce)]
-                    cues = clause_cues[cs, ce] = _cue_hits(text[cs:ce], inside, cs)
-                return cues
-
             breaks = _clause_breaks(text, s, e)
             opens_line = s == a or text[s - 1] == "\n"
             # places that only locate another or describe someone carry no event, and
@@ -952,6 +956,33 @@ def article_events(
             antecedent = (s, e, in_sentence) if named else antecedent
             previous = (s, e, in_sentence) if named else previous
     return events
+
+
+def _subject_owned(
+    text: str,
+    s: int,
+    hits: list[ActorHit],
+    pipeline: Pipeline,
+    cues_of: Callable[[int, int], list[tuple[int, str, int]]],
+) -> list[ActorHit]:
+    """A sentence's actor ``hits`` without the unmarked army nouns its opening state owns:
+    "Israel has kept soldiers at nine positions" names Israel alone, where "Israeli jets
+    struck army depots" (violence between them) names the depots' side too."""
+    if len(hits) < 2 or (subject := hits[0]).code not in pipeline.actors.states:
+        return hits
+    owned = _rules()["subject_owned"]
+    kept = hits[:1]
+    for h in hits[1:]:
+        if (
+            h.code != subject.code
+            and h.code in pipeline.actors.states
+            and (owned.match(text, h.start) and text[h.start : h.end].islower())
+        ):
+            cues = cues_of(s, h.start)
+            if not any(etype in VIOLENT and subject.end - s <= pos for pos, etype, _ in cues):
+                continue
+        kept.append(h)
+    return kept
 
 
 def _named(sentence: tuple[int, int, list[ActorHit]] | None) -> list[str]:

@@ -1866,3 +1866,30 @@ def test_troops_opening_a_clause_are_the_previous_sentences_forces(pipeline):
 def test_an_after_or_before_clause_does_not_type_the_main_one(pipeline, text, place, etype):
     (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text.startswith(place)]
     assert event.event_type == etype
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "actors"),
+    [
+        # a state that opens the sentence owns the unmarked soldiers it keeps or moves
+        ("Israel has kept soldiers at nine positions on Mount Hermon.", "Mount Hermon", ["ISR"]),
+        (
+            "The United States withdrew from Shaddadi, moving dozens of soldiers to Erbil.",
+            "Shaddadi",
+            ["USA"],
+        ),
+        # after violence they are its targets: the Syrian state's
+        (
+            "Israeli jets struck army depots near Kiswah, killing two soldiers.",
+            "Kiswah",
+            ["ISR", "SYR-GOV"],
+        ),
+        # with no other state before them they stay the Syrian state's
+        ("Soldiers were deployed to Shaddadi on Monday.", "Shaddadi", ["SYR-GOV"]),
+    ],
+)
+def test_unmarked_soldiers_belong_to_the_state_that_opens_the_sentence(
+    pipeline, text, place, actors
+):
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == place]
+    assert event.actors == actors
