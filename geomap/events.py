@@ -548,10 +548,18 @@ def _rules() -> dict:
         "epoch": re.compile(
             r"\b(?:[Ss]ince|[Aa]fter|[Bb]efore|[Uu]ntil|[Ff]ollowing)\s+(?:the\s+)?(?:"
             + _words(data["epochs"])
-            + r"\s+of\s+(?:the\s+)?[\w'\u2019-]+(?:\s+(?:al-)?[A-Z][\w'\u2019-]*)?"
+            + r"\s+of\s+(?:the\s+)?(?:former\s+)?[\w'\u2019-]+"
+            + r"(?:\s+(?:al-)?[A-Z][\w'\u2019-]*){0,2}"
             + r"|[\w'\u2019-]+(?:\s+[\w'\u2019-]+)?['\u2019]s\s+"
             + _words(data["epochs"])
             + ")"
+            # "when Assad fell", "the day Bashar al-Assad fled to Moscow": up to a comma
+            + r"|\b(?:[Ww]hen|[Tt]he\s+day|[Ss]ince|[Aa]fter|[Bb]efore|[Uu]ntil)\s+"
+            + r"(?:former\s+)?(?:[Pp]resident\s+)?(?:[A-Z][\w'\u2019-]*\s+)?"
+            + r"(?:al-)?[A-Z][\w'\u2019-]*"
+            + r"\s+"
+            + _words(data["epoch_verbs"])
+            + r"\b[^,;]*"
         ),
         "as_not_after": frozenset(data["as_not_after"]),
         "back_reference": re.compile(_words(data["back_references"]), re.IGNORECASE),
@@ -621,7 +629,7 @@ def _rules() -> dict:
         # its first letter (which may be a capital)
         "attribution_stems": _stems(data["attribution"]),
         "credit_stems": _stems(data["credits"]),
-        "epoch_stems": _stems(data["epochs"]),
+        "epoch_stems": _stems(data["epochs"] + data["epoch_verbs"]),
         "reference_stems": _stems(data["reference_after"]),
         "closing_stems": _stems(data["closing_attribution"]),
         "area_of": re.compile(r"\s+(?:[a-z-]+\s+)?" + _words(data["area_of"]) + r"\s+(?:the\s+)?"),
@@ -869,6 +877,9 @@ def article_events(
                 )
                 if opening and etype not in rules["announced_by_parties"] and m.start >= opening[1]:
                     sources = [*sources, opening]
+                # a place inside such a span ("the day Assad fled to Moscow") takes its actors
+                if own := next(((a, b) for a, b in sources if a <= m.start < b), None):
+                    sources = [(cs, own[0]), (own[1], ce)]
                 hits = [
                     (h.start - cs, h.code)
                     for h in in_sentence

@@ -874,6 +874,12 @@ def test_a_typed_clause_after_a_topic_word_keeps_its_event(pipeline):
         # nor is who names a time by what befell them
         ("Israel has carried out hundreds of strikes across Syria since Assad's fall.", ["ISR"]),
         ("Israeli jets have struck Syria since the fall of Bashar al-Assad.", ["ISR"]),
+        (
+            "Hours after the fall of former President Bashar al-Assad, Israeli troops moved "
+            "into the Golan Heights.",
+            ["ISR"],
+        ),
+        ("The U.S. had about 2,000 troops in Syria when Assad fell in December 2024.", ["USA"]),
     ],
 )
 def test_a_cited_source_is_not_a_party(pipeline, text, actors):
@@ -1893,3 +1899,12 @@ def test_unmarked_soldiers_belong_to_the_state_that_opens_the_sentence(
 ):
     (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == place]
     assert event.actors == actors
+
+
+def test_a_party_that_names_a_time_is_a_party_where_its_own_clause_is(pipeline):
+    text = (
+        "Israeli forces moved into the Golan Heights on December 8, 2024, the day "
+        "Bashar al-Assad fled to Moscow."
+    )
+    actors = {ev.mention.text: ev.actors for ev in extract_events(text, pipeline)}
+    assert actors == {"Golan Heights": ["ISR"], "Moscow": ["SYR-GOV"]}
