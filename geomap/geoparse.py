@@ -433,7 +433,9 @@ class Geoparser:
 
     def _embedded(self, text: str, s: int, e: int) -> bool:
         """Part of an organisation, event or outlet name ("Astana process", "Doha Forum",
-        "the Raqqa Military Council", "Hanano Street")."""
+        "the Raqqa Military Council", "Hanano Street") or of a currency ("US$40,000")."""
+        if text.startswith("$", e):
+            return True
         after = text[e : e + 40]
         # a head word right after the name or one more name is rare: one pattern says
         # whether the two exact tests need run

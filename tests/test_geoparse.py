@@ -625,6 +625,20 @@ def test_street_names_and_institutes_do_not_swallow_places(pipeline):
     assert "Washington" in found and "Hanano" not in found
 
 
+def test_a_currency_sign_is_no_place(pipeline):
+    text = "The family paid US$40,000 to kidnappers near Homs."
+    assert [m.text for m in parse(pipeline, text)] == ["Homs"]
+
+
+def test_a_road_named_after_two_towns_is_not_their_governorate(pipeline):
+    """The road named after two towns names both ends; the governorate needs its own word."""
+    found = {m.text: m.name for m in parse(pipeline, "A checkpoint on the Baalbek-Hermel road.")}
+    assert found == {"Baalbek": "Baalbek", "Hermel": "Hermel"}
+    text = "Arsal lies in Baalbek-Hermel Governorate."
+    found = {m.text: m.kind for m in parse(pipeline, text)}
+    assert found["Baalbek-Hermel Governorate"] == "governorate"
+
+
 def test_a_square_is_a_place_in_its_city_not_the_town_it_is_named_for(pipeline):
     """Sweida's al-Karama Square is a landmark of the city, not the Raqqa village of
     Al-Karamah; a square the gazetteer does not know names no town either."""
