@@ -687,6 +687,7 @@ _SPEAKING = re.compile(r",\s+(?:speaking|declining|asking|requesting)\b")
 
 
 _SAYS_THAT = re.compile(r" that | says? ")  # the cheap test before the pattern
+_BACK_REACH = 24  # characters after an attribution where a pronoun is its speaker ("said its")
 _BACK_PRONOUN = re.compile(r"\b(?:it|its|itself|they|their|them|we|our|he|his|she|her)\b", re.I)
 
 
@@ -698,7 +699,7 @@ def _opening_attribution(text: str, s: int, e: int) -> tuple[int, int] | None:
     if _SAYS_THAT.search(text, s, e) is None:
         return None
     m = _rules()["opening_attribution"].match(text, s, e)
-    if m is None or _BACK_PRONOUN.search(text, m.end(), e):
+    if m is None or _BACK_PRONOUN.search(text, m.end(), min(e, m.end() + _BACK_REACH)):
         return None
     return m.span()
 

@@ -929,6 +929,12 @@ def test_a_closing_attribution_names_the_source_not_a_party(pipeline, text, acto
         # unless what follows refers back to it
         ("The Turkish Defence Ministry said that its jets struck Qamishli.", ["TUR"]),
         ("IDF says it struck the T-4 airbase", ["ISR"]),
+        # a pronoun further on stands for someone else ("many of them": the Syrians)
+        (
+            "The UN refugee agency UNHCR says more than 500,000 Syrians have returned since"
+            " December 2024, many of them to Homs.",
+            [],
+        ),
     ],
 )
 def test_an_opening_attribution_names_the_source_not_a_party(pipeline, text, actors):
