@@ -302,7 +302,10 @@ def _mention_date(
             a = text.rfind(",", cs, pos) + 1 or cs
             b = text.find(",", s + to, ce)
             own = a <= m.start < (ce if b < 0 else b)
-            if not own and _RELATIVE_WORD.search(text, a, pos):
+            # "since December 2024": the date's own preposition opens no stretch
+            if not own and any(
+                text[r.end() : pos].strip() for r in _RELATIVE_WORD.finditer(text, a, pos)
+            ):
                 continue
         else:
             c0, c1 = next(c for c in clauses if c[0] <= pos < c[1])

@@ -474,6 +474,20 @@ def test_the_attribution_after_a_quotation_is_the_speakers_statement(pipeline):
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # "since" as the date's own preposition opens no stretch of another happening
+        ("500,000 Syrians have returned since December 2024, many of them to Homs.", "2024-12"),
+        # as a subordinator it does
+        ("Families fled to Homs, since rebels captured Hama in March 2024.", None),
+    ],
+)
+def test_a_date_in_another_stretch_of_the_clause(pipeline, text, date):
+    (event,) = [ev for ev in extract_events(text, pipeline) if ev.mention.text == "Homs"]
+    assert event.date == date
+
+
 def test_each_conjunct_takes_its_own_date(pipeline):
     text = "Turkey seized Afrin in March 2018 and Serêkaniyê (Ras al-Ain) in October 2019."
     got = sorted((e.mention.name, e.date) for e in extract_events(text, pipeline))
