@@ -255,7 +255,12 @@ def _ranges_start(sent: str, found: list[Phrase]) -> list[Phrase]:
     began then."""
     out = list(found)
     for i in range(1, len(out)):
-        (a, b, iso, precision), (c, d, _, _) = out[i - 1], out[i]
+        (a, b, iso, precision), (c, d, later, _) = out[i - 1], out[i]
+        month = _MONTH_ONLY.search(sent, a, b)
+        if iso is None and later and month and _RANGE_JOINS.fullmatch(sent, b, c):
+            # "in March and April 2026": the month that opens it takes the year of its end
+            iso, precision = f"{later[:4]}-{MONTHS[month[1].lower()]:02d}", "month"
+            out[i - 1] = (a, b, iso, precision)
         if (
             iso
             and _RANGE_OPENS.search(sent, max(0, a - _RANGE_REACH), a)
@@ -266,6 +271,7 @@ def _ranges_start(sent: str, found: list[Phrase]) -> list[Phrase]:
 
 
 _RANGE_REACH = 14  # characters: "between early "
+_MONTH_ONLY = re.compile(_MONTH + r"$")  # a yearless phrase that names no day
 _RANGE_OPENS = re.compile(r"\b(?:[Bb]etween|[Ff]rom)\s+(?:(?:early|late|mid-?)\s*)?$")
 _RANGE_JOINS = re.compile(r",?\s+(?:and|to|until|through)\s+(?:(?:early|late|mid-?)\s*)?")
 

@@ -764,6 +764,8 @@ def test_actor_roles_tell_who_acts_from_who_is_acted_on(pipeline, text, roles):
     [
         ("Militias struck US forces in Iraq between October 2023 and February 2024.", "2023-10"),
         ("Kurdish fighters held Kobani from September 2014 to January 2015.", "2014-09"),
+        # the month that opens it takes the year its end gives
+        ("Security forces detained 40 men in Talbiseh in March and April 2026.", "2026-03"),
     ],
 )
 def test_a_range_is_dated_by_its_start(pipeline, text, date):
