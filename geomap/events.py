@@ -545,7 +545,7 @@ def _rules() -> dict:
         "governing_types": frozenset(data["governing_types"]),
         "description": re.compile(_words(data["descriptions"])),
         "agentless": re.compile(_words(data["agentless"]), re.IGNORECASE),
-        "subject_owned": re.compile(_words(data["subject_owned"]) + r"\b"),
+        "subject_owned": re.compile(_words(data["subject_owned"])),
         "backdrop": re.compile(rf"\b(?:{_words(data['backdrop'])})\s+(?:the\s+)?$"),
         # "since the fall of Assad", "since Assad's ouster": a time, not a party
         "epoch": re.compile(
@@ -803,7 +803,7 @@ def article_events(
             in_sentence = _subject_owned(
                 text, s, spanned(parsed.actor_hits, hit_starts, s, e), pipeline, cues_of
             )
-            named = sorted({h.code for h in in_sentence})
+            named = _named((s, e, in_sentence))
             ms = spanned(parsed.mentions, mention_starts, s, e)
             sent = text[s:e]
             date, precision, phrases = dates.read(sent)
@@ -991,7 +991,8 @@ def _subject_owned(
         if (
             h.code != subject.code
             and h.code in pipeline.actors.states
-            and (owned.match(text, h.start) and text[h.start : h.end].islower())
+            and owned.match(text, h.start)
+            and text[h.start : h.end].islower()
         ):
             cues = cues_of(s, h.start)
             if not any(etype in VIOLENT and subject.end - s <= pos for pos, etype, _ in cues):
